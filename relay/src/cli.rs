@@ -1,0 +1,133 @@
+//! The `zonal` command line.
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::config::ServeConfig;
+use crate::engine::{self, EngineError};
+
+/// Zonal: structured data from PDF invoices.
+#[derive(Debug, Parser)]
+#[command(name = "zonal", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the API.
+    Serve(ServeConfig),
+    /// Print every word with its box, as JSON.
+    Words {
+        /// The PDF file.
+        file: PathBuf,
+        /// Only this page (1-based).
+        #[arg(long)]
+        page: Option<usize>,
+        /// Password of an encrypted PDF.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Print the text inside a rectangle, as JSON.
+    Region {
+        /// The PDF file.
+        file: PathBuf,
+        /// Page (1-based).
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        /// `x0,top,x1,bottom` in points, origin top-left of the page as displayed.
+        #[arg(long, allow_hyphen_values = true)]
+        rect: String,
+        /// Password of an encrypted PDF.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Render a page to PNG.
+    Render {
+        /// The PDF file.
+        file: PathBuf,
+        /// Page (1-based).
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        /// Resolution in dots per inch.
+        #[arg(long, default_value_t = 150.0)]
+        dpi: f64,
+        /// Output PNG file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Password of an encrypted PDF.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+/// Runs a parsed command line; exit status 2 on bad input.
+pub fn run(cli: Cli) -> ExitCode {
+    if let Command::Serve(config) = cli.command {
+        return serve(config);
+    }
+    // The engine never panics by design; if it ever does, report it as one line instead
+    // of a backtrace so scripts see a clean failure.
+    std::panic::set_hook(Box::new(|_| {}));
+    match catch_unwind(AssertUnwindSafe(|| run_engine(cli.command))) {
+        Ok(Ok(out)) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{out}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => fail(&e.to_string()),
+        Err(_) => fail("internal error while reading this PDF (please report it with the file)"),
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("zonal: {msg}");
+    ExitCode::from(2)
+}
+
+fn run_engine(cmd: Command) -> Result<String, EngineError> {
+    let to_json = |v: serde_json::Value| v.to_string();
+    match cmd {
+        Command::Words { file, page, password } => {
+            let doc = engine::open(&file, password.as_deref())?;
+            let out = engine::words(&doc, page)?;
+            Ok(serde_json::to_string(&out).unwrap_or_default())
+        }
+        Command::Region { file, page, rect, password } => {
+            let rect = engine::parse_rect(&rect)?;
+            let doc = engine::open(&file, password.as_deref())?;
+            Ok(to_json(json!({ "text": engine::region(&doc, page, &rect)? })))
+        }
+        Command::Render { file, page, dpi, output, password } => {
+            let doc = engine::open(&file, password.as_deref())?;
+            let (w, h) = engine::render_png(&doc, page, dpi, &output)?;
+            Ok(to_json(json!({ "output": output.display().to_string(), "width": w, "height": h })))
+        }
+        Command::Serve(_) => Err(EngineError::Usage("serve is not an engine command".into())),
+    }
+}
+
+fn serve(config: ServeConfig) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    match rt.block_on(crate::server::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("cannot serve: {e}")),
+    }
+}

@@ -1,0 +1,100 @@
+//! Relay settings, from command-line flags or environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+/// Settings of `zonal serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "ZONAL_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Port to listen on (overrides the port of --addr).
+    #[arg(long, env = "ZONAL_PORT")]
+    pub port: Option<u16>,
+    /// Directory of the built web app (Trunk's dist/).
+    #[arg(long, env = "ZONAL_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Largest upload accepted, in megabytes.
+    #[arg(long, env = "ZONAL_MAX_SIZE_MB", default_value_t = 10)]
+    pub max_size_mb: u32,
+    /// Most files per upload.
+    #[arg(long, env = "ZONAL_MAX_FILES", default_value_t = 10)]
+    pub max_files: u32,
+    /// Most pages per PDF processed on the server.
+    #[arg(long, env = "ZONAL_MAX_PAGES", default_value_t = 20)]
+    pub max_pages: u32,
+}
+
+impl ServeConfig {
+    /// The socket address to bind.
+    pub fn bind_addr(&self) -> SocketAddr {
+        let mut a = self.addr;
+        if let Some(p) = self.port {
+            a.set_port(p);
+        }
+        a
+    }
+
+    /// What `GET /api/config` reports: limits and enabled providers, never secrets.
+    pub fn public(&self) -> PublicConfig {
+        PublicConfig {
+            version: env!("CARGO_PKG_VERSION"),
+            limits: Limits {
+                max_files: self.max_files,
+                max_size_mb: self.max_size_mb,
+                max_pages: self.max_pages,
+            },
+            providers: Providers { ocr: Vec::new(), llm: vec!["rules"] },
+        }
+    }
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            port: None,
+            dist: PathBuf::from("dist"),
+            max_size_mb: 10,
+            max_files: 10,
+            max_pages: 20,
+        }
+    }
+}
+
+/// The public part of the configuration.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicConfig {
+    /// Relay version.
+    pub version: &'static str,
+    /// Upload limits.
+    pub limits: Limits,
+    /// Enabled providers by kind.
+    pub providers: Providers,
+}
+
+/// Upload limits.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Most files per upload.
+    pub max_files: u32,
+    /// Largest file in megabytes.
+    pub max_size_mb: u32,
+    /// Most pages per PDF.
+    pub max_pages: u32,
+}
+
+/// Enabled providers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Providers {
+    /// OCR providers, in order of preference (empty: OCR unavailable).
+    pub ocr: Vec<&'static str>,
+    /// Structuring providers, in order of preference.
+    pub llm: Vec<&'static str>,
+}

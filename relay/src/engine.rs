@@ -1,0 +1,145 @@
+//! The engine commands behind `zonal words`, `region` and `render`: wasm-core, natively,
+//! with output shapes that stay stable for scripts.
+
+use std::path::Path;
+
+use serde::Serialize;
+use wasm_core::geometry::Rect;
+use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
+
+/// A failure of an engine command, worded for the person who ran it.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The PDF could not be opened.
+    #[error("{path}: {source}")]
+    Open {
+        /// The path given.
+        path: String,
+        /// Why.
+        source: OpenError,
+    },
+    /// A page outside the document.
+    #[error(transparent)]
+    Page(#[from] PageOutOfRange),
+    /// Rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// Writing the output failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Bad argument value.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Opens a PDF file.
+pub fn open(path: &Path, password: Option<&str>) -> Result<Document, EngineError> {
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| EngineError::Read { path: p.clone(), source })?;
+    Document::open(bytes, password).map_err(|source| EngineError::Open { path: p, source })
+}
+
+/// Rounds to 0.001 pt, the precision of the corpus references.
+fn r3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Output of `zonal words`.
+#[derive(Debug, Serialize)]
+pub struct WordsOutput {
+    /// One entry per page.
+    pub pages: Vec<PageWords>,
+}
+
+/// Words of one page.
+#[derive(Debug, Serialize)]
+pub struct PageWords {
+    /// 1-based page number.
+    pub page: usize,
+    /// Displayed width in points.
+    pub width: f64,
+    /// Displayed height in points.
+    pub height: f64,
+    /// `/Rotate` in degrees.
+    pub rotation: u16,
+    /// Words in reading order.
+    pub words: Vec<WordOut>,
+}
+
+/// One word.
+#[derive(Debug, Serialize)]
+pub struct WordOut {
+    /// Text.
+    pub text: String,
+    /// `[x0, top, x1, bottom]` in page points.
+    pub bbox: [f64; 4],
+}
+
+/// Words of every page, or of one page (1-based).
+pub fn words(doc: &Document, page: Option<usize>) -> Result<WordsOutput, EngineError> {
+    let pages: Vec<usize> = match page {
+        Some(p) => vec![p],
+        None => (1..=doc.page_count()).collect(),
+    };
+    let mut out = Vec::with_capacity(pages.len());
+    for p in pages {
+        let t = doc.page_text(p)?;
+        out.push(PageWords {
+            page: p,
+            width: r3(t.width),
+            height: r3(t.height),
+            rotation: t.rotation,
+            words: t
+                .words()
+                .map(|w| WordOut { text: w.text.clone(), bbox: w.bbox.to_array().map(r3) })
+                .collect(),
+        });
+    }
+    Ok(WordsOutput { pages: out })
+}
+
+/// Parses `x0,top,x1,bottom` in page points.
+pub fn parse_rect(s: &str) -> Result<Rect, EngineError> {
+    let bad = || EngineError::Usage(format!("--rect must be x0,top,x1,bottom in points, got {s:?}"));
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [x0, top, x1, bottom] = v[..] else { return Err(bad()) };
+    let r = Rect { x0: x0.min(x1), top: top.min(bottom), x1: x0.max(x1), bottom: top.max(bottom) };
+    if !r.is_finite() {
+        return Err(bad());
+    }
+    Ok(r)
+}
+
+/// Text inside a region of a page.
+pub fn region(doc: &Document, page: usize, rect: &Rect) -> Result<String, EngineError> {
+    Ok(doc.page_text(page)?.region_text(rect))
+}
+
+/// Renders a page to a PNG file.
+pub fn render_png(doc: &Document, page: usize, dpi: f64, out: &Path) -> Result<(u32, u32), EngineError> {
+    if !(dpi.is_finite() && dpi > 0.0) {
+        return Err(EngineError::Usage(format!("--dpi must be a positive number, got {dpi}")));
+    }
+    let img = doc.render_dpi(page, dpi)?;
+    let png = img.to_png()?;
+    std::fs::write(out, png)
+        .map_err(|source| EngineError::Write { path: out.display().to_string(), source })?;
+    Ok((img.width, img.height))
+}

@@ -1,0 +1,36 @@
+//! # wasm-core — Zonal's PDF and invoice engine
+//!
+//! Pure Rust, no browser or HTTP code: the same engine runs in the web app (compiled to
+//! `wasm32-unknown-unknown`) and natively in the relay and the `zonal` CLI.
+//!
+//! It is layered like the PDF engine it builds on (hayro: syntax → interpret → render):
+//!
+//! * [`geometry`] — every coordinate conversion (page points, PDF user space, render
+//!   pixels, CSS pixels). Page points are the canonical space: PDF points on the page as
+//!   displayed, origin top-left of the visible box, y down.
+//! * [`document`] — opening a PDF (typed [`OpenError`]) and page geometry.
+//! * [`text`] — characters, words and lines with boxes; text inside a region.
+//! * [`render`] — a page to RGBA, a bitmap to PNG, crops.
+//!
+//! ```no_run
+//! use wasm_core::{Document, geometry::Rect};
+//! let bytes = std::fs::read("invoice.pdf").unwrap();
+//! let doc = Document::open(bytes, None).unwrap();
+//! let text = doc.page_text(1).unwrap();
+//! println!("{}", text.region_text(&Rect { x0: 400.0, top: 50.0, x1: 580.0, bottom: 80.0 }));
+//! ```
+//!
+//! ## Limitations
+//! * Glyph boxes use the PDF's advance widths and a fixed ascent/descent (−0.21 em to
+//!   0.79 em), not per-font metrics.
+//! * Text without a Unicode mapping (no ToUnicode, unknown glyph names) is skipped.
+#![deny(missing_docs)]
+
+pub mod document;
+pub mod geometry;
+pub mod render;
+pub mod text;
+
+pub use document::{Document, OpenError, PageInfo, PageOutOfRange};
+pub use render::{RenderError, RgbaImage};
+pub use text::{Line, PageText, Word};

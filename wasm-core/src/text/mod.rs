@@ -1,0 +1,92 @@
+//! Positioned text: characters → words → lines, and the text inside a region.
+//!
+//! A character belongs to a region when the centre of its box lies inside the region,
+//! so a rectangle that grazes a neighbouring line does not pick it up, and one drawn
+//! loosely around a word gets the whole word.
+
+mod glyphs;
+mod layout;
+
+pub use glyphs::Char;
+pub use layout::{Line, Word, lines, lines_to_text};
+
+use hayro_interpret::kurbo::Affine as KAffine;
+use serde::Serialize;
+
+use crate::document::{Document, PageOutOfRange, page_geometry};
+use crate::geometry::Rect;
+
+/// Minimum number of non-blank characters for a page or region to count as having
+/// native text; below it, the text needs OCR.
+pub const MIN_NATIVE_CHARS: usize = 3;
+
+/// The text of one page: its characters and their grouping.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageText {
+    /// 1-based page number.
+    pub page: usize,
+    /// Displayed width in points.
+    pub width: f64,
+    /// Displayed height in points.
+    pub height: f64,
+    /// `/Rotate` in degrees.
+    pub rotation: u16,
+    #[serde(skip)]
+    chars: Vec<Char>,
+    /// Lines of words in reading order.
+    pub lines: Vec<Line>,
+}
+
+impl PageText {
+    /// Builds a page's text from its characters.
+    pub fn from_chars(page: usize, width: f64, height: f64, rotation: u16, chars: Vec<Char>) -> Self {
+        let lines = lines(chars.iter());
+        Self { page, width, height, rotation, chars, lines }
+    }
+
+    /// Every character, in content-stream order.
+    pub fn chars(&self) -> &[Char] {
+        &self.chars
+    }
+
+    /// All words in reading order.
+    pub fn words(&self) -> impl Iterator<Item = &Word> {
+        self.lines.iter().flat_map(|l| l.words.iter())
+    }
+
+    /// Number of non-blank characters.
+    pub fn char_count(&self) -> usize {
+        self.chars.iter().filter(|c| !c.is_blank()).count()
+    }
+
+    /// Whether the page has too little native text to be read without OCR.
+    pub fn needs_ocr(&self) -> bool {
+        self.char_count() < MIN_NATIVE_CHARS
+    }
+
+    /// The lines of text inside `region` (page points).
+    pub fn region_lines(&self, region: &Rect) -> Vec<Line> {
+        lines(self.chars.iter().filter(|c| region.contains(c.bbox.center())))
+    }
+
+    /// The text inside `region`: lines separated by `\n`, words by a space.
+    pub fn region_text(&self, region: &Rect) -> String {
+        lines_to_text(&self.region_lines(region))
+    }
+
+    /// The whole page's text in reading order.
+    pub fn text(&self) -> String {
+        lines_to_text(&self.lines)
+    }
+}
+
+impl Document {
+    /// Extracts the positioned text of a page (1-based).
+    pub fn page_text(&self, page: usize) -> Result<PageText, PageOutOfRange> {
+        let hp = self.hayro_page(page)?;
+        let g = page_geometry(hp);
+        let [a, b, c, d, e, f] = g.user_to_page_transform().0;
+        let chars = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]));
+        Ok(PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), chars))
+    }
+}
