@@ -1,1 +1,17 @@
-fn main() {}
+//! Zonal's web app: open PDFs, see pages, drag rectangles, read the text inside.
+//!
+//! UI only: every document operation calls `wasm-core`. Modules by screen area:
+//! [`components::files`] (opening, file list), [`components::viewer`] (toolbar, pages),
+//! [`components::page`] (one page: canvas, overlay, drag), [`components::regions`]
+//! (the side panel).
+
+mod components;
+mod glue;
+mod render_queue;
+mod state;
+mod store;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(components::App);
+}

@@ -96,20 +96,39 @@ fn fail(msg: &str) -> ExitCode {
 fn run_engine(cmd: Command) -> Result<String, EngineError> {
     let to_json = |v: serde_json::Value| v.to_string();
     match cmd {
-        Command::Words { file, page, password } => {
+        Command::Words {
+            file,
+            page,
+            password,
+        } => {
             let doc = engine::open(&file, password.as_deref())?;
             let out = engine::words(&doc, page)?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
-        Command::Region { file, page, rect, password } => {
+        Command::Region {
+            file,
+            page,
+            rect,
+            password,
+        } => {
             let rect = engine::parse_rect(&rect)?;
             let doc = engine::open(&file, password.as_deref())?;
-            Ok(to_json(json!({ "text": engine::region(&doc, page, &rect)? })))
+            Ok(to_json(
+                json!({ "text": engine::region(&doc, page, &rect)? }),
+            ))
         }
-        Command::Render { file, page, dpi, output, password } => {
+        Command::Render {
+            file,
+            page,
+            dpi,
+            output,
+            password,
+        } => {
             let doc = engine::open(&file, password.as_deref())?;
             let (w, h) = engine::render_png(&doc, page, dpi, &output)?;
-            Ok(to_json(json!({ "output": output.display().to_string(), "width": w, "height": h })))
+            Ok(to_json(
+                json!({ "output": output.display().to_string(), "width": w, "height": h }),
+            ))
         }
         Command::Serve(_) => Err(EngineError::Usage("serve is not an engine command".into())),
     }

@@ -48,7 +48,10 @@ impl ServeConfig {
                 max_size_mb: self.max_size_mb,
                 max_pages: self.max_pages,
             },
-            providers: Providers { ocr: Vec::new(), llm: vec!["rules"] },
+            providers: Providers {
+                ocr: Vec::new(),
+                llm: vec!["rules"],
+            },
         }
     }
 }

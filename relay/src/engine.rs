@@ -48,7 +48,10 @@ pub enum EngineError {
 /// Opens a PDF file.
 pub fn open(path: &Path, password: Option<&str>) -> Result<Document, EngineError> {
     let p = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| EngineError::Read { path: p.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| EngineError::Read {
+        path: p.clone(),
+        source,
+    })?;
     Document::open(bytes, password).map_err(|source| EngineError::Open { path: p, source })
 }
 
@@ -104,7 +107,10 @@ pub fn words(doc: &Document, page: Option<usize>) -> Result<WordsOutput, EngineE
             rotation: t.rotation,
             words: t
                 .words()
-                .map(|w| WordOut { text: w.text.clone(), bbox: w.bbox.to_array().map(r3) })
+                .map(|w| WordOut {
+                    text: w.text.clone(),
+                    bbox: w.bbox.to_array().map(r3),
+                })
                 .collect(),
         });
     }
@@ -113,14 +119,25 @@ pub fn words(doc: &Document, page: Option<usize>) -> Result<WordsOutput, EngineE
 
 /// Parses `x0,top,x1,bottom` in page points.
 pub fn parse_rect(s: &str) -> Result<Rect, EngineError> {
-    let bad = || EngineError::Usage(format!("--rect must be x0,top,x1,bottom in points, got {s:?}"));
+    let bad = || {
+        EngineError::Usage(format!(
+            "--rect must be x0,top,x1,bottom in points, got {s:?}"
+        ))
+    };
     let v: Vec<f64> = s
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| bad())?;
-    let [x0, top, x1, bottom] = v[..] else { return Err(bad()) };
-    let r = Rect { x0: x0.min(x1), top: top.min(bottom), x1: x0.max(x1), bottom: top.max(bottom) };
+    let [x0, top, x1, bottom] = v[..] else {
+        return Err(bad());
+    };
+    let r = Rect {
+        x0: x0.min(x1),
+        top: top.min(bottom),
+        x1: x0.max(x1),
+        bottom: top.max(bottom),
+    };
     if !r.is_finite() {
         return Err(bad());
     }
@@ -133,13 +150,22 @@ pub fn region(doc: &Document, page: usize, rect: &Rect) -> Result<String, Engine
 }
 
 /// Renders a page to a PNG file.
-pub fn render_png(doc: &Document, page: usize, dpi: f64, out: &Path) -> Result<(u32, u32), EngineError> {
+pub fn render_png(
+    doc: &Document,
+    page: usize,
+    dpi: f64,
+    out: &Path,
+) -> Result<(u32, u32), EngineError> {
     if !(dpi.is_finite() && dpi > 0.0) {
-        return Err(EngineError::Usage(format!("--dpi must be a positive number, got {dpi}")));
+        return Err(EngineError::Usage(format!(
+            "--dpi must be a positive number, got {dpi}"
+        )));
     }
     let img = doc.render_dpi(page, dpi)?;
     let png = img.to_png()?;
-    std::fs::write(out, png)
-        .map_err(|source| EngineError::Write { path: out.display().to_string(), source })?;
+    std::fs::write(out, png).map_err(|source| EngineError::Write {
+        path: out.display().to_string(),
+        source,
+    })?;
     Ok((img.width, img.height))
 }

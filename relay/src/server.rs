@@ -53,7 +53,10 @@ async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
 }
 
 async fn not_found() -> (axum::http::StatusCode, Json<Value>) {
-    (axum::http::StatusCode::NOT_FOUND, Json(json!({ "error": "no such API endpoint" })))
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        Json(json!({ "error": "no such API endpoint" })),
+    )
 }
 
 /// Binds and serves until Ctrl-C or SIGTERM.
@@ -65,8 +68,12 @@ pub async fn serve(config: ServeConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("Zonal is running at http://{local}/");
-    let state = AppState { config: Arc::new(config) };
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+    let state = AppState {
+        config: Arc::new(config),
+    };
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {
@@ -75,7 +82,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -45,7 +45,9 @@ pub struct Document {
 
 impl std::fmt::Debug for Document {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Document").field("pages", &self.page_count()).finish()
+        f.debug_struct("Document")
+            .field("pages", &self.page_count())
+            .finish()
     }
 }
 
@@ -104,7 +106,10 @@ impl Document {
         let count = self.page_count();
         page.checked_sub(1)
             .and_then(|i| self.pdf.pages().get(i))
-            .ok_or(PageOutOfRange { requested: page, count })
+            .ok_or(PageOutOfRange {
+                requested: page,
+                count,
+            })
     }
 
     /// The geometry of a page (1-based).
@@ -115,12 +120,19 @@ impl Document {
     /// Size and rotation of a page (1-based) as displayed.
     pub fn page_info(&self, page: usize) -> Result<PageInfo, PageOutOfRange> {
         let g = self.geometry(page)?;
-        Ok(PageInfo { page, width: g.width(), height: g.height(), rotation: g.rotation.degrees() })
+        Ok(PageInfo {
+            page,
+            width: g.width(),
+            height: g.height(),
+            rotation: g.rotation.degrees(),
+        })
     }
 
     /// All pages' info, in order.
     pub fn pages(&self) -> Vec<PageInfo> {
-        (1..=self.page_count()).filter_map(|p| self.page_info(p).ok()).collect()
+        (1..=self.page_count())
+            .filter_map(|p| self.page_info(p).ok())
+            .collect()
     }
 }
 
@@ -130,11 +142,15 @@ const FALLBACK_BOX: [f64; 4] = [0.0, 0.0, 612.0, 792.0];
 /// The visible box (CropBox ∩ MediaBox, normalised) and rotation of a hayro page.
 pub(crate) fn page_geometry(page: &Page<'_>) -> PageGeometry {
     let norm = |r: hayro_syntax::object::Rect| {
-        [r.x0.min(r.x1), r.y0.min(r.y1), r.x0.max(r.x1), r.y0.max(r.y1)]
+        [
+            r.x0.min(r.x1),
+            r.y0.min(r.y1),
+            r.x0.max(r.x1),
+            r.y0.max(r.y1),
+        ]
     };
-    let usable = |b: &[f64; 4]| {
-        b.iter().all(|v| v.is_finite()) && b[2] - b[0] >= 1.0 && b[3] - b[1] >= 1.0
-    };
+    let usable =
+        |b: &[f64; 4]| b.iter().all(|v| v.is_finite()) && b[2] - b[0] >= 1.0 && b[3] - b[1] >= 1.0;
     let media = norm(page.media_box());
     let crop = norm(page.crop_box());
     let inter = [
@@ -156,5 +172,8 @@ pub(crate) fn page_geometry(page: &Page<'_>) -> PageGeometry {
         HayroRotation::Flipped => Rotation::R180,
         HayroRotation::FlippedHorizontal => Rotation::R270,
     };
-    PageGeometry { visible_box, rotation }
+    PageGeometry {
+        visible_box,
+        rotation,
+    }
 }

@@ -109,7 +109,10 @@ impl Rect {
 
     /// Whether every coordinate is a finite number.
     pub fn is_finite(&self) -> bool {
-        self.x0.is_finite() && self.top.is_finite() && self.x1.is_finite() && self.bottom.is_finite()
+        self.x0.is_finite()
+            && self.top.is_finite()
+            && self.x1.is_finite()
+            && self.bottom.is_finite()
     }
 
     /// The rectangle scaled by `s` around the origin.
@@ -207,7 +210,14 @@ impl Affine {
             return None;
         }
         let (ia, ib, ic, id) = (d / det, -b / det, -c / det, a / det);
-        Some(Affine([ia, ib, ic, id, -(ia * e + ic * f), -(ib * e + id * f)]))
+        Some(Affine([
+            ia,
+            ib,
+            ic,
+            id,
+            -(ia * e + ic * f),
+            -(ib * e + id * f),
+        ]))
     }
 }
 
@@ -225,13 +235,21 @@ impl PageGeometry {
     /// Width of the page as displayed, in points.
     pub fn width(&self) -> f64 {
         let [x0, y0, x1, y1] = self.visible_box;
-        if self.rotation.is_sideways() { y1 - y0 } else { x1 - x0 }
+        if self.rotation.is_sideways() {
+            y1 - y0
+        } else {
+            x1 - x0
+        }
     }
 
     /// Height of the page as displayed, in points.
     pub fn height(&self) -> f64 {
         let [x0, y0, x1, y1] = self.visible_box;
-        if self.rotation.is_sideways() { x1 - x0 } else { y1 - y0 }
+        if self.rotation.is_sideways() {
+            x1 - x0
+        } else {
+            y1 - y0
+        }
     }
 
     /// The transform from PDF user space to page points.
@@ -365,26 +383,47 @@ mod tests {
 
     fn geom(rot: Rotation) -> PageGeometry {
         // A CropBox offset from the origin, as in the corpus's `cropbox` files.
-        PageGeometry { visible_box: [10.0, 20.0, 210.0, 320.0], rotation: rot }
+        PageGeometry {
+            visible_box: [10.0, 20.0, 210.0, 320.0],
+            rotation: rot,
+        }
     }
 
     #[test]
     fn corners_land_where_a_viewer_shows_them() {
         // Unrotated: user top-left corner is page (0, 0).
         let g = geom(Rotation::R0);
-        assert!(close(g.user_to_page(Point::new(10.0, 320.0)), Point::new(0.0, 0.0)));
-        assert!(close(g.user_to_page(Point::new(210.0, 20.0)), Point::new(200.0, 300.0)));
+        assert!(close(
+            g.user_to_page(Point::new(10.0, 320.0)),
+            Point::new(0.0, 0.0)
+        ));
+        assert!(close(
+            g.user_to_page(Point::new(210.0, 20.0)),
+            Point::new(200.0, 300.0)
+        ));
         // 90° clockwise: the user's top-left corner moves to the top-right.
         let g = geom(Rotation::R90);
         assert_eq!((g.width(), g.height()), (300.0, 200.0));
-        assert!(close(g.user_to_page(Point::new(10.0, 320.0)), Point::new(300.0, 0.0)));
-        assert!(close(g.user_to_page(Point::new(10.0, 20.0)), Point::new(0.0, 0.0)));
+        assert!(close(
+            g.user_to_page(Point::new(10.0, 320.0)),
+            Point::new(300.0, 0.0)
+        ));
+        assert!(close(
+            g.user_to_page(Point::new(10.0, 20.0)),
+            Point::new(0.0, 0.0)
+        ));
         // 180°: top-left goes to bottom-right.
         let g = geom(Rotation::R180);
-        assert!(close(g.user_to_page(Point::new(10.0, 320.0)), Point::new(200.0, 300.0)));
+        assert!(close(
+            g.user_to_page(Point::new(10.0, 320.0)),
+            Point::new(200.0, 300.0)
+        ));
         // 270°: the user's top-left corner moves to the bottom-left.
         let g = geom(Rotation::R270);
-        assert!(close(g.user_to_page(Point::new(10.0, 320.0)), Point::new(0.0, 200.0)));
+        assert!(close(
+            g.user_to_page(Point::new(10.0, 320.0)),
+            Point::new(0.0, 200.0)
+        ));
     }
 
     #[test]
@@ -405,7 +444,12 @@ mod tests {
     }
 
     fn any_rotation() -> impl Strategy<Value = Rotation> {
-        prop_oneof![Just(Rotation::R0), Just(Rotation::R90), Just(Rotation::R180), Just(Rotation::R270)]
+        prop_oneof![
+            Just(Rotation::R0),
+            Just(Rotation::R90),
+            Just(Rotation::R180),
+            Just(Rotation::R270)
+        ]
     }
 
     proptest! {
@@ -441,9 +485,15 @@ mod tests {
 
     #[test]
     fn hundred_percent_is_96_css_px_per_inch() {
-        let v = Viewport { zoom: 1.0, device_pixel_ratio: 2.0 };
+        let v = Viewport {
+            zoom: 1.0,
+            device_pixel_ratio: 2.0,
+        };
         assert!((v.css_per_point() - 96.0 / 72.0).abs() < 1e-12);
-        let g = PageGeometry { visible_box: [0.0, 0.0, 612.0, 792.0], rotation: Rotation::R0 };
+        let g = PageGeometry {
+            visible_box: [0.0, 0.0, 612.0, 792.0],
+            rotation: Rotation::R0,
+        };
         assert_eq!(v.device_size(&g), (1632, 2112));
     }
 }

@@ -53,7 +53,8 @@ impl RgbaImage {
             enc.set_color(png::ColorType::Rgba);
             enc.set_depth(png::BitDepth::Eight);
             let mut w = enc.write_header().map_err(|_| RenderError::Encode)?;
-            w.write_image_data(&self.data).map_err(|_| RenderError::Encode)?;
+            w.write_image_data(&self.data)
+                .map_err(|_| RenderError::Encode)?;
         }
         Ok(out)
     }
@@ -75,14 +76,21 @@ impl RgbaImage {
             let start = ((y * self.width + x0) * 4) as usize;
             data.extend_from_slice(&self.data[start..start + (w * 4) as usize]);
         }
-        Some(RgbaImage { width: w, height: h, data })
+        Some(RgbaImage {
+            width: w,
+            height: h,
+            data,
+        })
     }
 }
 
 /// Bitmap size in pixels for a page of `width × height` points at `scale` px/pt.
 pub fn bitmap_size(width: f64, height: f64, scale: f64) -> Result<(u32, u32), RenderError> {
     let (w, h) = ((width * scale).round(), (height * scale).round());
-    let too_large = RenderError::TooLarge { width: w, height: h };
+    let too_large = RenderError::TooLarge {
+        width: w,
+        height: h,
+    };
     if !(scale.is_finite() && scale > 0.0 && w.is_finite() && h.is_finite()) {
         return Err(too_large);
     }
@@ -118,9 +126,16 @@ impl Document {
         ctx.render_with(
             &mut pixmap,
             &mut Resources::default(),
-            RasterizerSettings { target_init: TargetInit::Clear(WHITE), ..Default::default() },
+            RasterizerSettings {
+                target_init: TargetInit::Clear(WHITE),
+                ..Default::default()
+            },
         );
-        Ok(RgbaImage { width: w, height: h, data: pixmap.data_as_u8_slice().to_vec() })
+        Ok(RgbaImage {
+            width: w,
+            height: h,
+            data: pixmap.data_as_u8_slice().to_vec(),
+        })
     }
 
     /// Renders a page at `dpi` dots per inch.

@@ -75,7 +75,9 @@ struct CharCollector {
 impl CharCollector {
     fn push_run(&mut self, run: &GlyphRun<'_, '_>, props: &DrawProps<'_>, invisible: bool) {
         for glyph in run.glyphs() {
-            let Some(text) = glyph.as_unicode() else { continue };
+            let Some(text) = glyph.as_unicode() else {
+                continue;
+            };
             let text = match text {
                 BfString::Char(c) => expand_ligatures(c.encode_utf8(&mut [0; 4])),
                 BfString::String(s) => expand_ligatures(&s),
@@ -104,7 +106,12 @@ fn make_char(text: String, t: KAffine, advance: f64, invisible: bool) -> Option<
         Point::new(q.x, q.y)
     };
     let origin = p(0.0, 0.0);
-    let corners = [p(0.0, BOX_BOTTOM), p(advance, BOX_BOTTOM), p(advance, BOX_TOP), p(0.0, BOX_TOP)];
+    let corners = [
+        p(0.0, BOX_BOTTOM),
+        p(advance, BOX_BOTTOM),
+        p(advance, BOX_TOP),
+        p(0.0, BOX_TOP),
+    ];
     let mut bbox = Rect::from_corners(corners[0], corners[2]);
     for c in &corners[1..] {
         bbox = bbox.union(&Rect::from_corners(*c, *c));
@@ -135,9 +142,16 @@ impl<'a> Device<'a> for CharCollector {
     fn pop_transparency_group(&mut self) {}
 
     fn draw_glyph_run(&mut self, run: &GlyphRun<'_, 'a>, props: DrawProps<'a>, mode: &DrawMode) {
-        let fingerprint = (run.glyphs().len(), (props.transform
-            * run.glyphs().first().map(|g| g.transform()).unwrap_or_default())
-        .as_coeffs());
+        let fingerprint = (
+            run.glyphs().len(),
+            (props.transform
+                * run
+                    .glyphs()
+                    .first()
+                    .map(|g| g.transform())
+                    .unwrap_or_default())
+            .as_coeffs(),
+        );
         match mode {
             // The stroke pass of fill+stroke text draws the very same glyphs again.
             DrawMode::Stroke(_) if self.last_fill == Some(fingerprint) => {
@@ -165,7 +179,10 @@ impl<'a> Device<'a> for CharCollector {
 /// (form field appearances, stamps) are not part of the page's text, as in pdf.js's
 /// text layer and pdfplumber.
 pub(crate) fn collect_chars(page: &Page<'_>, base: KAffine) -> Vec<Char> {
-    let settings = InterpreterSettings { render_content: RenderContent::PAGE, ..Default::default() };
+    let settings = InterpreterSettings {
+        render_content: RenderContent::PAGE,
+        ..Default::default()
+    };
     let cache = InterpreterCache::new();
     let (w, h) = page.render_dimensions();
     let mut context = Context::new(
@@ -175,7 +192,11 @@ pub(crate) fn collect_chars(page: &Page<'_>, base: KAffine) -> Vec<Char> {
         page.xref(),
         settings,
     );
-    let mut device = CharCollector { base: KAffine::IDENTITY, chars: Vec::new(), last_fill: None };
+    let mut device = CharCollector {
+        base: KAffine::IDENTITY,
+        chars: Vec::new(),
+        last_fill: None,
+    };
     interpret_page(page, &mut context, &mut device);
     device.chars
 }

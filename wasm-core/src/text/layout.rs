@@ -111,7 +111,12 @@ pub fn lines<'a>(chars: impl IntoIterator<Item = &'a Char>) -> Vec<Line> {
         let idx = d as usize;
         by_dir[idx].push(Placed { c, u0, u1, v });
     }
-    let dirs = [Direction::Ltr, Direction::Ttb, Direction::Rtl, Direction::Btt];
+    let dirs = [
+        Direction::Ltr,
+        Direction::Ttb,
+        Direction::Rtl,
+        Direction::Btt,
+    ];
     let mut out = Vec::new();
     for (placed, dir) in by_dir.into_iter().zip(dirs) {
         if !placed.is_empty() {
@@ -156,7 +161,10 @@ fn words_in_line(line: &[Placed<'_>], _dir: Direction) -> Vec<Word> {
         if let Some(b) = bbox.take()
             && !text.is_empty()
         {
-            words.push(Word { text: std::mem::take(text), bbox: b });
+            words.push(Word {
+                text: std::mem::take(text),
+                bbox: b,
+            });
         }
         text.clear();
     };

@@ -39,9 +39,22 @@ pub struct PageText {
 
 impl PageText {
     /// Builds a page's text from its characters.
-    pub fn from_chars(page: usize, width: f64, height: f64, rotation: u16, chars: Vec<Char>) -> Self {
+    pub fn from_chars(
+        page: usize,
+        width: f64,
+        height: f64,
+        rotation: u16,
+        chars: Vec<Char>,
+    ) -> Self {
         let lines = lines(chars.iter());
-        Self { page, width, height, rotation, chars, lines }
+        Self {
+            page,
+            width,
+            height,
+            rotation,
+            chars,
+            lines,
+        }
     }
 
     /// Every character, in content-stream order.
@@ -66,7 +79,11 @@ impl PageText {
 
     /// The lines of text inside `region` (page points).
     pub fn region_lines(&self, region: &Rect) -> Vec<Line> {
-        lines(self.chars.iter().filter(|c| region.contains(c.bbox.center())))
+        lines(
+            self.chars
+                .iter()
+                .filter(|c| region.contains(c.bbox.center())),
+        )
     }
 
     /// The text inside `region`: lines separated by `\n`, words by a space.
@@ -87,6 +104,12 @@ impl Document {
         let g = page_geometry(hp);
         let [a, b, c, d, e, f] = g.user_to_page_transform().0;
         let chars = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]));
-        Ok(PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), chars))
+        Ok(PageText::from_chars(
+            page,
+            g.width(),
+            g.height(),
+            g.rotation.degrees(),
+            chars,
+        ))
     }
 }

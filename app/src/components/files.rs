@@ -1,0 +1,221 @@
+//! Opening PDFs (picker, drag-and-drop, password) and the file list.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_core::{Document, OpenError};
+
+use crate::glue;
+use crate::state::{AppState, FileEntry, FileStatus, use_app};
+use crate::store::{self, LoadedDoc};
+
+/// Accepts files dragged over the window.
+pub fn on_dragover(ev: web_sys::DragEvent) {
+    ev.prevent_default();
+}
+
+/// Opens files dropped anywhere on the window.
+pub fn on_drop(app: AppState, ev: web_sys::DragEvent) {
+    ev.prevent_default();
+    if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+        open_file_list(app, list);
+    }
+}
+
+fn open_file_list(app: AppState, list: web_sys::FileList) {
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    for file in files {
+        let id = app.next_id();
+        let name = file.name();
+        app.files.update(|fs| {
+            fs.push(FileEntry {
+                id,
+                name,
+                size: file.size() as usize,
+                status: FileStatus::Loading,
+            })
+        });
+        if app.active.get_untracked().is_none() {
+            app.active.set(Some(id));
+        }
+        leptos::task::spawn_local(async move {
+            let status = match glue::read_file(&file).await {
+                Ok(bytes) => {
+                    glue::yield_now().await;
+                    open_bytes(id, Arc::new(bytes), None)
+                }
+                Err(e) => FileStatus::Failed(e),
+            };
+            set_status(app, id, status);
+        });
+    }
+}
+
+/// Parses a document and registers it; the status says what happened.
+fn open_bytes(id: u32, bytes: Arc<Vec<u8>>, password: Option<&str>) -> FileStatus {
+    match Document::open(bytes.as_ref().clone(), password) {
+        Ok(doc) => {
+            let loaded = LoadedDoc::new(doc);
+            let pages = loaded.pages.clone();
+            store::insert(id, loaded);
+            FileStatus::Ready(pages)
+        }
+        Err(OpenError::NeedsPassword) => FileStatus::NeedsPassword {
+            bytes,
+            wrong: false,
+        },
+        Err(OpenError::WrongPassword) => FileStatus::NeedsPassword { bytes, wrong: true },
+        Err(e) => FileStatus::Failed(capitalise(&e.to_string())),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn set_status(app: AppState, id: u32, status: FileStatus) {
+    app.files.update(|fs| {
+        if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
+            f.status = status;
+        }
+    });
+}
+
+fn file_input_handler(app: AppState) -> impl Fn(web_sys::Event) + 'static {
+    move |ev: web_sys::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if let Some(list) = input.files() {
+            open_file_list(app, list);
+        }
+        input.set_value("");
+    }
+}
+
+/// "Open PDFs" button in the header.
+#[component]
+pub fn OpenButton() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <label class="button primary">
+            "Open PDFs"
+            <input type="file" accept="application/pdf,.pdf" multiple class="visually-hidden"
+                data-testid="file-input" on:change=file_input_handler(app)/>
+        </label>
+    }
+}
+
+/// What a person sees before opening anything.
+#[component]
+pub fn EmptyState() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <section class="empty" data-testid="empty-state">
+            <div class="drop-target">
+                <div class="empty-icon" aria-hidden="true">"⬇"</div>
+                <h1>"Drop PDF invoices here"</h1>
+                <p>"Then drag a rectangle over any field to read the text inside it."</p>
+                <label class="button primary large">
+                    "Choose files"
+                    <input type="file" accept="application/pdf,.pdf" multiple class="visually-hidden"
+                        on:change=file_input_handler(app)/>
+                </label>
+                <p class="fineprint">"Your files stay on this device: they are read in the browser, nothing is uploaded."</p>
+            </div>
+        </section>
+    }
+}
+
+/// The list of open files.
+#[component]
+pub fn FileList() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <aside class="files" aria-label="Files">
+            <h2>"Files"</h2>
+            <ul>
+                <For each=move || app.files.get() key=|f| (f.id, status_key(&f.status)) let:file>
+                    <FileItem file=file/>
+                </For>
+            </ul>
+        </aside>
+    }
+}
+
+fn status_key(s: &FileStatus) -> u8 {
+    match s {
+        FileStatus::Loading => 0,
+        FileStatus::Ready(_) => 1,
+        FileStatus::NeedsPassword { wrong: false, .. } => 2,
+        FileStatus::NeedsPassword { wrong: true, .. } => 3,
+        FileStatus::Failed(_) => 4,
+    }
+}
+
+#[component]
+fn FileItem(file: FileEntry) -> impl IntoView {
+    let app = use_app();
+    let id = file.id;
+    let is_active = move || app.active.get() == Some(id);
+    let detail = match &file.status {
+        FileStatus::Loading => view! { <span class="muted">"Opening…"</span> }.into_any(),
+        FileStatus::Ready(p) => {
+            let n = p.len();
+            view! { <span class="muted">{format!("{n} page{}", if n == 1 { "" } else { "s" })}</span> }.into_any()
+        }
+        FileStatus::Failed(msg) => {
+            view! { <span class="error" role="alert" data-testid="file-error">{msg.clone()}</span> }
+                .into_any()
+        }
+        FileStatus::NeedsPassword { bytes, wrong } => {
+            view! { <PasswordForm id=id bytes=bytes.clone() wrong=*wrong/> }.into_any()
+        }
+    };
+    let close = move |ev: web_sys::MouseEvent| {
+        ev.stop_propagation();
+        store::remove(id);
+        app.files.update(|fs| fs.retain(|f| f.id != id));
+        app.regions.update(|rs| rs.retain(|r| r.doc != id));
+        if app.active.get_untracked() == Some(id) {
+            app.active
+                .set(app.files.with_untracked(|fs| fs.first().map(|f| f.id)));
+        }
+    };
+    view! {
+        <li class="file" class:active=is_active on:click=move |_| app.active.set(Some(id))>
+            <div class="file-name" title=file.name.clone()>{file.name.clone()}</div>
+            <div class="file-detail">{detail}</div>
+            <button class="icon" title="Close file" aria-label=format!("Close {}", file.name) on:click=close>"×"</button>
+        </li>
+    }
+}
+
+#[component]
+fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
+    let app = use_app();
+    let password = RwSignal::new(String::new());
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let status = open_bytes(id, bytes.clone(), Some(&password.get_untracked()));
+        set_status(app, id, status);
+    };
+    view! {
+        <form class="password" on:submit=submit on:click=|ev| ev.stop_propagation()>
+            <span class=if wrong { "error" } else { "muted" }>
+                {if wrong { "Wrong password, try again" } else { "Protected by a password" }}
+            </span>
+            <input type="password" placeholder="Password" aria-label="Password"
+                on:input=move |ev| password.set(event_target_value(&ev)) prop:value=password/>
+            <button class="button" type="submit">"Open"</button>
+        </form>
+    }
+}

@@ -1,0 +1,326 @@
+//! One page: the rendered canvas, the region overlay, and drawing, moving and resizing
+//! regions. The overlay and the drag use the same [`Viewport`] transform, so what the
+//! person sees is exactly what is extracted.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_core::PageInfo;
+use wasm_core::geometry::{Point, Rect, Viewport};
+
+use crate::state::{AppState, Region, region_text, use_app};
+use crate::{glue, render_queue, store};
+
+/// Largest canvas backing store, in pixels; beyond it the bitmap is scaled up by CSS.
+const MAX_CANVAS_PX: f64 = 16_000_000.0;
+/// Smallest region side, in points; smaller drags count as clicks.
+const MIN_REGION_PT: f64 = 2.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Drag {
+    New { start: Point, cur: Point },
+    Move { id: u32, start: Point, orig: Rect },
+    Resize { id: u32, start: Point, orig: Rect },
+}
+
+/// A page of a document.
+#[component]
+pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
+    let app = use_app();
+    let page = info.page;
+    let container: NodeRef<leptos::html::Div> = NodeRef::new();
+    let canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
+    let overlay: NodeRef<leptos::html::Div> = NodeRef::new();
+    let visible = RwSignal::new(false);
+    let rendered_scale = RwSignal::new(0.0_f64);
+    let render_error = RwSignal::new(None::<String>);
+    let drag = RwSignal::new(None::<Drag>);
+
+    let viewport = move || Viewport {
+        zoom: app.zoom_factor.get(),
+        device_pixel_ratio: glue::device_pixel_ratio(),
+    };
+    let css_w = move || info.width * viewport().css_per_point();
+    let css_h = move || info.height * viewport().css_per_point();
+
+    observe_visibility(container, visible, app, page);
+
+    // Scroll into view when navigated to.
+    Effect::new(move |_| {
+        if app.scroll_to.get() == Some(page)
+            && let Some(el) = container.get_untracked()
+        {
+            el.scroll_into_view();
+            app.current_page.set(page);
+            app.scroll_to.set(None);
+        }
+    });
+
+    // Render when visible and the wanted resolution changed.
+    let key = format!("{doc}:{page}");
+    let key2 = key.clone();
+    Effect::new(move |_| {
+        let vp = viewport();
+        let area = info.width * info.height * vp.render_scale().powi(2);
+        let scale = if area > MAX_CANVAS_PX {
+            vp.render_scale() * (MAX_CANVAS_PX / area).sqrt()
+        } else {
+            vp.render_scale()
+        };
+        if !visible.get() {
+            render_queue::cancel(&key);
+            return;
+        }
+        if (rendered_scale.get_untracked() - scale).abs() < 1e-3 {
+            return;
+        }
+        render_queue::enqueue(key.clone(), move || {
+            let Some(d) = store::get(doc) else { return };
+            let Some(c) = canvas.get_untracked() else {
+                return;
+            };
+            match d
+                .doc
+                .render(page, scale)
+                .map_err(|e| e.to_string())
+                .and_then(|img| glue::paint(&c, &img))
+            {
+                Ok(()) => {
+                    rendered_scale.set(scale);
+                    render_error.set(None);
+                }
+                Err(e) => render_error.set(Some(e)),
+            }
+        });
+    });
+    on_cleanup(move || render_queue::cancel(&key2));
+
+    let regions = move || {
+        app.regions.with(|rs| {
+            rs.iter()
+                .filter(|r| r.doc == doc && r.page == page)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+
+    let to_page = move |ev: &web_sys::PointerEvent| -> Option<Point> {
+        let el = overlay.get_untracked()?;
+        let b = el.get_bounding_client_rect();
+        let p = viewport().css_to_page(Point::new(
+            f64::from(ev.client_x()) - b.left(),
+            f64::from(ev.client_y()) - b.top(),
+        ));
+        Some(Point::new(
+            p.x.clamp(0.0, info.width),
+            p.y.clamp(0.0, info.height),
+        ))
+    };
+    let capture = move |ev: &web_sys::PointerEvent| {
+        if let Some(el) = overlay.get_untracked() {
+            let _ = el.set_pointer_capture(ev.pointer_id());
+        }
+    };
+
+    let on_down = move |ev: web_sys::PointerEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        let Some(p) = to_page(&ev) else { return };
+        ev.prevent_default();
+        capture(&ev);
+        app.selected.set(None);
+        drag.set(Some(Drag::New { start: p, cur: p }));
+    };
+    let on_move = move |ev: web_sys::PointerEvent| {
+        let Some(d) = drag.get_untracked() else {
+            return;
+        };
+        let Some(p) = to_page(&ev) else { return };
+        match d {
+            Drag::New { start, .. } => drag.set(Some(Drag::New { start, cur: p })),
+            Drag::Move { id, start, orig } => {
+                let (dx, dy) = (p.x - start.x, p.y - start.y);
+                let dx = dx.clamp(-orig.x0, info.width - orig.x1);
+                let dy = dy.clamp(-orig.top, info.height - orig.bottom);
+                let r = Rect {
+                    x0: orig.x0 + dx,
+                    top: orig.top + dy,
+                    x1: orig.x1 + dx,
+                    bottom: orig.bottom + dy,
+                };
+                set_rect(app, id, r, false);
+            }
+            Drag::Resize { id, start, orig } => {
+                let x1 = (orig.x1 + p.x - start.x)
+                    .max(orig.x0 + MIN_REGION_PT)
+                    .min(info.width);
+                let bottom = (orig.bottom + p.y - start.y)
+                    .max(orig.top + MIN_REGION_PT)
+                    .min(info.height);
+                set_rect(app, id, Rect { x1, bottom, ..orig }, false);
+            }
+        }
+    };
+    let on_up = move |_ev: web_sys::PointerEvent| {
+        let Some(d) = drag.get_untracked() else {
+            return;
+        };
+        drag.set(None);
+        match d {
+            Drag::New { start, cur } => {
+                let r = Rect::from_corners(start, cur);
+                if r.width() >= MIN_REGION_PT && r.height() >= MIN_REGION_PT {
+                    add_region(app, doc, page, r);
+                }
+            }
+            Drag::Move { id, .. } | Drag::Resize { id, .. } => {
+                if let Some(r) = app
+                    .regions
+                    .with_untracked(|rs| rs.iter().find(|r| r.id == id).map(|r| r.rect))
+                {
+                    set_rect(app, id, r, true);
+                }
+            }
+        }
+    };
+
+    let start_drag = move |ev: &web_sys::PointerEvent, id: u32, resize: bool| {
+        if ev.button() != 0 {
+            return;
+        }
+        ev.stop_propagation();
+        ev.prevent_default();
+        let Some(p) = to_page(ev) else { return };
+        let Some(orig) = app
+            .regions
+            .with_untracked(|rs| rs.iter().find(|r| r.id == id).map(|r| r.rect))
+        else {
+            return;
+        };
+        capture(ev);
+        app.selected.set(Some(id));
+        drag.set(Some(if resize {
+            Drag::Resize { id, start: p, orig }
+        } else {
+            Drag::Move { id, start: p, orig }
+        }));
+    };
+
+    let css_box = move |r: &Rect| {
+        let c = viewport().page_rect_to_css(r);
+        format!(
+            "left:{:.2}px;top:{:.2}px;width:{:.2}px;height:{:.2}px",
+            c.x0,
+            c.top,
+            c.width(),
+            c.height()
+        )
+    };
+
+    view! {
+        <div class="page" node_ref=container data-page=page data-testid=format!("page-{page}")
+            style:width=move || format!("{:.2}px", css_w()) style:height=move || format!("{:.2}px", css_h())>
+            <canvas node_ref=canvas class="page-canvas" aria-label=format!("Page {page}")></canvas>
+            <Show when=move || rendered_scale.get() == 0.0 && render_error.get().is_none()>
+                <div class="page-placeholder">{format!("Page {page}")}</div>
+            </Show>
+            <Show when=move || render_error.get().is_some()>
+                <div class="page-error" role="alert">{move || format!("This page could not be shown: {}", render_error.get().unwrap_or_default())}</div>
+            </Show>
+            <div class="overlay" node_ref=overlay data-testid=format!("overlay-{page}")
+                on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up>
+                <For each=regions key=|r| (r.id, r.rect.to_array().map(f64::to_bits), r.label.clone()) let:r>
+                    {
+                        let id = r.id;
+                        let style = css_box(&r.rect);
+                        view! {
+                            <div class="region" class:selected=move || app.selected.get() == Some(id)
+                                data-region-id=id style=style title=r.label.clone()
+                                on:pointerdown=move |ev| start_drag(&ev, id, false)>
+                                <span class="region-label">{r.label.clone()}</span>
+                                <span class="handle" aria-hidden="true"
+                                    on:pointerdown=move |ev| start_drag(&ev, id, true)></span>
+                            </div>
+                        }
+                    }
+                </For>
+                {move || match drag.get() {
+                    Some(Drag::New { start, cur }) => {
+                        let style = css_box(&Rect::from_corners(start, cur));
+                        Some(view! { <div class="region drawing" style=style></div> })
+                    }
+                    _ => None,
+                }}
+            </div>
+        </div>
+    }
+}
+
+fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
+    let id = app.next_id();
+    let n = app.regions.with_untracked(|rs| rs.len()) + 1;
+    let (text, needs_ocr) = region_text(doc, page, &rect);
+    app.regions.update(|rs| {
+        rs.push(Region {
+            id,
+            doc,
+            page,
+            rect,
+            label: format!("Region {n}"),
+            text,
+            needs_ocr,
+        })
+    });
+    app.selected.set(Some(id));
+}
+
+/// Moves a region; `final_` recomputes its text (done on release, not on every move).
+fn set_rect(app: AppState, id: u32, rect: Rect, final_: bool) {
+    app.regions.update(|rs| {
+        if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
+            r.rect = rect;
+            if final_ {
+                let (text, needs_ocr) = region_text(r.doc, r.page, &rect);
+                r.text = text;
+                r.needs_ocr = needs_ocr;
+            }
+        }
+    });
+}
+
+/// Sets `visible` while the page is near the viewport, and the current page when it
+/// covers most of it.
+fn observe_visibility(
+    container: NodeRef<leptos::html::Div>,
+    visible: RwSignal<bool>,
+    app: AppState,
+    page: usize,
+) {
+    Effect::new(move |_| {
+        let Some(el) = container.get() else { return };
+        let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            for e in entries.iter() {
+                let Ok(e) = e.dyn_into::<web_sys::IntersectionObserverEntry>() else {
+                    continue;
+                };
+                visible.set(e.is_intersecting());
+                if e.is_intersecting() && e.intersection_ratio() >= 0.5 {
+                    app.current_page.set(page);
+                }
+            }
+        });
+        let opts = web_sys::IntersectionObserverInit::new();
+        opts.set_root_margin("400px 0px");
+        let thresholds = js_sys::Array::of2(&0.0.into(), &0.5.into());
+        opts.set_threshold(&thresholds);
+        if let Ok(obs) =
+            web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &opts)
+        {
+            obs.observe(&el);
+            // Observer and callback live exactly as long as the page component.
+            let held = send_wrapper::SendWrapper::new((obs, cb));
+            on_cleanup(move || held.0.disconnect());
+        }
+    });
+}

@@ -1,0 +1,160 @@
+//! The viewer: toolbar (pages, zoom) and the scrolling column of pages.
+
+use leptos::prelude::*;
+use wasm_core::geometry::{CSS_PX_PER_INCH, POINTS_PER_INCH};
+
+use super::page::PageView;
+use crate::state::{ZOOM_MAX, ZOOM_MIN, Zoom, use_app};
+
+const ZOOM_STEPS: [f64; 9] = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0];
+/// Horizontal padding around pages in the scroll area, in CSS pixels.
+const PAGE_GUTTER: f64 = 48.0;
+
+/// Toolbar and pages of the active file.
+#[component]
+pub fn Viewer() -> impl IntoView {
+    let app = use_app();
+    let scroller: NodeRef<leptos::html::Div> = NodeRef::new();
+    let width = RwSignal::new(800.0_f64);
+
+    // Track the viewer width for fit-width zoom.
+    let measure = move || {
+        if let Some(el) = scroller.get_untracked() {
+            width.set(f64::from(el.client_width()));
+        }
+    };
+    Effect::new(move |_| {
+        if scroller.get().is_some() {
+            measure();
+        }
+    });
+    let handle = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || handle.remove());
+
+    // Resolve the zoom factor from the setting, the widest page and the viewer width.
+    Effect::new(move |_| {
+        let factor = match app.zoom.get() {
+            Zoom::Factor(f) => f,
+            Zoom::FitWidth => {
+                let widest = app
+                    .active_pages()
+                    .and_then(|(_, p)| p.iter().map(|p| p.width).reduce(f64::max))
+                    .unwrap_or(612.0);
+                let css = widest * CSS_PX_PER_INCH / POINTS_PER_INCH;
+                ((width.get() - PAGE_GUTTER) / css).clamp(ZOOM_MIN, ZOOM_MAX)
+            }
+        };
+        app.zoom_factor.set(factor);
+    });
+
+    // Reset to page 1 when another file is shown.
+    Effect::new(move |_| {
+        app.active.track();
+        app.current_page.set(1);
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+    });
+
+    let pages = move || app.active_pages();
+    view! {
+        <section class="viewer" aria-label="Document">
+            <Toolbar/>
+            <div class="pages" node_ref=scroller data-testid="pages">
+                {move || match pages() {
+                    Some((doc, pages)) => pages
+                        .into_iter()
+                        .map(|p| view! { <PageView doc=doc info=p/> })
+                        .collect_view()
+                        .into_any(),
+                    None => view! { <ViewerMessage/> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn ViewerMessage() -> impl IntoView {
+    let app = use_app();
+    let msg = move || {
+        let id = app.active.get();
+        app.files.with(
+            |fs| match fs.iter().find(|f| Some(f.id) == id).map(|f| &f.status) {
+                Some(crate::state::FileStatus::Loading) => "Opening the document…",
+                Some(crate::state::FileStatus::Failed(_)) => {
+                    "This file could not be opened. See the file list for why."
+                }
+                Some(crate::state::FileStatus::NeedsPassword { .. }) => {
+                    "Enter the password in the file list to open this PDF."
+                }
+                _ => "Choose a file on the left.",
+            },
+        )
+    };
+    view! { <div class="viewer-message">{msg}</div> }
+}
+
+#[component]
+fn Toolbar() -> impl IntoView {
+    let app = use_app();
+    let page_count = move || app.active_pages().map(|(_, p)| p.len()).unwrap_or(0);
+    let go = move |delta: isize| {
+        let n = page_count();
+        if n == 0 {
+            return;
+        }
+        let cur = app.current_page.get_untracked() as isize;
+        let target = (cur + delta).clamp(1, n as isize) as usize;
+        app.scroll_to.set(Some(target));
+    };
+    let step_zoom = move |up: bool| {
+        let cur = app.zoom_factor.get_untracked();
+        let next = if up {
+            ZOOM_STEPS
+                .iter()
+                .copied()
+                .find(|z| *z > cur + 1e-6)
+                .unwrap_or(ZOOM_MAX)
+        } else {
+            ZOOM_STEPS
+                .iter()
+                .rev()
+                .copied()
+                .find(|z| *z < cur - 1e-6)
+                .unwrap_or(ZOOM_MIN)
+        };
+        app.zoom.set(Zoom::Factor(next));
+    };
+    let zoom_value = move || match app.zoom.get() {
+        Zoom::FitWidth => "fit".to_string(),
+        Zoom::Factor(f) => format!("{}", (f * 100.0).round() as i64),
+    };
+    let on_zoom_change = move |ev: web_sys::Event| {
+        let v = event_target_value(&ev);
+        app.zoom.set(match v.parse::<f64>() {
+            Ok(p) => Zoom::Factor((p / 100.0).clamp(ZOOM_MIN, ZOOM_MAX)),
+            Err(_) => Zoom::FitWidth,
+        });
+    };
+    view! {
+        <div class="toolbar" role="toolbar" aria-label="Page and zoom">
+            <button class="icon" aria-label="Previous page" title="Previous page" on:click=move |_| go(-1)>"‹"</button>
+            <span class="page-indicator" data-testid="page-indicator">
+                {move || format!("Page {} of {}", app.current_page.get(), page_count())}
+            </span>
+            <button class="icon" aria-label="Next page" title="Next page" on:click=move |_| go(1)>"›"</button>
+            <span class="spacer"></span>
+            <button class="icon" aria-label="Zoom out" title="Zoom out" on:click=move |_| step_zoom(false)>"−"</button>
+            <select aria-label="Zoom" data-testid="zoom" prop:value=zoom_value on:change=on_zoom_change>
+                <option value="fit">"Fit width"</option>
+                {ZOOM_STEPS.iter().map(|z| {
+                    let p = (z * 100.0).round() as i64;
+                    view! { <option value=p.to_string()>{format!("{p}%")}</option> }
+                }).collect_view()}
+            </select>
+            <button class="icon" aria-label="Zoom in" title="Zoom in" on:click=move |_| step_zoom(true)>"+"</button>
+            <span class="zoom-readout muted">{move || format!("{}%", (app.zoom_factor.get() * 100.0).round())}</span>
+        </div>
+    }
+}

@@ -1,0 +1,112 @@
+//! Browser glue: files to bytes, bitmaps to canvases, yielding to the event loop.
+
+use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+use wasm_core::RgbaImage;
+
+/// Reads a `File` into memory.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "the browser could not read this file".to_string())?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// Paints an RGBA bitmap into a canvas, resizing its backing store to match.
+pub fn paint(canvas: &HtmlCanvasElement, img: &RgbaImage) -> Result<(), String> {
+    canvas.set_width(img.width);
+    canvas.set_height(img.height);
+    let ctx = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .ok_or("no 2D canvas")?;
+    let data =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&img.data), img.width, img.height)
+            .map_err(|_| "bad bitmap size")?;
+    ctx.put_image_data(&data, 0.0, 0.0)
+        .map_err(|_| "could not paint the page".to_string())
+}
+
+/// Lets the browser handle input and paint before the next slice of work.
+pub async fn yield_now() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// `window.devicePixelRatio` (1 when unknown).
+pub fn device_pixel_ratio() -> f64 {
+    web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .filter(|r| *r > 0.0)
+        .unwrap_or(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn document() -> web_sys::Document {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .expect("a document")
+    }
+
+    #[wasm_bindgen_test]
+    async fn reads_a_file_byte_for_byte() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+        let file = web_sys::File::new_with_u8_array_sequence(&parts, "x.pdf").expect("file");
+        assert_eq!(read_file(&file).await.expect("read"), bytes);
+    }
+
+    #[wasm_bindgen_test]
+    fn paints_a_rendered_page_into_a_canvas_pixel_for_pixel() {
+        // A real page rendered by wasm-core in the browser, painted, and read back.
+        let pdf = include_bytes!("../../../shared/corpus/dev/invoice2data/oyo.pdf").to_vec();
+        let doc = wasm_core::Document::open(pdf, None).expect("opens");
+        let img = doc.render(1, 0.5).expect("renders");
+        let canvas: HtmlCanvasElement = document()
+            .create_element("canvas")
+            .expect("canvas")
+            .dyn_into()
+            .expect("canvas");
+        paint(&canvas, &img).expect("paints");
+        assert_eq!((canvas.width(), canvas.height()), (img.width, img.height));
+        let ctx: CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .expect("2d")
+            .dyn_into()
+            .expect("2d");
+        let back = ctx
+            .get_image_data(0.0, 0.0, f64::from(img.width), f64::from(img.height))
+            .expect("read back");
+        assert_eq!(
+            back.data().0,
+            img.data,
+            "opaque pixels survive the round trip unchanged"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn region_text_matches_native_in_the_browser() {
+        let pdf = include_bytes!("../../../shared/corpus/dev/invoice2data/oyo.pdf").to_vec();
+        let doc = wasm_core::Document::open(pdf, None).expect("opens");
+        let t = doc.page_text(1).expect("text");
+        let r = wasm_core::geometry::Rect {
+            x0: 314.0,
+            top: 152.0,
+            x1: 357.0,
+            bottom: 167.0,
+        };
+        assert_eq!(t.region_text(&r), "IBZY2087");
+        assert!(device_pixel_ratio() > 0.0);
+    }
+}

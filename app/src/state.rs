@@ -1,0 +1,138 @@
+//! The app's reactive state, provided once at the root and read with [`use_app`].
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use wasm_core::PageInfo;
+use wasm_core::geometry::Rect;
+
+/// Where a file stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileStatus {
+    /// Being read and parsed.
+    Loading,
+    /// Open; pages known.
+    Ready(Vec<PageInfo>),
+    /// Encrypted: waiting for a password (bytes kept so nothing is lost).
+    NeedsPassword { bytes: Arc<Vec<u8>>, wrong: bool },
+    /// Could not be opened; the message says why in plain words.
+    Failed(String),
+}
+
+/// One file in the file list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEntry {
+    /// Stable id (also the document id in the store).
+    pub id: u32,
+    /// File name as dropped.
+    pub name: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// State.
+    pub status: FileStatus,
+}
+
+/// A rectangle drawn by the person, in page points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    /// Stable id.
+    pub id: u32,
+    /// Document id.
+    pub doc: u32,
+    /// 1-based page.
+    pub page: usize,
+    /// Box in page points (displayed page, origin top-left).
+    pub rect: Rect,
+    /// Editable label.
+    pub label: String,
+    /// Native text inside.
+    pub text: String,
+    /// The page has no text layer: the region needs OCR.
+    pub needs_ocr: bool,
+}
+
+/// Zoom setting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zoom {
+    /// Page width fills the viewer.
+    FitWidth,
+    /// A fixed factor (1.0 = 100 %).
+    Factor(f64),
+}
+
+/// Smallest and largest zoom factors.
+pub const ZOOM_MIN: f64 = 0.5;
+/// Largest zoom factor.
+pub const ZOOM_MAX: f64 = 4.0;
+
+/// All shared state.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// Open files, in the order they were added.
+    pub files: RwSignal<Vec<FileEntry>>,
+    /// The file shown in the viewer.
+    pub active: RwSignal<Option<u32>>,
+    /// All regions of all files.
+    pub regions: RwSignal<Vec<Region>>,
+    /// The selected region.
+    pub selected: RwSignal<Option<u32>>,
+    /// Zoom setting.
+    pub zoom: RwSignal<Zoom>,
+    /// The effective zoom factor (resolved from fit-width and the viewer width).
+    pub zoom_factor: RwSignal<f64>,
+    /// Page currently in view (1-based).
+    pub current_page: RwSignal<usize>,
+    /// Page to scroll to (set by navigation, cleared by the viewer).
+    pub scroll_to: RwSignal<Option<usize>>,
+    next_id: StoredValue<u32>,
+}
+
+impl AppState {
+    /// Fresh state.
+    pub fn new() -> Self {
+        Self {
+            files: RwSignal::new(Vec::new()),
+            active: RwSignal::new(None),
+            regions: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            zoom: RwSignal::new(Zoom::FitWidth),
+            zoom_factor: RwSignal::new(1.0),
+            current_page: RwSignal::new(1),
+            scroll_to: RwSignal::new(None),
+            next_id: StoredValue::new(1),
+        }
+    }
+
+    /// A new unique id.
+    pub fn next_id(&self) -> u32 {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        id
+    }
+
+    /// Pages of the active file, if it is open.
+    pub fn active_pages(&self) -> Option<(u32, Vec<PageInfo>)> {
+        let id = self.active.get()?;
+        self.files.with(|fs| {
+            fs.iter()
+                .find(|f| f.id == id)
+                .and_then(|f| match &f.status {
+                    FileStatus::Ready(p) => Some((id, p.clone())),
+                    _ => None,
+                })
+        })
+    }
+}
+
+/// The app state from context.
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// Computes a region's text from the document store.
+pub fn region_text(doc: u32, page: usize, rect: &Rect) -> (String, bool) {
+    match crate::store::get(doc).and_then(|d| d.page_text(page)) {
+        Some(t) => (t.region_text(rect), t.needs_ocr()),
+        None => (String::new(), false),
+    }
+}

@@ -1,0 +1,58 @@
+//! Open documents live here, outside the reactive graph: signals carry only ids and plain
+//! data, and components look documents up by id.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use wasm_core::{Document, PageInfo, PageText};
+
+/// An open PDF and the text of the pages read so far.
+pub struct LoadedDoc {
+    /// The parsed document.
+    pub doc: Document,
+    /// Page geometry, in order.
+    pub pages: Vec<PageInfo>,
+    texts: RefCell<HashMap<usize, Rc<PageText>>>,
+}
+
+impl LoadedDoc {
+    /// Wraps an opened document.
+    pub fn new(doc: Document) -> Self {
+        let pages = doc.pages();
+        Self {
+            doc,
+            pages,
+            texts: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The text of a page (1-based), extracted once and cached.
+    pub fn page_text(&self, page: usize) -> Option<Rc<PageText>> {
+        if let Some(t) = self.texts.borrow().get(&page) {
+            return Some(t.clone());
+        }
+        let t = Rc::new(self.doc.page_text(page).ok()?);
+        self.texts.borrow_mut().insert(page, t.clone());
+        Some(t)
+    }
+}
+
+thread_local! {
+    static DOCS: RefCell<HashMap<u32, Rc<LoadedDoc>>> = RefCell::new(HashMap::new());
+}
+
+/// Registers a document under `id`.
+pub fn insert(id: u32, doc: LoadedDoc) {
+    DOCS.with(|d| d.borrow_mut().insert(id, Rc::new(doc)));
+}
+
+/// The document with `id`, if open.
+pub fn get(id: u32) -> Option<Rc<LoadedDoc>> {
+    DOCS.with(|d| d.borrow().get(&id).cloned())
+}
+
+/// Closes the document with `id`.
+pub fn remove(id: u32) {
+    DOCS.with(|d| d.borrow_mut().remove(&id));
+}

@@ -1,0 +1,32 @@
+// Playwright drives Debian's Chromium (never a downloaded browser) against `zonal serve`
+// serving the built app. scripts/test.sh sets ZONAL_BIN and ZONAL_DIST.
+import { defineConfig } from '@playwright/test';
+
+const port = Number(process.env.ZONAL_E2E_PORT ?? 18080);
+const bin = process.env.ZONAL_BIN ?? `${process.env.HOME}/.cache/zonal/target/release/zonal`;
+const dist = process.env.ZONAL_DIST ?? '../dist';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
+  workers: 1,
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    screenshot: 'only-on-failure',
+    trace: 'off',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  webServer: {
+    command: `${bin} serve --port ${port} --dist ${dist}`,
+    url: `http://127.0.0.1:${port}/api/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+});

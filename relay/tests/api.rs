@@ -1,0 +1,93 @@
+//! The HTTP app, exercised in-process with `oneshot` (no port needed).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use relay::config::ServeConfig;
+use relay::server::{AppState, app};
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn state(dist: &std::path::Path) -> AppState {
+    AppState {
+        config: Arc::new(ServeConfig {
+            dist: dist.to_path_buf(),
+            max_pages: 7,
+            ..ServeConfig::default()
+        }),
+    }
+}
+
+async fn get(app: axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    let res = app
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, ctype, body)
+}
+
+#[tokio::test]
+async fn healthz_and_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, ct, body) = get(app(state(dir.path())), "/api/healthz").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("application/json"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).expect("json")["status"],
+        "ok"
+    );
+
+    let (s, _, body) = get(app(state(dir.path())), "/api/config").await;
+    assert_eq!(s, StatusCode::OK);
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(v["limits"]["maxPages"], 7, "limits come from configuration");
+    assert_eq!(v["limits"]["maxFiles"], 10);
+    assert_eq!(v["limits"]["maxSizeMb"], 10);
+    assert!(v["providers"]["llm"].as_array().is_some());
+}
+
+#[tokio::test]
+async fn unknown_api_path_is_a_json_404() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, ct, body) = get(app(state(dir.path())), "/api/nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(ct.starts_with("application/json"));
+    assert!(serde_json::from_slice::<Value>(&body).expect("json")["error"].is_string());
+}
+
+#[tokio::test]
+async fn serves_the_built_app_with_spa_fallback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>Zonal</title>",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("app.js"), "console.log(1)").expect("write");
+    let (s, ct, body) = get(app(state(dir.path())), "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&body).contains("Zonal"));
+    let (s, ct, _) = get(app(state(dir.path())), "/app.js").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.contains("javascript"));
+    let (s, _, body) = get(app(state(dir.path())), "/some/client/route").await;
+    assert_eq!(s, StatusCode::OK, "client-side routes get index.html");
+    assert!(String::from_utf8_lossy(&body).contains("Zonal"));
+}

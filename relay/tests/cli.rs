@@ -1,0 +1,179 @@
+//! `zonal words | region | render` as a script would run them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn corpus(rel: &str) -> PathBuf {
+    std::env::var_os("ZONAL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
+        .join(rel)
+}
+
+fn zonal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zonal"))
+        .args(args)
+        .output()
+        .expect("zonal runs")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn words_prints_pages_with_geometry_and_boxes() {
+    let oyo = corpus("invoice2data/oyo.pdf");
+    let v = json(&zonal(&["words", oyo.to_str().unwrap_or_default()]));
+    let page = &v["pages"][0];
+    assert_eq!(page["page"], 1);
+    assert_eq!(page["width"], 595.0);
+    assert_eq!(page["height"], 842.0);
+    assert_eq!(page["rotation"], 0);
+    let words = page["words"].as_array().expect("words");
+    let first = &words[0];
+    assert_eq!(first["text"], "PAYMENT");
+    // pdfplumber: ['PAYMENT', 119.84, 44.131, 160.722, 52.451]
+    let b: Vec<f64> = first["bbox"]
+        .as_array()
+        .expect("bbox")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert!(
+        (b[0] - 119.84).abs() < 0.01 && (b[2] - 160.722).abs() < 0.01,
+        "{b:?}"
+    );
+    assert!(b[1] < 52.451 && b[3] > 44.131, "vertical overlap {b:?}");
+}
+
+#[test]
+fn words_of_one_page_of_a_rotated_file() {
+    let f = corpus("pdfplumber/nics-background-checks-2015-11-rotated.pdf");
+    let v = json(&zonal(&[
+        "words",
+        f.to_str().unwrap_or_default(),
+        "--page",
+        "1",
+    ]));
+    assert_eq!(v["pages"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["pages"][0]["rotation"], 90);
+}
+
+#[test]
+fn region_prints_the_text_inside() {
+    let oyo = corpus("invoice2data/oyo.pdf");
+    // Around "IBZY2087" (Booking ID), loosely.
+    let v = json(&zonal(&[
+        "region",
+        oyo.to_str().unwrap_or_default(),
+        "--page",
+        "1",
+        "--rect",
+        "313,151,358,168",
+    ]));
+    assert_eq!(v["text"], "IBZY2087");
+}
+
+#[test]
+fn render_writes_a_png_of_the_requested_resolution() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("p1.png");
+    let oyo = corpus("invoice2data/oyo.pdf");
+    let v = json(&zonal(&[
+        "render",
+        oyo.to_str().unwrap_or_default(),
+        "--page",
+        "1",
+        "--dpi",
+        "144",
+        "-o",
+        out.to_str().unwrap_or_default(),
+    ]));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(1190), Some(1684))
+    );
+    let png = std::fs::read(&out).expect("png written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+}
+
+fn assert_clean_failure(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2), "exit status 2");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(needle),
+        "stderr {err:?} should mention {needle:?}"
+    );
+    assert!(!err.contains("panicked"), "no panic: {err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_input_is_one_line_on_stderr_and_status_2() {
+    let pw = corpus("pdfplumber/password-example.pdf");
+    let pw = pw.to_str().unwrap_or_default();
+    assert_clean_failure(&zonal(&["words", pw]), "password");
+    assert_clean_failure(
+        &zonal(&["words", pw, "--password", "wrong"]),
+        "password does not open",
+    );
+    assert!(zonal(&["words", pw, "--password", "test"]).status.success());
+
+    let empty = corpus("pdfplumber/empty.pdf");
+    assert_clean_failure(
+        &zonal(&["words", empty.to_str().unwrap_or_default()]),
+        "not a readable PDF",
+    );
+    assert_clean_failure(&zonal(&["words", "/no/such/file.pdf"]), "cannot read");
+
+    let oyo = corpus("invoice2data/oyo.pdf");
+    let oyo = oyo.to_str().unwrap_or_default();
+    assert_clean_failure(
+        &zonal(&["region", oyo, "--page", "1", "--rect", "1,2,3"]),
+        "--rect",
+    );
+    assert_clean_failure(
+        &zonal(&["region", oyo, "--page", "7", "--rect", "1,2,3,4"]),
+        "page 7 does not exist",
+    );
+    assert_clean_failure(
+        &zonal(&["render", oyo, "--dpi", "0", "-o", "/tmp/x.png"]),
+        "--dpi",
+    );
+    assert_eq!(zonal(&["words"]).status.code(), Some(2), "missing argument");
+}
+
+#[test]
+fn no_corpus_file_crashes_or_hangs_the_cli() {
+    let dir = corpus("");
+    for sub in std::fs::read_dir(&dir).expect("corpus").flatten() {
+        for f in std::fs::read_dir(sub.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let p = f.path();
+            if p.extension().is_none_or(|e| e != "pdf") {
+                continue;
+            }
+            let out = zonal(&["words", p.to_str().unwrap_or_default()]);
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0) | Some(2)),
+                "{}: exit {code:?}",
+                p.display()
+            );
+            if code == Some(0) {
+                let _ = json(&out);
+            }
+        }
+    }
+}
