@@ -69,14 +69,17 @@ test('moving a region updates its text', async ({ page }) => {
   const r = referenceRegion(INVOICE, 'p1-field-invoice_number');
   await dragRegion(page, 1, [r.box[0] - 2, r.box[1] - 1, r.box[2] + 2, r.box[3] + 1], r.pageWidth);
   expect(await lastRegionText(page)).toBe(expectedNumber());
-  // Drag the region body down onto the "Cash at Hotel" line below it (~24 pt lower).
+  // Drag the region body right, onto "Cash at Hotel" in the Payment Mode column.
+  const words = JSON.parse(fs.readFileSync(path.join(CORPUS, `${INVOICE}.words.json`), 'utf8')).pages[0].words;
+  const cash = words.find((w: any[]) => w[0] === 'Cash' && Math.abs(w[2] - r.box[1]) < 5);
   const region = page.locator('.region').first();
   const b = await region.boundingBox();
   if (!b) throw new Error('no region');
   const k = b.width / (r.box[2] - r.box[0] + 4);
+  const dx = (cash[1] - (r.box[0] - 2)) * k;
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
   await page.mouse.down();
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2 + 24 * k, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2 + dx, b.y + b.height / 2, { steps: 5 });
   await page.mouse.up();
   await expect.poll(() => lastRegionText(page)).not.toBe(expectedNumber());
   expect(await lastRegionText(page)).toContain('Cash');
@@ -92,10 +95,10 @@ test('a malformed PDF shows a plain error and the app keeps working', async ({ p
 
 test('an encrypted PDF asks for its password and then opens', async ({ page }) => {
   await openFiles(page, 'pdfplumber/password-example.pdf');
-  await page.getByLabel('Password').fill('wrong');
+  await page.getByLabel('Password', { exact: true }).fill('wrong');
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await expect(page.getByText('Wrong password')).toBeVisible();
-  await page.getByLabel('Password').fill('test');
+  await page.getByLabel('Password', { exact: true }).fill('test');
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await waitForPaint(page);
 });

@@ -100,7 +100,8 @@ fn page_sizes_and_rotation_are_as_displayed() {
     let doc = open("pdfplumber/nics-background-checks-2015-11-rotated.pdf");
     let info = doc.page_info(1).expect("page 1");
     assert_eq!(info.rotation, 90);
-    assert!(info.width > info.height);
+    // A landscape MediaBox (1008 × 612) shown a quarter turn: portrait on screen.
+    assert_eq!((info.width, info.height), (612.0, 1008.0));
     assert!(doc.page_info(99).is_err());
 }
 

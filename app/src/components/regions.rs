@@ -68,7 +68,11 @@ fn RegionItem(region: Region) -> impl IntoView {
                 <input class="region-label-input" aria-label="Region label" prop:value=label on:change=on_label
                     on:click=|ev| ev.stop_propagation()/>
                 <span class="muted">{format!("p. {page}")}</span>
-                <button class="icon" aria-label="Delete region" title="Delete region" on:click=delete>"🗑"</button>
+                <button class="icon" aria-label="Delete region" title="Delete region" on:click=delete>
+                    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+                        <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3"/>
+                    </svg>
+                </button>
             </div>
             {body}
         </li>
