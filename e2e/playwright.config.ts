@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.ZONAL_E2E_PORT ?? 18080);
 const bin = process.env.ZONAL_BIN ?? `${process.env.HOME}/.cache/zonal/target/release/zonal`;
 const dist = process.env.ZONAL_DIST ?? '../dist';
+/** A plain static server for dist/: the app must work with no relay at all. */
+export const staticPort = port + 1;
 
 export default defineConfig({
   testDir: './tests',
@@ -23,10 +25,19 @@ export default defineConfig({
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  webServer: {
-    command: `${bin} serve --port ${port} --dist ${dist}`,
-    url: `http://127.0.0.1:${port}/api/healthz`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-  },
+  webServer: [
+    {
+      command: `${bin} serve --port ${port} --dist ${dist}`,
+      url: `http://127.0.0.1:${port}/api/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `python3 -m http.server ${staticPort} --bind 127.0.0.1 --directory ${dist}`,
+      url: `http://127.0.0.1:${staticPort}/index.html`,
+      stderr: 'ignore',
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
 });

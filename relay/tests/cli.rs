@@ -148,7 +148,14 @@ fn bad_input_is_one_line_on_stderr_and_status_2() {
         &zonal(&["render", oyo, "--dpi", "0", "-o", "/tmp/x.png"]),
         "--dpi",
     );
-    assert_eq!(zonal(&["words"]).status.code(), Some(2), "missing argument");
+    let missing = zonal(&["words"]);
+    assert_clean_failure(&missing, "required");
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr).lines().count(),
+        1,
+        "one line"
+    );
+    assert_clean_failure(&zonal(&["frobnicate"]), "unrecognized subcommand");
 }
 
 #[test]
