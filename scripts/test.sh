@@ -15,7 +15,7 @@ step "cargo clippy -D warnings (native, and the app for wasm32)"
 cargo clippy --locked --all-targets -p wasm-core -p relay -- -D warnings
 cargo clippy --locked -p app --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (wasm-core, relay)"
-cargo test --locked
+cargo test --locked -p wasm-core -p relay
 step "wasm-bindgen-test in headless Chromium (app glue)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --locked -p app --target wasm32-unknown-unknown
