@@ -19,8 +19,10 @@ cargo test --locked -p wasm-core -p relay
 step "wasm-bindgen-test in headless Chromium (app glue)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --locked -p app --target wasm32-unknown-unknown
-step "build the app and the relay"
-scripts/build.sh
+step "build the app (trunk build → dist/)"
+trunk build
 step "Playwright e2e against zonal serve"
+# The zonal binary that `cargo test` built (dependencies optimised, see Cargo.toml): no
+# second, release build of the relay just for the browser tests.
 cd e2e
-ZONAL_BIN="$CARGO_TARGET_DIR/release/zonal" ZONAL_DIST="$ROOT/dist" npx playwright test
+ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" npx playwright test

@@ -101,34 +101,35 @@ fn file_input_handler(app: AppState) -> impl Fn(web_sys::Event) + 'static {
     }
 }
 
-/// "Open PDFs" button in the header.
+/// A button that opens the file picker for PDFs.
 #[component]
-pub fn OpenButton() -> impl IntoView {
+fn FilePicker(label: &'static str, class: &'static str) -> impl IntoView {
     let app = use_app();
     view! {
-        <label class="button primary">
-            "Open PDFs"
+        <label class=class>
+            {label}
             <input type="file" accept="application/pdf,.pdf" multiple class="visually-hidden"
                 data-testid="file-input" on:change=file_input_handler(app)/>
         </label>
     }
 }
 
+/// "Open PDFs" button in the header.
+#[component]
+pub fn OpenButton() -> impl IntoView {
+    view! { <FilePicker label="Open PDFs" class="button primary"/> }
+}
+
 /// What a person sees before opening anything.
 #[component]
 pub fn EmptyState() -> impl IntoView {
-    let app = use_app();
     view! {
         <section class="empty" data-testid="empty-state">
             <div class="drop-target">
                 <div class="empty-icon" aria-hidden="true">"⬇"</div>
                 <h1>"Drop PDF invoices here"</h1>
                 <p>"Then drag a rectangle over any field to read the text inside it."</p>
-                <label class="button primary large">
-                    "Choose files"
-                    <input type="file" accept="application/pdf,.pdf" multiple class="visually-hidden"
-                        on:change=file_input_handler(app)/>
-                </label>
+                <FilePicker label="Choose files" class="button primary large"/>
                 <p class="fineprint">"Your files stay on this device: they are read in the browser, nothing is uploaded."</p>
             </div>
         </section>
