@@ -11,6 +11,7 @@
 //! * [`document`] — opening a PDF (typed [`OpenError`]) and page geometry.
 //! * [`text`] — characters, words and lines with boxes; text inside a region.
 //! * [`render`] — a page to RGBA, a bitmap to PNG, crops.
+//! * [`invoice`] — the structured invoice and the amount and date normalisers.
 //!
 //! ```no_run
 //! use wasm_core::{Document, geometry::Rect};
@@ -28,6 +29,7 @@
 
 pub mod document;
 pub mod geometry;
+pub mod invoice;
 pub mod render;
 pub mod text;
 

@@ -1,0 +1,257 @@
+//! Dates as printed on invoices (Dutch, English, German, French), to ISO 8601.
+//!
+//! Numeric dates whose day and month could be swapped (`03/04/2025`) are decided by the
+//! locale's [`DateOrder`]; without one they come back [`ParsedDate::Ambiguous`], never
+//! guessed. ISO dates (`2025-03-12`) are always year-month-day.
+
+use chrono::NaiveDate;
+
+/// Order of day and month in numeric dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateOrder {
+    /// Unknown: ambiguous dates are flagged.
+    #[default]
+    Unknown,
+    /// Day first (most of Europe).
+    Dmy,
+    /// Month first (US).
+    Mdy,
+}
+
+/// The outcome of reading a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParsedDate {
+    /// One reading only.
+    Exact(NaiveDate),
+    /// Day and month could be swapped and nothing says which: both readings.
+    Ambiguous {
+        /// Day-first reading.
+        dmy: NaiveDate,
+        /// Month-first reading.
+        mdy: NaiveDate,
+    },
+}
+
+impl ParsedDate {
+    /// The date if it is not ambiguous.
+    pub fn exact(self) -> Option<NaiveDate> {
+        match self {
+            Self::Exact(d) => Some(d),
+            Self::Ambiguous { .. } => None,
+        }
+    }
+}
+
+const MONTHS: &[(&str, u32)] = &[
+    // Dutch
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("april", 4),
+    ("mei", 5),
+    ("juni", 6),
+    ("juli", 7),
+    ("augustus", 8),
+    ("september", 9),
+    ("oktober", 10),
+    ("november", 11),
+    ("december", 12),
+    ("mrt", 3),
+    ("okt", 10),
+    // English
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("october", 10),
+    // German
+    ("januar", 1),
+    ("jänner", 1),
+    ("jän", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mär", 3),
+    ("mai", 5),
+    ("oktober", 10),
+    ("dezember", 12),
+    ("dez", 12),
+    // French
+    ("janvier", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("fevr", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("avr", 4),
+    ("juin", 6),
+    ("juillet", 7),
+    ("juil", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
+    // Common abbreviations
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("sept", 9),
+    ("sep", 9),
+    ("oct", 10),
+    ("nov", 11),
+    ("dec", 12),
+];
+
+fn month_of(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.').to_lowercase();
+    MONTHS.iter().find(|(name, _)| *name == w).map(|(_, m)| *m)
+}
+
+fn year_of(n: u32, digits: usize) -> i32 {
+    match digits {
+        2 if n < 70 => 2000 + n as i32,
+        2 => 1900 + n as i32,
+        _ => n as i32,
+    }
+}
+
+#[derive(Debug)]
+enum Tok {
+    Num(u32, usize),
+    Month(u32),
+}
+
+fn tokens(s: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    for raw in s.split(|c: char| c.is_whitespace() || matches!(c, '-' | '/' | '.' | ',')) {
+        if raw.is_empty() {
+            continue;
+        }
+        let digits = raw.trim_end_matches(|c: char| c.is_alphabetic()); // 1er, 1st, 2nd
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            if let Ok(n) = digits.parse() {
+                out.push(Tok::Num(n, digits.len()));
+            }
+        } else if let Some(m) = month_of(raw) {
+            out.push(Tok::Month(m));
+        }
+    }
+    out
+}
+
+/// Reads the first date in `s`.
+pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
+    let toks = tokens(s);
+    for w in toks.windows(3) {
+        if let Some(p) = from_three(&w[0], &w[1], &w[2], order) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+fn from_three(a: &Tok, b: &Tok, c: &Tok, order: DateOrder) -> Option<ParsedDate> {
+    let ymd = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d);
+    match (a, b, c) {
+        // 2025-03-12
+        (Tok::Num(y, 4), Tok::Num(m, _), Tok::Num(d, _)) => {
+            ymd(*y as i32, *m, *d).map(ParsedDate::Exact)
+        }
+        // 12 maart 2025, 12. März 2025
+        (Tok::Num(d, dl), Tok::Month(m), Tok::Num(y, yl)) if *dl <= 2 && (*yl == 4 || *yl == 2) => {
+            ymd(year_of(*y, *yl), *m, *d).map(ParsedDate::Exact)
+        }
+        // March 12, 2025
+        (Tok::Month(m), Tok::Num(d, dl), Tok::Num(y, yl)) if *dl <= 2 && (*yl == 4 || *yl == 2) => {
+            ymd(year_of(*y, *yl), *m, *d).map(ParsedDate::Exact)
+        }
+        // 12-03-2025, 3/12/25, 1.2.24
+        (Tok::Num(p, pl), Tok::Num(q, ql), Tok::Num(y, yl))
+            if *pl <= 2 && *ql <= 2 && (*yl == 4 || *yl == 2) =>
+        {
+            let y = year_of(*y, *yl);
+            let dmy = ymd(y, *q, *p);
+            let mdy = ymd(y, *p, *q);
+            match (dmy, mdy, order) {
+                (Some(d), Some(m), _) if d == m => Some(ParsedDate::Exact(d)),
+                (Some(d), _, DateOrder::Dmy) => Some(ParsedDate::Exact(d)),
+                (_, Some(m), DateOrder::Mdy) => Some(ParsedDate::Exact(m)),
+                (Some(d), Some(m), DateOrder::Unknown) => {
+                    Some(ParsedDate::Ambiguous { dmy: d, mdy: m })
+                }
+                (Some(d), None, _) => Some(ParsedDate::Exact(d)),
+                (None, Some(m), _) => Some(ParsedDate::Exact(m)),
+                (None, None, _) => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(s: &str, o: DateOrder) -> String {
+        match parse_date(s, o) {
+            Some(ParsedDate::Exact(d)) => d.to_string(),
+            Some(ParsedDate::Ambiguous { .. }) => "ambiguous".into(),
+            None => String::new(),
+        }
+    }
+
+    #[test]
+    fn month_names_in_four_languages() {
+        assert_eq!(iso("12 maart 2025", DateOrder::Unknown), "2025-03-12");
+        assert_eq!(iso("March 12, 2025", DateOrder::Unknown), "2025-03-12");
+        assert_eq!(iso("12. März 2025", DateOrder::Unknown), "2025-03-12");
+        assert_eq!(iso("1er mars 2025", DateOrder::Unknown), "2025-03-01");
+        assert_eq!(
+            iso("Factuurdatum: 3 okt. 2024", DateOrder::Unknown),
+            "2024-10-03"
+        );
+        assert_eq!(iso("12-Mar-2025", DateOrder::Unknown), "2025-03-12");
+        assert_eq!(iso("15 août 2023", DateOrder::Unknown), "2023-08-15");
+    }
+
+    #[test]
+    fn numeric_forms() {
+        assert_eq!(iso("31-12-2017", DateOrder::Unknown), "2017-12-31");
+        assert_eq!(iso("31/12/2017", DateOrder::Unknown), "2017-12-31");
+        assert_eq!(iso("1.2.24", DateOrder::Dmy), "2024-02-01");
+        assert_eq!(iso("12/31/2017", DateOrder::Unknown), "2017-12-31");
+        assert_eq!(iso("2025-03-12", DateOrder::Unknown), "2025-03-12");
+    }
+
+    #[test]
+    fn ambiguous_order_is_flagged_or_decided_by_locale_never_guessed() {
+        assert_eq!(iso("03/04/2025", DateOrder::Unknown), "ambiguous");
+        assert_eq!(iso("03/04/2025", DateOrder::Dmy), "2025-04-03");
+        assert_eq!(iso("03/04/2025", DateOrder::Mdy), "2025-03-04");
+        assert_eq!(
+            iso("04/04/2025", DateOrder::Unknown),
+            "2025-04-04",
+            "same either way"
+        );
+    }
+
+    #[test]
+    fn iso_dates_are_never_swapped() {
+        assert_eq!(iso("2025-03-04", DateOrder::Mdy), "2025-03-04");
+        assert_eq!(iso("2025-03-04", DateOrder::Dmy), "2025-03-04");
+        assert_eq!(iso("2025-13-04", DateOrder::Dmy), "");
+    }
+}

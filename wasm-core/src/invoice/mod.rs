@@ -1,0 +1,89 @@
+//! Invoices: the structured result and the normalisers that turn printed text into it.
+//!
+//! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
+//! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
+
+pub mod amount;
+pub mod date;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One line of an invoice's item table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    /// What was sold.
+    pub description: Option<String>,
+    /// How many.
+    pub quantity: Option<Decimal>,
+    /// Price of one.
+    pub unit_price: Option<Decimal>,
+    /// Quantity × unit price, as printed.
+    pub line_total: Option<Decimal>,
+}
+
+/// The structured invoice (the relay's `resultJson`). Amounts are exact decimals,
+/// serialised as strings; dates are ISO 8601.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invoice {
+    /// Invoice number.
+    pub invoice_number: Option<String>,
+    /// Date of issue.
+    pub invoice_date: Option<chrono::NaiveDate>,
+    /// Payment due date.
+    pub due_date: Option<chrono::NaiveDate>,
+    /// Who sent the invoice.
+    pub vendor_name: Option<String>,
+    /// ISO 4217 code.
+    pub currency: Option<String>,
+    /// Total before tax.
+    pub subtotal: Option<Decimal>,
+    /// Tax (VAT) amount.
+    pub tax: Option<Decimal>,
+    /// Total to pay.
+    pub total: Option<Decimal>,
+    /// Item lines.
+    pub line_items: Vec<LineItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_names_are_the_spec_names() {
+        let inv = Invoice {
+            invoice_number: Some("F-1".into()),
+            invoice_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 12),
+            total: Some(Decimal::new(123456, 2)),
+            line_items: vec![LineItem {
+                quantity: Some(Decimal::ONE),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&inv).expect("json");
+        for k in [
+            "invoiceNumber",
+            "invoiceDate",
+            "dueDate",
+            "vendorName",
+            "currency",
+            "subtotal",
+            "tax",
+            "total",
+            "lineItems",
+        ] {
+            assert!(v.get(k).is_some(), "{k}");
+        }
+        assert_eq!(v["invoiceDate"], "2025-03-12");
+        assert_eq!(v["total"], "1234.56", "exact decimal, not a float");
+        for k in ["description", "quantity", "unitPrice", "lineTotal"] {
+            assert!(v["lineItems"][0].get(k).is_some(), "{k}");
+        }
+        let back: Invoice = serde_json::from_value(v).expect("round trip");
+        assert_eq!(back, inv);
+    }
+}
