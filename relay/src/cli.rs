@@ -50,6 +50,14 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Read an invoice with the offline rule-based parser and print it as JSON.
+    Extract {
+        /// The PDF file.
+        file: PathBuf,
+        /// Password of an encrypted PDF.
+        #[arg(long)]
+        password: Option<String>,
+    },
     /// Render a page to PNG.
     Render {
         /// The PDF file.
@@ -116,6 +124,11 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             Ok(to_json(
                 json!({ "text": engine::region(&doc, page, &rect)? }),
             ))
+        }
+        Command::Extract { file, password } => {
+            let doc = engine::open(&file, password.as_deref())?;
+            let out = engine::extract(&doc)?;
+            Ok(serde_json::to_string(&out).unwrap_or_default())
         }
         Command::Render {
             file,

@@ -169,3 +169,11 @@ pub fn render_png(
     })?;
     Ok((img.width, img.height))
 }
+
+/// The invoice read by the rule-based parser from every page's native text.
+pub fn extract(doc: &Document) -> Result<wasm_core::invoice::rules::Extraction, EngineError> {
+    let pages = (1..=doc.page_count())
+        .map(|p| doc.page_text(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(wasm_core::invoice::rules::extract(&pages))
+}

@@ -2,9 +2,11 @@
 //!
 //! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
 //! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
+//! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
 
 pub mod amount;
 pub mod date;
+pub mod rules;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

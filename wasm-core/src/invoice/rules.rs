@@ -1,0 +1,430 @@
+//! The offline, rule-based invoice parser: labelled fields in Dutch, English, German and
+//! French, found in a document's lines of words.
+//!
+//! For each field a list of labels, strongest first. A value is read from the rest of the
+//! label's line, or else from the line just below (label-above-value layouts). Totals take
+//! the last match in the document (totals sit at the bottom); other fields the first.
+
+use rust_decimal::Decimal;
+
+use super::Invoice;
+use super::amount::{DecimalSeparator, find_currency, parse_amount};
+use super::date::{DateOrder, ParsedDate, parse_date};
+use crate::text::PageText;
+
+/// The parser's result: the invoice and what a person should double-check.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Extraction {
+    /// The fields found.
+    pub invoice: Invoice,
+    /// Things not decided, in plain words (e.g. an ambiguous date).
+    pub warnings: Vec<String>,
+}
+
+const NUMBER_LABELS: &[&str] = &[
+    "invoice number",
+    "invoice no",
+    "invoice nr",
+    "invoice #",
+    "invoice id",
+    "factuurnummer",
+    "factuur nr",
+    "factuurnr",
+    "rechnungsnummer",
+    "rechnungs-nr",
+    "rechnung nr",
+    "rechnungsnr",
+    "numéro de facture",
+    "n° de facture",
+    "facture n°",
+    "facture no",
+    "bill no",
+    "bill number",
+    "receipt no",
+    "document no",
+    "booking id",
+    "invoice",
+];
+const DATE_LABELS: &[&str] = &[
+    "invoice date",
+    "date of issue",
+    "issue date",
+    "factuurdatum",
+    "rechnungsdatum",
+    "date de facture",
+    "date facture",
+    "belegdatum",
+    "date",
+    "datum",
+];
+const DUE_LABELS: &[&str] = &[
+    "due date",
+    "payment due",
+    "date due",
+    "vervaldatum",
+    "fälligkeitsdatum",
+    "fällig am",
+    "zahlbar bis",
+    "date d'échéance",
+    "échéance",
+    "echeance",
+];
+const SUBTOTAL_LABELS: &[&str] = &[
+    "subtotal",
+    "sub total",
+    "sub-total",
+    "subtotaal",
+    "total excl",
+    "totaal excl",
+    "net amount",
+    "nettobetrag",
+    "summe netto",
+    "gesamtsumme netto",
+    "zwischensumme",
+    "total ht",
+    "montant ht",
+    "total net",
+    "netto",
+];
+const TAX_LABELS: &[&str] = &[
+    "vat amount",
+    "total vat",
+    "tax amount",
+    "total tax",
+    "btw bedrag",
+    "mwst",
+    "umsatzsteuer",
+    "ust",
+    "montant tva",
+    "total tva",
+    "tva",
+    "btw",
+    "vat",
+    "tax",
+];
+const TOTAL_LABELS: &[&str] = &[
+    "grand total",
+    "amount due",
+    "total due",
+    "balance due",
+    "total amount",
+    "te betalen",
+    "totaal incl",
+    "gesamtbetrag",
+    "rechnungsbetrag",
+    "zahlbetrag",
+    "zu zahlen",
+    "bruttobetrag",
+    "gesamtsumme brutto",
+    "total ttc",
+    "montant ttc",
+    "net à payer",
+    "total",
+    "totaal",
+    "gesamt",
+    "summe",
+];
+
+/// Words that mark a language whose numeric dates put the day first.
+const DAY_FIRST_HINTS: &[&str] = &[
+    "factuur", "btw", "rechnung", "mwst", "ust", "facture", "tva", "datum", "betrag", "montant",
+];
+
+struct DocLine {
+    page: usize,
+    text: String,
+    lower: String,
+    /// Left/right edges of each word, and the word texts.
+    words: Vec<(f64, f64, String)>,
+    top: f64,
+    height: f64,
+}
+
+fn doc_lines(pages: &[PageText]) -> Vec<DocLine> {
+    let mut out = Vec::new();
+    for p in pages {
+        for l in &p.lines {
+            let text = l.text();
+            out.push(DocLine {
+                page: p.page,
+                lower: text.to_lowercase(),
+                text,
+                words: l
+                    .words
+                    .iter()
+                    .map(|w| (w.bbox.x0, w.bbox.x1, w.text.clone()))
+                    .collect(),
+                top: l.bbox.top,
+                height: l.bbox.height(),
+            });
+        }
+    }
+    out
+}
+
+/// Finds `label` as whole words in `lower`; returns the byte offset just after it.
+fn find_label(lower: &str, label: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(label) {
+        let (a, b) = (from + i, from + i + label.len());
+        let before_ok = lower[..a]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = lower[b..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            return Some(b);
+        }
+        from = b;
+    }
+    None
+}
+
+/// Value candidates for `labels`: (line index, text after the label, text of the next line).
+fn candidates<'a>(
+    lines: &'a [DocLine],
+    labels: &[&str],
+) -> Vec<(usize, usize, &'a str, Option<&'a str>)> {
+    let mut out = Vec::new();
+    for (rank, label) in labels.iter().enumerate() {
+        for (i, l) in lines.iter().enumerate() {
+            if let Some(end) = find_label(&l.lower, label) {
+                // Byte offsets of `lower` and `text` agree for all but a few case mappings.
+                let rest = l.text.get(end..).unwrap_or("");
+                let rest = rest.trim_start_matches(|c: char| {
+                    c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '|')
+                });
+                let below = lines
+                    .get(i + 1)
+                    .filter(|n| n.page == l.page)
+                    .map(|n| n.text.as_str());
+                out.push((rank, i, rest, below));
+            }
+        }
+    }
+    out
+}
+
+fn invoice_number(s: &str) -> Option<String> {
+    let skip = [
+        "no", "nr", "number", "nummer", "n°", "no.", "nr.", "#", ":", "id",
+    ];
+    for tok in s.split_whitespace().take(4) {
+        let t = tok.trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '(' | ')'));
+        if skip.contains(&t.to_lowercase().as_str()) {
+            continue;
+        }
+        let has_digit = t.chars().any(|c| c.is_ascii_digit());
+        let plausible = t.len() >= 3
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '/' | '.' | '_'))
+            && has_digit
+            && parse_date(t, DateOrder::Dmy).is_none();
+        if plausible {
+            return Some(t.to_string());
+        }
+        if !has_digit && t.len() > 1 {
+            // A word (not an id) right after the label: this label is prose, not a field.
+            if t.chars().all(char::is_alphabetic) {
+                return None;
+            }
+        }
+    }
+    None
+}
+
+fn last_amount(s: &str) -> Option<Decimal> {
+    // The rightmost number on the line: totals are printed at the right.
+    let mut best = None;
+    for (i, c) in s.char_indices() {
+        let starts = c.is_ascii_digit()
+            && s[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|p| !p.is_ascii_digit() && p != '.' && p != ',');
+        if starts {
+            let from = s[..i]
+                .rfind(|c: char| c.is_whitespace())
+                .map(|j| j + 1)
+                .unwrap_or(0);
+            if let Some(a) = parse_amount(&s[from..], DecimalSeparator::Auto) {
+                let tail = &s[i..];
+                // Skip percentages (VAT rates) and dates.
+                let num_end = tail
+                    .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ')))
+                    .unwrap_or(tail.len());
+                if tail[num_end..].trim_start().starts_with('%')
+                    || parse_date(tail, DateOrder::Dmy).is_some()
+                {
+                    continue;
+                }
+                best = Some(a.value);
+            }
+        }
+    }
+    best
+}
+
+/// Reads an invoice from the text of its pages.
+pub fn extract(pages: &[PageText]) -> Extraction {
+    let lines = doc_lines(pages);
+    let mut ex = Extraction::default();
+    let all_lower: String = lines
+        .iter()
+        .map(|l| l.lower.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let order = if DAY_FIRST_HINTS
+        .iter()
+        .any(|h| find_label(&all_lower, h).is_some())
+    {
+        DateOrder::Dmy
+    } else if all_lower.contains('$') {
+        DateOrder::Mdy
+    } else {
+        DateOrder::Unknown
+    };
+
+    // Invoice number: strongest label first, first occurrence.
+    let mut cands = candidates(&lines, NUMBER_LABELS);
+    cands.sort_by_key(|c| (c.0, c.1));
+    ex.invoice.invoice_number = cands.iter().find_map(|(_, _, rest, below)| {
+        invoice_number(rest).or_else(|| below.and_then(invoice_number))
+    });
+
+    // Dates.
+    for (labels, is_due) in [(DATE_LABELS, false), (DUE_LABELS, true)] {
+        let mut cands = candidates(&lines, labels);
+        cands.sort_by_key(|c| (c.0, c.1));
+        let found = cands.iter().find_map(|(_, _, rest, below)| {
+            parse_date(rest, order).or_else(|| below.and_then(|b| parse_date(b, order)))
+        });
+        let date = match found {
+            Some(ParsedDate::Exact(d)) => Some(d),
+            Some(ParsedDate::Ambiguous { dmy, mdy }) => {
+                let which = if is_due { "due date" } else { "invoice date" };
+                ex.warnings.push(format!("the {which} could be {dmy} (day first) or {mdy} (month first); set the locale to decide"));
+                None
+            }
+            None => None,
+        };
+        if is_due {
+            ex.invoice.due_date = date;
+        } else {
+            ex.invoice.invoice_date = date;
+        }
+    }
+    if ex.invoice.invoice_date.is_none() {
+        // Fall back to the first unambiguous date on the first page.
+        ex.invoice.invoice_date = lines
+            .iter()
+            .filter(|l| l.page == 1)
+            .find_map(|l| parse_date(&l.text, order).and_then(ParsedDate::exact));
+    }
+
+    // Amounts: strongest label; totals from the bottom of the document.
+    let amount_for = |labels: &[&str], last: bool| {
+        let mut cands = candidates(&lines, labels);
+        cands.sort_by_key(|c| (c.0, if last { usize::MAX - c.1 } else { c.1 }));
+        cands.iter().find_map(|(_, _, rest, below)| {
+            last_amount(rest).or_else(|| below.and_then(last_amount))
+        })
+    };
+    ex.invoice.subtotal = amount_for(SUBTOTAL_LABELS, true);
+    ex.invoice.tax = amount_for(TAX_LABELS, true);
+    ex.invoice.total = amount_for(TOTAL_LABELS, true);
+
+    // Currency: the code or symbol printed most often.
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for l in &lines {
+        for (_, _, w) in &l.words {
+            if let Some(c) = find_currency(w) {
+                match counts.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((c, 1)),
+                }
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    ex.invoice.currency = counts.first().map(|(c, _)| (*c).to_string());
+
+    ex.invoice.vendor_name = vendor(&lines, pages);
+    ex
+}
+
+const LEGAL_FORMS: &[&str] = &[
+    "gmbh", "ag", "b.v.", "bv", "n.v.", "ltd", "ltd.", "limited", "llc", "inc", "inc.", "s.a.",
+    "sa", "sarl", "sas", "e.k.", "kg", "ohg", "plc", "corp", "co.", "a.g.",
+];
+
+/// The sender: the first line on page 1 naming a legal form (GmbH, B.V., Ltd…), else the
+/// tallest line in the top third of page 1 that is not a label or a number.
+fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
+    let first: Vec<&DocLine> = lines.iter().filter(|l| l.page == 1).collect();
+    for l in &first {
+        let words: Vec<&str> = l.text.split_whitespace().collect();
+        if let Some(i) = words
+            .iter()
+            .position(|w| LEGAL_FORMS.contains(&w.to_lowercase().trim_end_matches([',', '·'])))
+        {
+            let start = words[..i]
+                .iter()
+                .rposition(|w| w.ends_with(',') || *w == "·" || *w == "|" || *w == "-")
+                .map_or(0, |j| j + 1);
+            let name = words[start..=i].join(" ");
+            if name.len() > 3 {
+                return Some(name.trim_end_matches(',').to_string());
+            }
+        }
+    }
+    let height = pages.first().map(|p| p.height).unwrap_or(842.0);
+    let noise = [
+        "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
+    ];
+    first
+        .iter()
+        .filter(|l| l.top < height / 3.0)
+        .filter(|l| l.text.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .filter(|l| !noise.iter().any(|n| l.lower.contains(n)))
+        .max_by(|a, b| a.height.total_cmp(&b.height))
+        .map(|l| l.text.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_whole_words_only() {
+        assert!(find_label("subtotal 12,00", "total").is_none());
+        assert_eq!(find_label("total: 12,00", "total"), Some(5));
+    }
+
+    #[test]
+    fn rightmost_amount_skips_rates_and_dates() {
+        assert_eq!(last_amount("VAT 21% 8,68"), Some(Decimal::new(868, 2)));
+        assert_eq!(
+            last_amount("Total EUR 1.234,56"),
+            Some(Decimal::new(123456, 2))
+        );
+        assert_eq!(last_amount("19 %"), None);
+    }
+
+    #[test]
+    fn invoice_numbers_are_ids_not_words_or_dates() {
+        assert_eq!(
+            invoice_number("No. VF1005193039").as_deref(),
+            Some("VF1005193039")
+        );
+        assert_eq!(
+            invoice_number(": RE-20170509/505").as_deref(),
+            Some("RE-20170509/505")
+        );
+        assert_eq!(invoice_number("12.03.2025"), None);
+        assert_eq!(invoice_number("for your order 123"), None);
+    }
+}
