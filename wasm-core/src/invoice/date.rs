@@ -134,30 +134,45 @@ enum Tok {
     Month(u32),
 }
 
-fn tokens(s: &str) -> Vec<Tok> {
-    let mut out = Vec::new();
-    for raw in s.split(|c: char| c.is_whitespace() || matches!(c, '-' | '/' | '.' | ',')) {
-        if raw.is_empty() {
-            continue;
-        }
-        let digits = raw.trim_end_matches(|c: char| c.is_alphabetic()); // 1er, 1st, 2nd
-        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-            if let Ok(n) = digits.parse() {
-                out.push(Tok::Num(n, digits.len()));
-            }
-        } else if let Some(m) = month_of(raw) {
-            out.push(Tok::Month(m));
-        }
+fn word_tok(w: &str) -> Option<Tok> {
+    let w = w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')'));
+    let digits = w
+        .trim_end_matches('.')
+        .trim_end_matches(|c: char| c.is_alphabetic()); // 1er, 1st, 12.
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        return digits.parse().ok().map(|n| Tok::Num(n, digits.len()));
     }
-    out
+    month_of(w).map(Tok::Month)
 }
 
-/// Reads the first date in `s`.
+/// Reads the first date in `s`. Numeric dates must be one word (`05.03.2018`,
+/// `2025-03-12`); dates with a month name may span words (`12. März 2025`).
 pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
-    let toks = tokens(s);
-    for w in toks.windows(3) {
-        if let Some(p) = from_three(&w[0], &w[1], &w[2], order) {
-            return Some(p);
+    let words: Vec<&str> = s.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        // One word: 05.03.2018, 3/12/25, 2025-03-12, 12-Mar-2025.
+        let parts: Vec<&str> = w
+            .trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')'))
+            .trim_end_matches('.')
+            .split(['.', '/', '-'])
+            .collect();
+        if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
+            let toks: Option<Vec<Tok>> = parts.iter().map(|p| word_tok(p)).collect();
+            if let Some(t) = toks
+                && let Some(d) = from_three(&t[0], &t[1], &t[2], order)
+            {
+                return Some(d);
+            }
+        }
+        // Three words: 12 maart 2025, March 12, 2025, 12. März 2025.
+        if let Some(w3) = words.get(i..i + 3) {
+            let toks: Option<Vec<Tok>> = w3.iter().map(|p| word_tok(p)).collect();
+            if let Some(t) = toks
+                && (matches!(t[0], Tok::Month(_)) || matches!(t[1], Tok::Month(_)))
+                && let Some(d) = from_three(&t[0], &t[1], &t[2], order)
+            {
+                return Some(d);
+            }
         }
     }
     None
@@ -253,5 +268,15 @@ mod tests {
         assert_eq!(iso("2025-03-04", DateOrder::Mdy), "2025-03-04");
         assert_eq!(iso("2025-03-04", DateOrder::Dmy), "2025-03-04");
         assert_eq!(iso("2025-13-04", DateOrder::Dmy), "");
+    }
+
+    #[test]
+    fn version_numbers_and_loose_numbers_are_not_dates() {
+        assert_eq!(iso("ZUGFeRD 2.2, (c) FeRD 2022", DateOrder::Dmy), "");
+        assert_eq!(iso("Seite 1 von 2", DateOrder::Dmy), "");
+        assert_eq!(
+            iso("Nr. 471102 vom 05.03.2018", DateOrder::Dmy),
+            "2018-03-05"
+        );
     }
 }

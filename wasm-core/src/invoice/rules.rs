@@ -70,6 +70,11 @@ const DUE_LABELS: &[&str] = &[
     "echeance",
 ];
 const SUBTOTAL_LABELS: &[&str] = &[
+    "rechnungssumme ohne ust",
+    "summe ohne ust",
+    "gesamtsumme netto",
+    "nettosumme",
+    "summe netto",
     "subtotal",
     "sub total",
     "sub-total",
@@ -87,6 +92,10 @@ const SUBTOTAL_LABELS: &[&str] = &[
     "netto",
 ];
 const TAX_LABELS: &[&str] = &[
+    "steuerbetrag",
+    "umsatzsteuerbetrag",
+    "mwst.-betrag",
+    "summe ust",
     "vat amount",
     "total vat",
     "tax amount",
@@ -162,8 +171,17 @@ fn doc_lines(pages: &[PageText]) -> Vec<DocLine> {
     out
 }
 
-/// Finds `label` as whole words in `lower`; returns the byte offset just after it.
+/// Finds `label` as whole words in `lower`; returns the byte offset just after it. A
+/// label starting with `^` matches only at the start of the line.
 fn find_label(lower: &str, label: &str) -> Option<usize> {
+    if let Some(l) = label.strip_prefix('^') {
+        let b = l.len();
+        let after_ok = lower
+            .get(b..)
+            .and_then(|r| r.chars().next())
+            .is_none_or(|c| !c.is_alphanumeric());
+        return (lower.starts_with(l) && after_ok).then_some(b);
+    }
     let mut from = 0;
     while let Some(i) = lower[from..].find(label) {
         let (a, b) = (from + i, from + i + label.len());
@@ -376,6 +394,8 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
                 .rposition(|w| w.ends_with(',') || *w == "·" || *w == "|" || *w == "-")
                 .map_or(0, |j| j + 1);
             let name = words[start..=i].join(" ");
+            // "Name: Lieferant GmbH" → "Lieferant GmbH".
+            let name = name.rsplit_once(": ").map_or(name.as_str(), |(_, n)| n);
             if name.len() > 3 {
                 return Some(name.trim_end_matches(',').to_string());
             }
