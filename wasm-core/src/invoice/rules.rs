@@ -44,8 +44,11 @@ const NUMBER_LABELS: &[&str] = &[
     "document no",
     "booking id",
     "invoice",
+    "^nr.",
+    "^no.",
 ];
 const DATE_LABELS: &[&str] = &[
+    "factuur datum",
     "invoice date",
     "date of issue",
     "issue date",
@@ -56,6 +59,7 @@ const DATE_LABELS: &[&str] = &[
     "belegdatum",
     "date",
     "datum",
+    "vom",
 ];
 const DUE_LABELS: &[&str] = &[
     "due date",
@@ -83,8 +87,6 @@ const SUBTOTAL_LABELS: &[&str] = &[
     "totaal excl",
     "net amount",
     "nettobetrag",
-    "summe netto",
-    "gesamtsumme netto",
     "zwischensumme",
     "total ht",
     "montant ht",
@@ -112,6 +114,11 @@ const TAX_LABELS: &[&str] = &[
     "tax",
 ];
 const TOTAL_LABELS: &[&str] = &[
+    "factuur totaal",
+    "bruttosumme",
+    "zahlbetrag",
+    "fälliger betrag",
+    "gesamtbruttobetrag",
     "grand total",
     "amount due",
     "total due",
@@ -172,23 +179,22 @@ fn doc_lines(pages: &[PageText]) -> Vec<DocLine> {
 }
 
 /// Finds `label` as whole words in `lower`; returns the byte offset just after it. A
-/// label starting with `^` matches only at the start of the line.
+/// label starting with `^` must also stand after a blank or at the line start (so `^nr.`
+/// finds "Nr. 471102" but not "USt.-Id.-Nr.").
 fn find_label(lower: &str, label: &str) -> Option<usize> {
-    if let Some(l) = label.strip_prefix('^') {
-        let b = l.len();
-        let after_ok = lower
-            .get(b..)
-            .and_then(|r| r.chars().next())
-            .is_none_or(|c| !c.is_alphanumeric());
-        return (lower.starts_with(l) && after_ok).then_some(b);
-    }
+    let (label, after_blank) = match label.strip_prefix('^') {
+        Some(l) => (l, true),
+        None => (label, false),
+    };
     let mut from = 0;
     while let Some(i) = lower[from..].find(label) {
         let (a, b) = (from + i, from + i + label.len());
-        let before_ok = lower[..a]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
+        let prev = lower[..a].chars().next_back();
+        let before_ok = if after_blank {
+            prev.is_none_or(char::is_whitespace)
+        } else {
+            prev.is_none_or(|c| !c.is_alphanumeric())
+        };
         let after_ok = lower[b..]
             .chars()
             .next()
@@ -201,29 +207,71 @@ fn find_label(lower: &str, label: &str) -> Option<usize> {
     None
 }
 
-/// Value candidates for `labels`: (line index, text after the label, text of the next line).
-fn candidates<'a>(
-    lines: &'a [DocLine],
-    labels: &[&str],
-) -> Vec<(usize, usize, &'a str, Option<&'a str>)> {
+/// A place where a label was found and the texts that may hold its value.
+struct Candidate {
+    /// Index of the label in its list (0 = strongest).
+    rank: usize,
+    /// Line index in the document.
+    line: usize,
+    /// The rest of the label's line.
+    rest: String,
+    /// The value below the label: the whole next line when the label stands alone, else
+    /// the words of the next line under the label (header-row layouts).
+    below: Option<String>,
+}
+
+fn candidates(lines: &[DocLine], labels: &[&str]) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (rank, label) in labels.iter().enumerate() {
         for (i, l) in lines.iter().enumerate() {
-            if let Some(end) = find_label(&l.lower, label) {
-                // Byte offsets of `lower` and `text` agree for all but a few case mappings.
-                let rest = l.text.get(end..).unwrap_or("");
-                let rest = rest.trim_start_matches(|c: char| {
-                    c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '|')
-                });
-                let below = lines
-                    .get(i + 1)
-                    .filter(|n| n.page == l.page)
-                    .map(|n| n.text.as_str());
-                out.push((rank, i, rest, below));
-            }
+            let Some(end) = find_label(&l.lower, label) else {
+                continue;
+            };
+            // Byte offsets of `lower` and `text` agree for all but a few case mappings.
+            let rest = l.text.get(end..).unwrap_or("");
+            let rest = rest.trim_start_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '|')
+            });
+            let next = lines
+                .get(i + 1)
+                .filter(|n| n.page == l.page && n.top - l.top < 4.0 * l.height.max(1.0));
+            let below = next.and_then(|n| {
+                if rest.is_empty() && l.words.len() <= 4 {
+                    return Some(n.text.clone());
+                }
+                let (x0, x1) = label_span(l, end - label.trim_start_matches('^').len(), end)?;
+                let under: Vec<&str> = n
+                    .words
+                    .iter()
+                    .filter(|(a, b, _)| *b > x0 - 2.0 && *a < x1 + 2.0)
+                    .map(|(_, _, w)| w.as_str())
+                    .collect();
+                (!under.is_empty()).then(|| under.join(" "))
+            });
+            out.push(Candidate {
+                rank,
+                line: i,
+                rest: rest.to_string(),
+                below,
+            });
         }
     }
     out
+}
+
+/// Horizontal extent of the words covering bytes `start..end` of a line's text (the
+/// text is the words joined by single spaces).
+fn label_span(l: &DocLine, start: usize, end: usize) -> Option<(f64, f64)> {
+    let mut offset = 0;
+    let mut span: Option<(f64, f64)> = None;
+    for (x0, x1, w) in &l.words {
+        let (a, b) = (offset, offset + w.len());
+        if b > start && a < end {
+            span = Some(span.map_or((*x0, *x1), |(s0, s1)| (s0.min(*x0), s1.max(*x1))));
+        }
+        offset = b + 1;
+    }
+    span
 }
 
 fn invoice_number(s: &str) -> Option<String> {
@@ -268,6 +316,10 @@ fn last_amount(s: &str) -> Option<Decimal> {
                 .rfind(|c: char| c.is_whitespace())
                 .map(|j| j + 1)
                 .unwrap_or(0);
+            let word = s[from..].split_whitespace().next().unwrap_or("");
+            if word.chars().any(char::is_alphabetic) && word.chars().any(|c| c.is_ascii_digit()) {
+                continue; // DE136695976, TB100A4: identifiers, not money
+            }
             if let Some(a) = parse_amount(&s[from..], DecimalSeparator::Auto) {
                 let tail = &s[i..];
                 // Skip percentages (VAT rates) and dates.
@@ -308,17 +360,18 @@ pub fn extract(pages: &[PageText]) -> Extraction {
 
     // Invoice number: strongest label first, first occurrence.
     let mut cands = candidates(&lines, NUMBER_LABELS);
-    cands.sort_by_key(|c| (c.0, c.1));
-    ex.invoice.invoice_number = cands.iter().find_map(|(_, _, rest, below)| {
-        invoice_number(rest).or_else(|| below.and_then(invoice_number))
+    cands.sort_by_key(|c| (c.rank, c.line));
+    ex.invoice.invoice_number = cands.iter().find_map(|c| {
+        invoice_number(&c.rest).or_else(|| c.below.as_deref().and_then(invoice_number))
     });
 
     // Dates.
     for (labels, is_due) in [(DATE_LABELS, false), (DUE_LABELS, true)] {
         let mut cands = candidates(&lines, labels);
-        cands.sort_by_key(|c| (c.0, c.1));
-        let found = cands.iter().find_map(|(_, _, rest, below)| {
-            parse_date(rest, order).or_else(|| below.and_then(|b| parse_date(b, order)))
+        cands.sort_by_key(|c| (c.rank, c.line));
+        let found = cands.iter().find_map(|c| {
+            parse_date(&c.rest, order)
+                .or_else(|| c.below.as_deref().and_then(|b| parse_date(b, order)))
         });
         let date = match found {
             Some(ParsedDate::Exact(d)) => Some(d),
@@ -346,10 +399,10 @@ pub fn extract(pages: &[PageText]) -> Extraction {
     // Amounts: strongest label; totals from the bottom of the document.
     let amount_for = |labels: &[&str], last: bool| {
         let mut cands = candidates(&lines, labels);
-        cands.sort_by_key(|c| (c.0, if last { usize::MAX - c.1 } else { c.1 }));
-        cands.iter().find_map(|(_, _, rest, below)| {
-            last_amount(rest).or_else(|| below.and_then(last_amount))
-        })
+        cands.sort_by_key(|c| (c.rank, if last { usize::MAX - c.line } else { c.line }));
+        cands
+            .iter()
+            .find_map(|c| last_amount(&c.rest).or_else(|| c.below.as_deref().and_then(last_amount)))
     };
     ex.invoice.subtotal = amount_for(SUBTOTAL_LABELS, true);
     ex.invoice.tax = amount_for(TAX_LABELS, true);
@@ -367,7 +420,7 @@ pub fn extract(pages: &[PageText]) -> Extraction {
             }
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     ex.invoice.currency = counts.first().map(|(c, _)| (*c).to_string());
 
     ex.invoice.vendor_name = vendor(&lines, pages);
@@ -422,6 +475,8 @@ mod tests {
     fn labels_match_whole_words_only() {
         assert!(find_label("subtotal 12,00", "total").is_none());
         assert_eq!(find_label("total: 12,00", "total"), Some(5));
+        assert_eq!(find_label("handelsrechnung nr. 471102", "^nr."), Some(19));
+        assert_eq!(find_label("ust.-id.-nr.: de123456789", "^nr."), None);
     }
 
     #[test]
@@ -432,6 +487,7 @@ mod tests {
             Some(Decimal::new(123456, 2))
         );
         assert_eq!(last_amount("19 %"), None);
+        assert_eq!(last_amount("USt-IdNr. DE136695976"), None);
     }
 
     #[test]
