@@ -111,22 +111,17 @@ pub fn lines<'a>(chars: impl IntoIterator<Item = &'a Char>) -> Vec<Line> {
         let idx = d as usize;
         by_dir[idx].push(Placed { c, u0, u1, v });
     }
-    let dirs = [
-        Direction::Ltr,
-        Direction::Ttb,
-        Direction::Rtl,
-        Direction::Btt,
-    ];
     let mut out = Vec::new();
-    for (placed, dir) in by_dir.into_iter().zip(dirs) {
+    // Array order is the enum order: ordinary text first, then the rotated directions.
+    for placed in by_dir {
         if !placed.is_empty() {
-            out.extend(lines_in_direction(placed, dir));
+            out.extend(lines_in_direction(placed));
         }
     }
     out
 }
 
-fn lines_in_direction(mut placed: Vec<Placed<'_>>, dir: Direction) -> Vec<Line> {
+fn lines_in_direction(mut placed: Vec<Placed<'_>>) -> Vec<Line> {
     // Cluster baselines: sort across the text and chain values within the tolerance.
     placed.sort_by(|a, b| a.v.total_cmp(&b.v));
     let mut clusters: Vec<Vec<Placed<'_>>> = Vec::new();
@@ -144,7 +139,7 @@ fn lines_in_direction(mut placed: Vec<Placed<'_>>, dir: Direction) -> Vec<Line> 
     let mut lines = Vec::new();
     for mut cluster in clusters {
         cluster.sort_by(|a, b| a.u0.total_cmp(&b.u0));
-        let words = words_in_line(&cluster, dir);
+        let words = words_in_line(&cluster);
         if let Some(bbox) = words.iter().map(|w| w.bbox).reduce(|a, b| a.union(&b)) {
             lines.push(Line { words, bbox });
         }
@@ -152,7 +147,7 @@ fn lines_in_direction(mut placed: Vec<Placed<'_>>, dir: Direction) -> Vec<Line> 
     lines
 }
 
-fn words_in_line(line: &[Placed<'_>], _dir: Direction) -> Vec<Word> {
+fn words_in_line(line: &[Placed<'_>]) -> Vec<Word> {
     let mut words = Vec::new();
     let mut text = String::new();
     let mut bbox: Option<Rect> = None;
