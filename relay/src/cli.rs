@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::config::ServeConfig;
 use crate::engine::{self, EngineError};
+use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 
 /// Zonal: structured data from PDF invoices.
 #[derive(Debug, Parser)]
@@ -50,13 +51,35 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
-    /// Read an invoice with the offline rule-based parser and print it as JSON.
+    /// Read an invoice (e-invoice XML, templates, rules) and print it as JSON with
+    /// confidences.
     Extract {
+        /// The PDF file.
+        file: PathBuf,
+        /// A template file (Zonal JSON, invoice2data YAML/JSON) or a directory of them;
+        /// repeatable. The best match is applied.
+        #[arg(long = "template", short = 't')]
+        templates: Vec<PathBuf>,
+        /// Password of an encrypted PDF.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Print a document's text with columns kept (the text template patterns run over).
+    Text {
         /// The PDF file.
         file: PathBuf,
         /// Password of an encrypted PDF.
         #[arg(long)]
         password: Option<String>,
+    },
+    /// Read several invoices and print one combined CSV (SPEC.md's 15 columns).
+    Csv {
+        /// The PDF files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A template file or a directory of them; repeatable.
+        #[arg(long = "template", short = 't')]
+        templates: Vec<PathBuf>,
     },
     /// Render a page to PNG.
     Render {
@@ -88,7 +111,11 @@ pub fn run(cli: Cli) -> ExitCode {
     match catch_unwind(AssertUnwindSafe(|| run_engine(cli.command))) {
         Ok(Ok(out)) => {
             let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{out}");
+            let _ = if out.ends_with('\n') {
+                write!(stdout, "{out}")
+            } else {
+                writeln!(stdout, "{out}")
+            };
             ExitCode::SUCCESS
         }
         Ok(Err(e)) => fail(&e.to_string()),
@@ -125,10 +152,44 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
                 json!({ "text": engine::region(&doc, page, &rect)? }),
             ))
         }
-        Command::Extract { file, password } => {
+        Command::Extract {
+            file,
+            templates,
+            password,
+        } => {
+            let templates = engine::load_templates(&templates)?;
             let doc = engine::open(&file, password.as_deref())?;
-            let out = engine::extract(&doc)?;
+            let out = engine::extract(&doc, &templates)?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
+        }
+        Command::Text { file, password } => {
+            let doc = engine::open(&file, password.as_deref())?;
+            let mut pages = Vec::new();
+            for p in 1..=doc.page_count() {
+                pages.push(doc.page_text(p)?.layout_text());
+            }
+            Ok(pages.join("\n\u{c}"))
+        }
+        Command::Csv { files, templates } => {
+            let templates = engine::load_templates(&templates)?;
+            let mut results = Vec::with_capacity(files.len());
+            for f in &files {
+                let doc = engine::open(f, None)?;
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                results.push((engine::extract(&doc, &templates)?, name));
+            }
+            let rows: Vec<CsvInvoice<'_>> = results
+                .iter()
+                .map(|(r, name)| CsvInvoice {
+                    invoice: &r.invoice,
+                    confidence: r.confidence.score,
+                    filename: name,
+                })
+                .collect();
+            Ok(to_csv(&rows))
         }
         Command::Render {
             file,

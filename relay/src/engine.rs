@@ -1,10 +1,12 @@
 //! The engine commands behind `zonal words`, `region` and `render`: wasm-core, natively,
 //! with output shapes that stay stable for scripts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use wasm_core::geometry::Rect;
+use wasm_core::invoice::pipeline::{self, InvoiceResult};
+use wasm_core::template::{Template, TemplateError};
 use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
 
 /// A failure of an engine command, worded for the person who ran it.
@@ -43,6 +45,14 @@ pub enum EngineError {
     /// Bad argument value.
     #[error("{0}")]
     Usage(String),
+    /// A template file could not be used.
+    #[error("{path}: {source}")]
+    Template {
+        /// The path given.
+        path: String,
+        /// Why.
+        source: TemplateError,
+    },
 }
 
 /// Opens a PDF file.
@@ -170,10 +180,48 @@ pub fn render_png(
     Ok((img.width, img.height))
 }
 
-/// The invoice read by the rule-based parser from every page's native text.
-pub fn extract(doc: &Document) -> Result<wasm_core::invoice::rules::Extraction, EngineError> {
+/// Loads templates: each path is a template file (Zonal JSON, invoice2data YAML or
+/// JSON) or a directory of them.
+pub fn load_templates(paths: &[PathBuf]) -> Result<Vec<Template>, EngineError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|source| EngineError::Read {
+                path: p.display().to_string(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| matches!(e, "json" | "yml" | "yaml"))
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files
+        .iter()
+        .map(|f| {
+            let path = f.display().to_string();
+            let text = std::fs::read_to_string(f).map_err(|source| EngineError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            Template::parse(&text).map_err(|source| EngineError::Template { path, source })
+        })
+        .collect()
+}
+
+/// The invoice in a document: its e-invoice XML, else the best matching template, with
+/// the rule-based parser for what is still missing.
+pub fn extract(doc: &Document, templates: &[Template]) -> Result<InvoiceResult, EngineError> {
     let pages = (1..=doc.page_count())
         .map(|p| doc.page_text(p))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(wasm_core::invoice::rules::extract(&pages))
+    Ok(pipeline::read(&pages, &doc.attachments(), templates, 1.0))
 }

@@ -184,3 +184,104 @@ fn no_corpus_file_crashes_or_hangs_the_cli() {
         }
     }
 }
+
+#[test]
+fn extract_with_an_invoice2data_template_explains_the_match() {
+    let pdf = corpus("invoice2data/oyo.pdf");
+    let tmpl = corpus("invoice2data/oyo.template.yml");
+    let v = json(&zonal(&[
+        "extract",
+        pdf.to_str().unwrap_or_default(),
+        "--template",
+        tmpl.to_str().unwrap_or_default(),
+    ]));
+    // oyo.expected.json: IBZY2087, 2017-12-31, 1939, INR, issuer OYO.
+    assert_eq!(v["invoice"]["invoiceNumber"], "IBZY2087");
+    assert_eq!(v["invoice"]["total"], "1939");
+    assert_eq!(v["invoice"]["vendorName"], "OYO");
+    assert_eq!(v["sources"]["total"], "template");
+    let why = v["template"]["explanation"].as_str().unwrap_or_default();
+    assert!(why.starts_with("matched OYO because"), "{why}");
+    let c = v["confidence"]["score"].as_f64().unwrap_or(0.0);
+    assert!(c > 0.5 && c <= 1.0, "{c}");
+}
+
+#[test]
+fn extract_reads_the_xml_inside_an_einvoice() {
+    let pdf = corpus("zugferd/xr_EN16931_Einfach.pdf");
+    let v = json(&zonal(&["extract", pdf.to_str().unwrap_or_default()]));
+    // xr_EN16931_Einfach.expected.json: 471102, 2018-03-05, grand total 529.87.
+    assert_eq!(v["einvoice"], "CrossIndustryInvoice");
+    assert_eq!(v["invoice"]["invoiceNumber"], "471102");
+    assert_eq!(v["invoice"]["invoiceDate"], "2018-03-05");
+    assert_eq!(v["invoice"]["total"], "529.87");
+    assert_eq!(v["invoice"]["lineItems"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn csv_combines_files_under_the_spec_header() {
+    let a = corpus("invoice2data/oyo.pdf");
+    let b = corpus("zugferd/xr_EN16931_Einfach.pdf");
+    let out = zonal(&[
+        "csv",
+        a.to_str().unwrap_or_default(),
+        b.to_str().unwrap_or_default(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows = csv_rows(&text);
+    let header = rows.remove(0);
+    assert_eq!(
+        header.join(","),
+        "invoiceNumber,invoiceDate,vendorName,currency,subtotal,tax,total,dueDate,lineItemIndex,description,quantity,unitPrice,lineTotal,confidenceScore,filename"
+    );
+    let oyo: Vec<_> = rows.iter().filter(|r| r[14] == "oyo.pdf").collect();
+    assert_eq!(oyo.len(), 1, "no line items: one row");
+    assert_eq!(oyo[0][0], "IBZY2087");
+    let xr: Vec<_> = rows
+        .iter()
+        .filter(|r| r[14] == "xr_EN16931_Einfach.pdf")
+        .collect();
+    assert_eq!(xr.len(), 2, "one row per line item");
+    assert_eq!(xr[1][8], "2");
+    assert_eq!(xr[0][6], "529.87");
+}
+
+#[test]
+fn bad_templates_and_missing_files_exit_2_with_a_message() {
+    let dir = std::env::temp_dir().join(format!("zonal-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let bad = dir.join("bad.yml");
+    std::fs::write(&bad, "issuer: X\nfields:\n  amount: (unclosed\n").expect("write");
+    let pdf = corpus("invoice2data/oyo.pdf");
+    let out = zonal(&[
+        "extract",
+        pdf.to_str().unwrap_or_default(),
+        "-t",
+        bad.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yml") && err.contains("regular expression"),
+        "{err}"
+    );
+    let out = zonal(&["csv", "/nonexistent.pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every record of a CSV text, header included.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(str::to_string).collect())
+        .collect()
+}

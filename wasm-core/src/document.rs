@@ -40,7 +40,7 @@ pub struct PageOutOfRange {
 
 /// An open PDF document.
 pub struct Document {
-    pdf: Pdf,
+    pub(crate) pdf: Pdf,
 }
 
 impl std::fmt::Debug for Document {

@@ -8,10 +8,12 @@
 //! * [`geometry`] — every coordinate conversion (page points, PDF user space, render
 //!   pixels, CSS pixels). Page points are the canonical space: PDF points on the page as
 //!   displayed, origin top-left of the visible box, y down.
-//! * [`document`] — opening a PDF (typed [`OpenError`]) and page geometry.
+//! * [`document`] — opening a PDF (typed [`OpenError`]) and page geometry;
+//!   [`attachments`] — files embedded in it.
 //! * [`text`] — characters, words and lines with boxes; text inside a region.
 //! * [`render`] — a page to RGBA, a bitmap to PNG, crops.
 //! * [`invoice`] — the structured invoice and the amount and date normalisers.
+//! * [`template`] — per-vendor templates (and invoice2data imports): match and apply.
 //!
 //! ```no_run
 //! use wasm_core::{Document, geometry::Rect};
@@ -27,10 +29,12 @@
 //! * Text without a Unicode mapping (no ToUnicode, unknown glyph names) is skipped.
 #![deny(missing_docs)]
 
+pub mod attachments;
 pub mod document;
 pub mod geometry;
 pub mod invoice;
 pub mod render;
+pub mod template;
 pub mod text;
 
 pub use document::{Document, OpenError, PageInfo, PageOutOfRange};

@@ -8,6 +8,8 @@
 //! categories where pdfplumber's own Unicode is trustworthy. The bars are what the engine
 //! reaches today: a change that lowers agreement fails here.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -35,12 +37,6 @@ const TRUSTED: &[&str] = &[
     "invoice-scanned",
     "encrypted",
 ];
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("ZONAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
-}
 
 fn categories(dir: &Path) -> HashMap<String, String> {
     let text = std::fs::read_to_string(dir.join("../MANIFEST-dev.tsv")).unwrap_or_default();
@@ -232,7 +228,7 @@ fn score(dir: &Path) -> Scores {
 
 #[test]
 fn agreement_with_pdfplumber_references() {
-    let dir = corpus_dir();
+    let dir = common::corpus_dir();
     assert!(
         dir.is_dir(),
         "corpus not found at {} (set ZONAL_CORPUS)",
@@ -273,7 +269,7 @@ fn agreement_with_pdfplumber_references() {
 #[test]
 fn every_corpus_file_opens_or_fails_cleanly_and_renders() {
     // No panic and no hang on any file: open, text of every page, render of page 1.
-    for pdf in pdfs(&corpus_dir()) {
+    for pdf in pdfs(&common::corpus_dir()) {
         let bytes = std::fs::read(&pdf).unwrap_or_default();
         match Document::open(bytes, None) {
             Ok(doc) => {

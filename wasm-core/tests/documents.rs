@@ -1,21 +1,9 @@
 //! Behaviour a person relies on, checked on real files from the corpus.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use wasm_core::geometry::Rect;
 use wasm_core::{Document, OpenError};
-
-fn corpus(rel: &str) -> PathBuf {
-    std::env::var_os("ZONAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
-        .join(rel)
-}
-
-fn open(rel: &str) -> Document {
-    let bytes = std::fs::read(corpus(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    Document::open(bytes, None).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
 
 #[test]
 fn malformed_and_empty_files_are_typed_errors() {
@@ -27,13 +15,14 @@ fn malformed_and_empty_files_are_typed_errors() {
         Document::open(b"%PDF-1.7\n garbage".to_vec(), None).err(),
         Some(OpenError::Malformed)
     );
-    let empty = std::fs::read(corpus("pdfplumber/empty.pdf")).unwrap_or_default();
+    let empty = std::fs::read(common::corpus("pdfplumber/empty.pdf")).unwrap_or_default();
     assert!(Document::open(empty, None).is_err());
 }
 
 #[test]
 fn encrypted_files_ask_for_the_password_and_open_with_it() {
-    let bytes = std::fs::read(corpus("pdfplumber/password-example.pdf")).unwrap_or_default();
+    let bytes =
+        std::fs::read(common::corpus("pdfplumber/password-example.pdf")).unwrap_or_default();
     assert_eq!(
         Document::open(bytes.clone(), None).err(),
         Some(OpenError::NeedsPassword)
@@ -50,7 +39,7 @@ fn encrypted_files_ask_for_the_password_and_open_with_it() {
 #[test]
 fn invoice_number_is_read_from_its_region() {
     // oyo.pdf: "Booking ID" / "IBZY2087" (expected.json: invoice_number IBZY2087).
-    let doc = open("invoice2data/oyo.pdf");
+    let doc = common::open("invoice2data/oyo.pdf");
     let t = doc.page_text(1).expect("page 1");
     let word = t
         .words()
@@ -69,8 +58,8 @@ fn invoice_number_is_read_from_its_region() {
 #[test]
 fn rotated_page_reads_like_its_upright_twin() {
     // The same document, once with /Rotate: the words must be the same, in the same order.
-    let upright = open("pdfplumber/nics-background-checks-2015-11.pdf");
-    let rotated = open("pdfplumber/nics-background-checks-2015-11-rotated.pdf");
+    let upright = common::open("pdfplumber/nics-background-checks-2015-11.pdf");
+    let rotated = common::open("pdfplumber/nics-background-checks-2015-11-rotated.pdf");
     let a = upright.page_text(1).expect("page");
     let b = rotated.page_text(1).expect("page");
     assert_eq!((a.width, a.height), (b.height, b.width), "sides swap");
@@ -82,7 +71,7 @@ fn rotated_page_reads_like_its_upright_twin() {
 
 #[test]
 fn region_reads_lines_top_to_bottom_and_words_left_to_right() {
-    let doc = open("invoice2data/oyo.pdf");
+    let doc = common::open("invoice2data/oyo.pdf");
     let t = doc.page_text(1).expect("page 1");
     let text = t.region_text(&Rect {
         x0: 30.0,
@@ -97,7 +86,7 @@ fn region_reads_lines_top_to_bottom_and_words_left_to_right() {
 
 #[test]
 fn page_sizes_and_rotation_are_as_displayed() {
-    let doc = open("pdfplumber/nics-background-checks-2015-11-rotated.pdf");
+    let doc = common::open("pdfplumber/nics-background-checks-2015-11-rotated.pdf");
     let info = doc.page_info(1).expect("page 1");
     assert_eq!(info.rotation, 90);
     // A landscape MediaBox (1008 × 612) shown a quarter turn: portrait on screen.
@@ -107,7 +96,7 @@ fn page_sizes_and_rotation_are_as_displayed() {
 
 #[test]
 fn render_is_white_paper_with_ink() {
-    let doc = open("invoice2data/oyo.pdf");
+    let doc = common::open("invoice2data/oyo.pdf");
     let img = doc.render_dpi(1, 72.0).expect("render");
     assert_eq!((img.width, img.height), (595, 842));
     let dark = img

@@ -1,21 +1,15 @@
 //! The offline rule-based parser on real invoices from the corpus, checked against the
 //! ground truth that came with them (`*.expected.json`).
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use rust_decimal::Decimal;
 use wasm_core::Document;
 use wasm_core::invoice::rules::{Extraction, extract};
 
-fn corpus(rel: &str) -> PathBuf {
-    std::env::var_os("ZONAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
-        .join(rel)
-}
-
 fn read(rel: &str) -> Extraction {
-    let doc = Document::open(std::fs::read(corpus(rel)).unwrap_or_default(), None).expect("opens");
+    let doc = Document::open(std::fs::read(common::corpus(rel)).unwrap_or_default(), None)
+        .expect("opens");
     let pages: Vec<_> = (1..=doc.page_count())
         .filter_map(|p| doc.page_text(p).ok())
         .collect();

@@ -3,13 +3,33 @@
 //! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
 //! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
 //! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
+//! * [`einvoice`] — the XML invoice inside ZUGFeRD / Factur-X / XRechnung PDFs.
+//! * [`pipeline`] — one document end to end: e-invoice XML, template, rules.
+//! * [`confidence`] — SPEC.md's confidence formula, per field and overall.
+//! * [`csv`] — the combined CSV export.
 
 pub mod amount;
+pub mod confidence;
+pub mod csv;
 pub mod date;
+pub mod einvoice;
+pub mod pipeline;
 pub mod rules;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// Header fields, by JSON name.
+pub const HEADER_FIELDS: [&str; 8] = [
+    "invoiceNumber",
+    "invoiceDate",
+    "dueDate",
+    "vendorName",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+];
 
 /// One line of an invoice's item table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,9 +6,11 @@
 
 mod glyphs;
 mod layout;
+mod layout_text;
 
 pub use glyphs::Char;
 pub use layout::{Line, Word, lines, lines_to_text};
+pub use layout_text::layout_text;
 
 use hayro_interpret::kurbo::Affine as KAffine;
 use serde::Serialize;
@@ -94,6 +96,11 @@ impl PageText {
     /// The whole page's text in reading order.
     pub fn text(&self) -> String {
         lines_to_text(&self.lines)
+    }
+
+    /// The whole page's text with columns kept, as `pdftotext -layout` prints it.
+    pub fn layout_text(&self) -> String {
+        layout_text(&self.lines)
     }
 }
 

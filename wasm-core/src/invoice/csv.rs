@@ -1,0 +1,150 @@
+//! The combined CSV export: SPEC.md's 15 columns, one row per line item (an invoice
+//! without items is one row), RFC 4180 quoting by the `csv` crate.
+//!
+//! Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+//! `@`, tab or carriage return) get a leading `'`. Amount cells are written by the
+//! decimal type (`-12.50`) and stay numbers: a plain number is never a formula.
+
+use rust_decimal::Decimal;
+
+use super::Invoice;
+
+/// The header, in order.
+pub const COLUMNS: [&str; 15] = [
+    "invoiceNumber",
+    "invoiceDate",
+    "vendorName",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+    "dueDate",
+    "lineItemIndex",
+    "description",
+    "quantity",
+    "unitPrice",
+    "lineTotal",
+    "confidenceScore",
+    "filename",
+];
+
+/// One document's row source.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvInvoice<'a> {
+    /// The invoice as exported (with the person's corrections).
+    pub invoice: &'a Invoice,
+    /// The overall confidence, 0–1.
+    pub confidence: f64,
+    /// The PDF's file name.
+    pub filename: &'a str,
+}
+
+/// Makes a text cell safe to open in a spreadsheet.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+fn money(d: Option<Decimal>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn text(s: Option<&str>) -> String {
+    s.map(neutralise).unwrap_or_default()
+}
+
+/// Writes the CSV for several invoices, header first, CRLF line ends.
+pub fn to_csv(docs: &[CsvInvoice<'_>]) -> String {
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
+    let _ = w.write_record(COLUMNS);
+    for d in docs {
+        let inv = d.invoice;
+        let head = [
+            text(inv.invoice_number.as_deref()),
+            inv.invoice_date.map(|x| x.to_string()).unwrap_or_default(),
+            text(inv.vendor_name.as_deref()),
+            text(inv.currency.as_deref()),
+            money(inv.subtotal),
+            money(inv.tax),
+            money(inv.total),
+            inv.due_date.map(|x| x.to_string()).unwrap_or_default(),
+        ];
+        let tail = [format!("{:.3}", d.confidence), text(Some(d.filename))];
+        if inv.line_items.is_empty() {
+            let empty = [
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ];
+            let _ = w.write_record(head.iter().chain(&empty).chain(&tail));
+        }
+        for (i, li) in inv.line_items.iter().enumerate() {
+            let item = [
+                (i + 1).to_string(),
+                text(li.description.as_deref()),
+                money(li.quantity),
+                money(li.unit_price),
+                money(li.line_total),
+            ];
+            let _ = w.write_record(head.iter().chain(&item).chain(&tail));
+        }
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invoice::LineItem;
+
+    #[test]
+    fn golden_two_items_and_an_empty_invoice() {
+        let a = Invoice {
+            invoice_number: Some("F-1".into()),
+            invoice_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 12),
+            vendor_name: Some("ACME, Inc.".into()),
+            currency: Some("EUR".into()),
+            total: Some(Decimal::new(-1250, 2)),
+            line_items: vec![
+                LineItem {
+                    description: Some("=HYPERLINK(\"x\")".into()),
+                    quantity: Some(Decimal::new(2, 0)),
+                    unit_price: Some(Decimal::new(500, 2)),
+                    line_total: Some(Decimal::new(1000, 2)),
+                },
+                LineItem {
+                    description: Some("two\nlines".into()),
+                    ..LineItem::default()
+                },
+            ],
+            ..Invoice::default()
+        };
+        let b = Invoice::default();
+        let csv = to_csv(&[
+            CsvInvoice {
+                invoice: &a,
+                confidence: 0.9,
+                filename: "a.pdf",
+            },
+            CsvInvoice {
+                invoice: &b,
+                confidence: 0.0,
+                filename: "@b.pdf",
+            },
+        ]);
+        let expected = "invoiceNumber,invoiceDate,vendorName,currency,subtotal,tax,total,dueDate,lineItemIndex,description,quantity,unitPrice,lineTotal,confidenceScore,filename\r\n\
+F-1,2025-03-12,\"ACME, Inc.\",EUR,,,-12.50,,1,\"'=HYPERLINK(\"\"x\"\")\",2,5.00,10.00,0.900,a.pdf\r\n\
+F-1,2025-03-12,\"ACME, Inc.\",EUR,,,-12.50,,2,\"two\nlines\",,,,0.900,a.pdf\r\n\
+,,,,,,,,,,,,,0.000,'@b.pdf\r\n";
+        assert_eq!(csv, expected);
+    }
+}

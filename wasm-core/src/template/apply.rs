@@ -1,0 +1,328 @@
+//! Applying a template to a document: text options, fields from regions or patterns,
+//! typed values, item lines and named tables.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{FieldRule, FieldType, Group, Template, TextOptions, lines, pyregex};
+use crate::geometry::Rect;
+use crate::invoice::Invoice;
+use crate::invoice::amount::{DecimalSeparator, parse_amount};
+use crate::invoice::date::{DateOrder, ParsedDate, parse_date};
+use crate::text::PageText;
+
+/// A field's value once its type is applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// Text.
+    Text(String),
+    /// An amount or number.
+    Number(Decimal),
+    /// A date.
+    Date(NaiveDate),
+}
+
+impl std::fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Text(s) => f.write_str(s),
+            Self::Number(d) => write!(f, "{d}"),
+            Self::Date(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// What a template read from a document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    /// The invoice fields the template found (others stay empty).
+    pub invoice: Invoice,
+    /// The invoice fields it filled, by their JSON names.
+    pub filled: Vec<&'static str>,
+    /// Fields that are not invoice fields (VAT ids, bank details…), by label.
+    pub extras: BTreeMap<String, String>,
+    /// Fields the template names but did not find, and values it could not read.
+    pub warnings: Vec<String>,
+}
+
+/// Applies the text options: replacements, then accents, whitespace and case.
+pub(super) fn prepare(text: &str, o: &TextOptions) -> String {
+    let mut t = text.to_string();
+    for (pat, rep) in &o.replace {
+        if let Ok(re) = pyregex::compile(pat) {
+            t = re
+                .replace_all(&t, pyregex::translate_replacement(rep).as_str())
+                .into_owned();
+        }
+    }
+    if o.remove_accents {
+        t = t.chars().map(strip_accent).collect();
+    }
+    if o.remove_whitespace {
+        t.retain(|c| !c.is_whitespace());
+    }
+    if o.lowercase {
+        t = t.to_lowercase();
+    }
+    t
+}
+
+fn strip_accent(c: char) -> char {
+    const FROM: &str = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ";
+    const TO: &str = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY";
+    FROM.chars()
+        .position(|f| f == c)
+        .and_then(|i| TO.chars().nth(i))
+        .unwrap_or(c)
+}
+
+/// The invoice field a label names (camelCase JSON names, case-insensitive).
+pub(crate) fn invoice_field(label: &str) -> Option<&'static str> {
+    crate::invoice::HEADER_FIELDS
+        .into_iter()
+        .find(|f| f.eq_ignore_ascii_case(label))
+}
+
+impl Template {
+    /// Day/month order from the locale, else from the first date format.
+    pub fn date_order(&self) -> DateOrder {
+        if let Some(f) = self.options.date_formats.first() {
+            let d = f.find("%d");
+            let m = f
+                .find("%m")
+                .or_else(|| f.find("%B"))
+                .or_else(|| f.find("%b"));
+            if let (Some(d), Some(m)) = (d, m) {
+                return if d < m {
+                    DateOrder::Dmy
+                } else {
+                    DateOrder::Mdy
+                };
+            }
+        }
+        match self.locale.as_deref().map(str::to_ascii_lowercase) {
+            Some(l) if l == "en-us" || l == "en_us" || l == "us" => DateOrder::Mdy,
+            Some(l) if l.starts_with("en") && !l.contains("gb") && !l.contains("ie") => {
+                DateOrder::Unknown
+            }
+            Some(_) => DateOrder::Dmy,
+            None => DateOrder::Unknown,
+        }
+    }
+
+    /// Reads the template's fields, lines and tables from a document's pages.
+    pub fn apply(&self, pages: &[PageText]) -> Applied {
+        let text = self.prepare_text(pages);
+        let mut out = Applied::default();
+        for f in &self.fields {
+            let raw = self.raw_values(f, pages, &text);
+            let field = invoice_field(&f.label);
+            let kind = match field {
+                Some("subtotal" | "tax" | "total") => FieldType::Amount,
+                Some("invoiceDate" | "dueDate") => FieldType::Date,
+                _ => f.kind,
+            };
+            if raw.is_empty() {
+                out.warnings
+                    .push(format!("{}: the template's pattern found nothing", f.label));
+                continue;
+            }
+            match self.combine(&raw, kind, f.rules.group) {
+                Some(v) => match field {
+                    Some(name) => {
+                        if set_field(&mut out.invoice, name, &v) {
+                            out.filled.push(name);
+                        } else {
+                            out.warnings.push(format!(
+                                "{}: cannot read {:?} as a {name}",
+                                f.label,
+                                v.to_string()
+                            ));
+                        }
+                    }
+                    None => {
+                        out.extras.insert(f.label.clone(), v.to_string());
+                    }
+                },
+                None => out.warnings.push(format!(
+                    "{}: cannot read {:?} as {}",
+                    f.label,
+                    raw.join(" | "),
+                    match kind {
+                        FieldType::Amount | FieldType::Number => "a number",
+                        FieldType::Date => "a date",
+                        FieldType::Text => "text",
+                    }
+                )),
+            }
+        }
+        for t in &self.tables {
+            for (k, v) in lines::read_table(t, &text) {
+                match invoice_field(&k) {
+                    Some(name) if !out.filled.contains(&name) => {
+                        let kind = match name {
+                            "subtotal" | "tax" | "total" => FieldType::Amount,
+                            "invoiceDate" | "dueDate" => FieldType::Date,
+                            _ => FieldType::Text,
+                        };
+                        if let Some(val) = self.combine(&[v], kind, Group::First)
+                            && set_field(&mut out.invoice, name, &val)
+                        {
+                            out.filled.push(name);
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        out.extras.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+        if let Some(rule) = &self.lines {
+            out.invoice.line_items = lines::read_lines(rule, &text, self.options.decimal_separator);
+        }
+        if !out.filled.contains(&"vendorName") {
+            out.invoice.vendor_name = Some(self.vendor.clone());
+            out.filled.push("vendorName");
+        }
+        if !out.filled.contains(&"currency")
+            && let Some(c) = &self.options.currency
+        {
+            out.invoice.currency = Some(c.to_uppercase());
+            out.filled.push("currency");
+        }
+        out
+    }
+
+    /// Every raw text the field's value, region or patterns give, in document order.
+    fn raw_values(&self, f: &FieldRule, pages: &[PageText], text: &str) -> Vec<String> {
+        if let Some(v) = &f.rules.value {
+            return vec![v.clone()];
+        }
+        if let Some(r) = &f.region {
+            let Some(page) = pages.iter().find(|p| p.page == r.page) else {
+                return Vec::new();
+            };
+            let (sx, sy) = match self.page_size {
+                Some(s) if s.width > 0.0 && s.height > 0.0 => {
+                    (page.width / s.width, page.height / s.height)
+                }
+                _ => (1.0, 1.0),
+            };
+            let rect = Rect {
+                x0: r.x * sx,
+                top: r.y * sy,
+                x1: (r.x + r.width) * sx,
+                bottom: (r.y + r.height) * sy,
+            };
+            let t = page.region_text(&rect);
+            return if t.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![t]
+            };
+        }
+        let mut all = Vec::new();
+        for pat in &f.regex {
+            if let Ok(re) = pyregex::compile(pat) {
+                all.extend(pyregex::findall(&re, text));
+            }
+        }
+        all.retain(|s| !s.trim().is_empty());
+        all
+    }
+
+    /// Types every raw text and combines them as the group says.
+    fn combine(&self, raw: &[String], kind: FieldType, group: Group) -> Option<FieldValue> {
+        let typed: Vec<FieldValue> = raw.iter().filter_map(|s| self.typed(s, kind)).collect();
+        if typed.is_empty() {
+            return None;
+        }
+        let nums = || {
+            typed.iter().filter_map(|v| match v {
+                FieldValue::Number(d) => Some(*d),
+                _ => None,
+            })
+        };
+        Some(match group {
+            Group::First => typed[0].clone(),
+            Group::Last => typed[typed.len() - 1].clone(),
+            Group::Sum => FieldValue::Number(nums().sum()),
+            Group::Min => match kind {
+                FieldType::Amount | FieldType::Number => FieldValue::Number(nums().min()?),
+                _ => typed.iter().min_by_key(|v| v.to_string())?.clone(),
+            },
+            Group::Max => match kind {
+                FieldType::Amount | FieldType::Number => FieldValue::Number(nums().max()?),
+                _ => typed.iter().max_by_key(|v| v.to_string())?.clone(),
+            },
+            Group::Join => FieldValue::Text(
+                typed
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        })
+    }
+
+    fn typed(&self, raw: &str, kind: FieldType) -> Option<FieldValue> {
+        let s = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        match kind {
+            FieldType::Text => (!s.is_empty()).then_some(FieldValue::Text(s)),
+            FieldType::Amount | FieldType::Number => {
+                parse_amount(&s, self.options.decimal_separator)
+                    .map(|a| FieldValue::Number(a.value))
+            }
+            FieldType::Date => self.parse_date(&s).map(FieldValue::Date),
+        }
+    }
+
+    /// A date by the template's formats first, then by the general date reader with the
+    /// template's day/month order. An ambiguous date stays unread.
+    fn parse_date(&self, s: &str) -> Option<NaiveDate> {
+        let cleaned = s.replace(" ,", ",");
+        for f in &self.options.date_formats {
+            if let Ok(d) = NaiveDate::parse_from_str(&cleaned, f) {
+                return Some(d);
+            }
+        }
+        match parse_date(&cleaned, self.date_order())? {
+            ParsedDate::Exact(d) => Some(d),
+            ParsedDate::Ambiguous { .. } => None,
+        }
+    }
+}
+
+/// Sets an invoice field from a typed value; false when the type does not fit.
+fn set_field(inv: &mut Invoice, name: &str, v: &FieldValue) -> bool {
+    match (name, v) {
+        ("invoiceNumber", v) => inv.invoice_number = Some(v.to_string()),
+        ("vendorName", v) => inv.vendor_name = Some(v.to_string()),
+        ("currency", v) => {
+            let s = v.to_string();
+            inv.currency = Some(
+                crate::invoice::amount::find_currency(&s)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| s.to_uppercase()),
+            );
+        }
+        ("invoiceDate", FieldValue::Date(d)) => inv.invoice_date = Some(*d),
+        ("dueDate", FieldValue::Date(d)) => inv.due_date = Some(*d),
+        ("subtotal", FieldValue::Number(d)) => inv.subtotal = Some(*d),
+        ("tax", FieldValue::Number(d)) => inv.tax = Some(*d),
+        ("total", FieldValue::Number(d)) => inv.total = Some(*d),
+        _ => return false,
+    }
+    true
+}
+
+/// Parses an amount with a known separator (used by item lines too).
+pub(super) fn amount(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
+    parse_amount(s, sep).map(|a| a.value)
+}

@@ -1,0 +1,24 @@
+//! Helpers shared by the corpus tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use wasm_core::Document;
+
+/// The corpus development set (`ZONAL_CORPUS` overrides it).
+pub fn corpus_dir() -> PathBuf {
+    std::env::var_os("ZONAL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
+}
+
+/// A file in the corpus, by its path relative to the set.
+pub fn corpus(rel: &str) -> PathBuf {
+    corpus_dir().join(rel)
+}
+
+/// Opens a corpus PDF; panics with the file name when it does not open.
+pub fn open(rel: &str) -> Document {
+    let bytes = std::fs::read(corpus(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    Document::open(bytes, None).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
