@@ -2,11 +2,15 @@
 //!
 //! UI only: every document operation calls `wasm-core`. Modules by screen area:
 //! [`components::files`] (opening, file list), [`components::viewer`] (toolbar, pages),
-//! [`components::page`] (one page: canvas, overlay, drag), [`components::regions`]
-//! (the side panel).
+//! [`components::page`] (one page: canvas, overlay, drag), [`components::regions`],
+//! [`components::invoice`] and [`components::templates`] (the side panel). Invoice logic
+//! for the UI (running the pipeline, corrections, templates from regions, CSV) is in
+//! [`extraction`]; what survives a reload in [`persist`].
 
 mod components;
+mod extraction;
 mod glue;
+mod persist;
 mod render_queue;
 mod state;
 mod store;

@@ -5,6 +5,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use wasm_core::PageInfo;
 use wasm_core::geometry::Rect;
+use wasm_core::invoice::Invoice;
+use wasm_core::invoice::pipeline::InvoiceResult;
+use wasm_core::template::Template;
 
 /// Where a file stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,10 +48,25 @@ pub struct Region {
     pub rect: Rect,
     /// Editable label.
     pub label: String,
+    /// The invoice field this region fills (JSON name), or empty.
+    pub field: String,
     /// Native text inside.
     pub text: String,
     /// The page has no text layer: the region needs OCR.
     pub needs_ocr: bool,
+}
+
+/// What the pipeline read from a file, and the invoice as the person corrected it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    /// Document id.
+    pub doc: u32,
+    /// The pipeline's result (sources, confidence, matched template, warnings).
+    pub result: InvoiceResult,
+    /// The invoice as exported: the result with the person's corrections.
+    pub invoice: Invoice,
+    /// Fields the person changed, by JSON name.
+    pub corrected: Vec<&'static str>,
 }
 
 /// Zoom setting.
@@ -84,6 +102,12 @@ pub struct AppState {
     pub current_page: RwSignal<usize>,
     /// Page to scroll to (set by navigation, cleared by the viewer).
     pub scroll_to: RwSignal<Option<usize>>,
+    /// Extraction results, one per file that has been read.
+    pub extracted: RwSignal<Vec<Extracted>>,
+    /// The person's vendor templates (persisted in the browser).
+    pub templates: RwSignal<Vec<Template>>,
+    /// A message for the person (import errors and the like).
+    pub notice: RwSignal<Option<String>>,
     next_id: StoredValue<u32>,
 }
 
@@ -99,6 +123,9 @@ impl AppState {
             zoom_factor: RwSignal::new(1.0),
             current_page: RwSignal::new(1),
             scroll_to: RwSignal::new(None),
+            extracted: RwSignal::new(Vec::new()),
+            templates: RwSignal::new(crate::persist::load_templates()),
+            notice: RwSignal::new(None),
             next_id: StoredValue::new(1),
         }
     }

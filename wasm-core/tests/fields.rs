@@ -10,7 +10,6 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use wasm_core::invoice::Invoice;
 use wasm_core::invoice::pipeline::read;
 use wasm_core::template::Template;
 
@@ -98,20 +97,6 @@ fn same(kind: Kind, expected: &str, got: Option<String>) -> bool {
     }
 }
 
-fn field(inv: &Invoice, name: &str) -> Option<String> {
-    match name {
-        "invoiceNumber" => inv.invoice_number.clone(),
-        "invoiceDate" => inv.invoice_date.map(|d| d.to_string()),
-        "dueDate" => inv.due_date.map(|d| d.to_string()),
-        "vendorName" => inv.vendor_name.clone(),
-        "currency" => inv.currency.clone(),
-        "subtotal" => inv.subtotal.map(|d| d.to_string()),
-        "tax" => inv.tax.map(|d| d.to_string()),
-        "total" => inv.total.map(|d| d.to_string()),
-        _ => None,
-    }
-}
-
 fn score(pdf: &Path, templates: &[Template], truth: &[(&'static str, Kind, String)]) -> usize {
     let Ok(doc) = wasm_core::Document::open(std::fs::read(pdf).unwrap_or_default(), None) else {
         return 0;
@@ -122,7 +107,7 @@ fn score(pdf: &Path, templates: &[Template], truth: &[(&'static str, Kind, Strin
     let inv = read(&pages, &doc.attachments(), templates, 1.0).invoice;
     truth
         .iter()
-        .filter(|(f, kind, exp)| same(*kind, exp, field(&inv, f)))
+        .filter(|(f, kind, exp)| same(*kind, exp, inv.field(f)))
         .count()
 }
 

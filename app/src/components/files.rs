@@ -47,7 +47,13 @@ fn open_file_list(app: AppState, list: web_sys::FileList) {
                 }
                 Err(e) => FileStatus::Failed(e),
             };
+            let ready = matches!(status, FileStatus::Ready(_));
             set_status(app, id, status);
+            if ready {
+                // Let the first page paint, then read the invoice and apply a template.
+                glue::yield_now().await;
+                crate::extraction::on_open(app, id);
+            }
         });
     }
 }
@@ -186,6 +192,7 @@ fn FileItem(file: FileEntry) -> impl IntoView {
         store::remove(id);
         app.files.update(|fs| fs.retain(|f| f.id != id));
         app.regions.update(|rs| rs.retain(|r| r.doc != id));
+        app.extracted.update(|all| all.retain(|e| e.doc != id));
         if app.active.get_untracked() == Some(id) {
             app.active
                 .set(app.files.with_untracked(|fs| fs.first().map(|f| f.id)));
@@ -207,7 +214,11 @@ fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let status = open_bytes(id, bytes.clone(), Some(&password.get_untracked()));
+        let ready = matches!(status, FileStatus::Ready(_));
         set_status(app, id, status);
+        if ready {
+            crate::extraction::on_open(app, id);
+        }
     };
     view! {
         <form class="password" on:submit=submit on:click=|ev| ev.stop_propagation()>

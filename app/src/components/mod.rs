@@ -1,8 +1,10 @@
 //! The app's components, one module per screen area.
 
 pub mod files;
+pub mod invoice;
 pub mod page;
 pub mod regions;
+pub mod templates;
 pub mod viewer;
 
 use leptos::prelude::*;
@@ -23,15 +25,46 @@ pub fn App() -> impl IntoView {
                     <span class="name">"Zonal"</span>
                     <span class="tagline">"Invoice data, straight from the PDF"</span>
                 </div>
-                <files::OpenButton/>
+                <div class="actions">
+                    <ExportCsv/>
+                    <files::OpenButton/>
+                </div>
             </header>
             <Show when=has_files fallback=|| view! { <files::EmptyState/> }>
                 <main class="workspace">
                     <files::FileList/>
                     <viewer::Viewer/>
-                    <regions::RegionPanel/>
+                    <div class="side">
+                        <regions::RegionPanel/>
+                        <invoice::InvoicePanel/>
+                        <templates::TemplatesPanel/>
+                    </div>
                 </main>
             </Show>
         </div>
+    }
+}
+
+/// Downloads the combined CSV of every open file.
+#[component]
+fn ExportCsv() -> impl IntoView {
+    let app = use_app();
+    let ready = move || {
+        app.files.with(|fs| {
+            fs.iter()
+                .any(|f| matches!(f.status, crate::state::FileStatus::Ready(_)))
+        })
+    };
+    let export = move |_| {
+        let csv = crate::extraction::combined_csv(app);
+        if let Err(e) = crate::glue::download("zonal-invoices.csv", "text/csv;charset=utf-8", &csv)
+        {
+            app.notice.set(Some(e));
+        }
+    };
+    view! {
+        <button class="button" data-testid="export-csv" on:click=export disabled=move || !ready()>
+            "Export CSV"
+        </button>
     }
 }

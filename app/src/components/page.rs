@@ -268,6 +268,7 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
             page,
             rect,
             label: format!("Region {n}"),
+            field: String::new(),
             text,
             needs_ocr,
         })

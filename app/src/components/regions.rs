@@ -38,6 +38,15 @@ fn RegionItem(region: Region) -> impl IntoView {
     let id = region.id;
     let page = region.page;
     let label = region.label.clone();
+    let field = region.field.clone();
+    let on_field = move |ev: web_sys::Event| {
+        let v = event_target_value(&ev);
+        app.regions.update(|rs| {
+            if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
+                r.field = v;
+            }
+        });
+    };
     let on_label = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
         app.regions.update(|rs| {
@@ -74,6 +83,14 @@ fn RegionItem(region: Region) -> impl IntoView {
                     </svg>
                 </button>
             </div>
+            <select class="region-field" aria-label="Invoice field" data-testid="region-field"
+                on:change=on_field on:click=|ev| ev.stop_propagation()>
+                <option value="" selected=field.is_empty()>"Not an invoice field"</option>
+                {crate::extraction::FIELD_CHOICES.iter().map(|(name, title)| {
+                    let sel = field == *name;
+                    view! { <option value=*name selected=sel>{*title}</option> }
+                }).collect_view()}
+            </select>
             {body}
         </li>
     }

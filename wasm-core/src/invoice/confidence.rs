@@ -25,6 +25,8 @@ pub enum Source {
     EInvoice,
     /// A person typed or corrected it.
     Person,
+    /// A region the person drew and mapped to the field.
+    Region,
     /// A vendor template's region or pattern.
     Template,
     /// The offline rule-based parser (a label next to a value).
@@ -38,7 +40,7 @@ impl Source {
     pub fn trust(self) -> f64 {
         match self {
             Self::EInvoice | Self::Person => 1.0,
-            Self::Template => 0.95,
+            Self::Region | Self::Template => 0.95,
             Self::Llm => 0.85,
             Self::Rules => 0.8,
         }

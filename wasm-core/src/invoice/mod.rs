@@ -70,6 +70,24 @@ pub struct Invoice {
     pub line_items: Vec<LineItem>,
 }
 
+impl Invoice {
+    /// A header field's value as text (dates ISO, amounts as exact decimals), by its
+    /// JSON name; `None` when missing or not a header field.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match name {
+            "invoiceNumber" => self.invoice_number.clone(),
+            "invoiceDate" => self.invoice_date.map(|d| d.to_string()),
+            "dueDate" => self.due_date.map(|d| d.to_string()),
+            "vendorName" => self.vendor_name.clone(),
+            "currency" => self.currency.clone(),
+            "subtotal" => self.subtotal.map(|d| d.to_string()),
+            "tax" => self.tax.map(|d| d.to_string()),
+            "total" => self.total.map(|d| d.to_string()),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,10 +68,33 @@ pub fn read(
     templates: &[Template],
     ocr_quality: f64,
 ) -> InvoiceResult {
+    read_with_regions(pages, attachments, templates, None, ocr_quality)
+}
+
+/// Like [`read`], with the regions a person drew and mapped to fields (as a template
+/// without keywords) taking precedence over everything else.
+pub fn read_with_regions(
+    pages: &[PageText],
+    attachments: &[Attachment],
+    templates: &[Template],
+    drawn: Option<&Template>,
+    ocr_quality: f64,
+) -> InvoiceResult {
     let mut invoice = Invoice::default();
     let mut sources = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut extras = BTreeMap::new();
+
+    if let Some(t) = drawn {
+        let applied = t.apply(pages);
+        let mut found = applied.invoice.clone();
+        for f in HEADER_FIELDS {
+            if !applied.filled.contains(&f) || (f == "vendorName" && !t.has_field(f)) {
+                clear(&mut found, f);
+            }
+        }
+        fill(&mut invoice, &found, Source::Region, &mut sources);
+    }
 
     let xml = einvoice::from_attachments(attachments);
     if let Some((inv, _)) = &xml {

@@ -258,6 +258,13 @@ pub struct TemplateMatch {
 }
 
 impl Template {
+    /// Whether the template has a rule for this label (case-insensitive).
+    pub fn has_field(&self, label: &str) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.label.eq_ignore_ascii_case(label))
+    }
+
     /// Reads a template from JSON: Zonal's own shape, or an invoice2data JSON template.
     pub fn from_json(s: &str) -> Result<Self, TemplateError> {
         let v: serde_json::Value =

@@ -1,0 +1,161 @@
+//! The invoice panel: read the active file, see each field with its confidence,
+//! correct any value, and save the mapped regions as a vendor template.
+
+use leptos::prelude::*;
+
+use crate::extraction::{self, field_title, field_value};
+use crate::state::{Extracted, use_app};
+
+/// The active file's invoice.
+#[component]
+pub fn InvoicePanel() -> impl IntoView {
+    let app = use_app();
+    let current = move || {
+        let doc = app.active.get()?;
+        app.extracted
+            .with(|all| all.iter().find(|e| e.doc == doc).cloned())
+    };
+    let extract = move |_| {
+        if let Some(doc) = app.active.get_untracked() {
+            extraction::run(app, doc);
+        }
+    };
+    view! {
+        <section class="invoice" aria-label="Invoice" data-testid="invoice-panel">
+            <div class="panel-head">
+                <h2>"Invoice"</h2>
+                <button class="button primary small" data-testid="extract" on:click=extract
+                    disabled=move || app.active_pages().is_none()>"Extract"</button>
+            </div>
+            {move || match current() {
+                Some(e) => view! { <InvoiceView e=e/> }.into_any(),
+                None => view! { <p class="hint">"Map regions to fields (or rely on the rules) and press Extract."</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn InvoiceView(e: Extracted) -> impl IntoView {
+    let doc = e.doc;
+    let conf = e.result.confidence.clone();
+    let banner = e.result.template.as_ref().map(|m| {
+        view! { <p class="match-banner" data-testid="template-match">{m.explanation.clone()}</p> }
+    });
+    let einvoice = e.result.einvoice.map(|s| {
+        view! { <p class="match-banner">{format!("Read from the e-invoice XML inside the PDF ({s:?}).")}</p> }
+    });
+    let rows = extraction::fields()
+        .into_iter()
+        .map(|f| {
+            let value = field_value(&e.invoice, f);
+            let edited = e.corrected.contains(&f);
+            let c = conf.fields.get(f).copied();
+            view! { <FieldRow doc=doc field=f value=value edited=edited confidence=c/> }
+        })
+        .collect_view();
+    let items = e.invoice.line_items.clone();
+    let warnings = e.result.warnings.clone();
+    view! {
+        {banner}
+        {einvoice}
+        <p class="confidence" data-testid="confidence">
+            {format!("Confidence {:.0}%", conf.score * 100.0)}
+            <span class="muted">{format!(" · {} of 8 fields · {}/{} checks pass",
+                conf.fields.len(),
+                conf.checks.iter().filter(|c| c.passed).count(),
+                conf.checks.len())}</span>
+        </p>
+        <dl class="fields">{rows}</dl>
+        <Show when={let n = items.len(); move || n > 0}>
+            <table class="line-items" data-testid="line-items">
+                <thead><tr><th>"Description"</th><th>"Qty"</th><th>"Price"</th><th>"Total"</th></tr></thead>
+                <tbody>
+                    {items.iter().map(|li| view! {
+                        <tr>
+                            <td>{li.description.clone().unwrap_or_default()}</td>
+                            <td>{li.quantity.map(|d| d.to_string()).unwrap_or_default()}</td>
+                            <td>{li.unit_price.map(|d| d.to_string()).unwrap_or_default()}</td>
+                            <td>{li.line_total.map(|d| d.to_string()).unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </Show>
+        <ul class="warnings">
+            {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+        </ul>
+        <SaveTemplate doc=doc vendor=e.invoice.vendor_name.clone().unwrap_or_default()/>
+    }
+}
+
+#[component]
+fn FieldRow(
+    doc: u32,
+    field: &'static str,
+    value: String,
+    edited: bool,
+    confidence: Option<f64>,
+) -> impl IntoView {
+    let app = use_app();
+    let error = RwSignal::new(None::<String>);
+    let is_date = matches!(field, "invoiceDate" | "dueDate");
+    let on_change = move |ev: web_sys::Event| {
+        let v = event_target_value(&ev);
+        error.set(extraction::correct(app, doc, field, &v).err());
+    };
+    let badge = if edited {
+        view! { <span class="badge edited">"edited"</span> }.into_any()
+    } else {
+        match confidence {
+            Some(c) => view! {
+                <span class="badge" class:low=move || c < 0.6 title="Confidence of this field">
+                    {format!("{:.0}%", c * 100.0)}
+                </span>
+            }
+            .into_any(),
+            None => view! { <span class="badge missing">"not found"</span> }.into_any(),
+        }
+    };
+    view! {
+        <div class="field-row" data-testid="field" data-field=field>
+            <dt><label for=format!("f-{field}")>{field_title(field)}</label>{badge}</dt>
+            <dd>
+                <input id=format!("f-{field}") type=if is_date { "date" } else { "text" }
+                    prop:value=value on:change=on_change/>
+                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </dd>
+        </div>
+    }
+}
+
+#[component]
+fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
+    let app = use_app();
+    let name = RwSignal::new(vendor);
+    let message = RwSignal::new(None::<String>);
+    let save = move |_| match extraction::template_from(app, doc, &name.get_untracked()) {
+        Ok(t) => {
+            let vendor = t.vendor.clone();
+            app.templates.update(|ts| {
+                ts.retain(|x| x.vendor != t.vendor);
+                ts.push(t);
+            });
+            let saved = crate::persist::save_templates(&app.templates.get_untracked());
+            message.set(Some(if saved {
+                    format!("Saved the template for {vendor}; it applies to this vendor's next bills.")
+                } else {
+                    format!("Template for {vendor} kept for this visit only: the browser refused to store it.")
+                }));
+        }
+        Err(e) => message.set(Some(e)),
+    };
+    view! {
+        <div class="save-template">
+            <input aria-label="Template vendor" placeholder="Vendor name" prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev))/>
+            <button class="button small" data-testid="save-template" on:click=save>"Save as template"</button>
+            {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
+        </div>
+    }
+}

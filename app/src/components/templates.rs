@@ -1,0 +1,104 @@
+//! The templates panel: the person's vendor templates, with import (Zonal JSON or
+//! invoice2data YAML/JSON), export and delete.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_core::template::Template;
+
+use crate::glue;
+use crate::state::{AppState, use_app};
+
+/// Saved templates.
+#[component]
+pub fn TemplatesPanel() -> impl IntoView {
+    let app = use_app();
+    let export = move |_| {
+        let json = serde_json::to_string_pretty(&app.templates.get_untracked()).unwrap_or_default();
+        if let Err(e) = glue::download("zonal-templates.json", "application/json", &json) {
+            app.notice.set(Some(e));
+        }
+    };
+    view! {
+        <section class="templates" aria-label="Templates" data-testid="templates-panel">
+            <div class="panel-head">
+                <h2>"Templates"</h2>
+                <label class="button small">
+                    "Import"
+                    <input type="file" accept=".json,.yml,.yaml,application/json" multiple class="visually-hidden"
+                        data-testid="template-import" on:change=move |ev| import(app, ev)/>
+                </label>
+                <button class="button small" on:click=export
+                    disabled=move || app.templates.with(Vec::is_empty)>"Export"</button>
+            </div>
+            {move || app.notice.get().map(|n| view! { <p class="field-error" role="alert">{n}</p> })}
+            <Show when=move || app.templates.with(|t| !t.is_empty())
+                fallback=|| view! { <p class="hint">"No templates yet. Save one from an invoice, or import invoice2data templates."</p> }>
+                <ul class="template-list">
+                    <For each=move || app.templates.get() key=|t| t.vendor.clone() let:t>
+                        <TemplateItem vendor=t.vendor.clone() fields=t.fields.len()/>
+                    </For>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn TemplateItem(vendor: String, fields: usize) -> impl IntoView {
+    let app = use_app();
+    let v = vendor.clone();
+    let delete = move |_| {
+        app.templates.update(|ts| ts.retain(|t| t.vendor != v));
+        crate::persist::save_templates(&app.templates.get_untracked());
+    };
+    view! {
+        <li class="template-item" data-testid="template-item">
+            <span>{vendor.clone()}</span>
+            <span class="muted">{format!("{fields} fields")}</span>
+            <button class="icon" aria-label=format!("Delete template {vendor}") on:click=delete>"×"</button>
+        </li>
+    }
+}
+
+fn import(app: AppState, ev: web_sys::Event) {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(list) = input.files() else { return };
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    input.set_value("");
+    leptos::task::spawn_local(async move {
+        let mut errors = Vec::new();
+        for f in files {
+            let name = f.name();
+            let parsed = glue::read_file(&f)
+                .await
+                .and_then(|b| String::from_utf8(b).map_err(|_| "not a text file".to_string()))
+                .and_then(|s| Template::parse(&s).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(t) => app.templates.update(|ts| {
+                    ts.retain(|x| x.vendor != t.vendor);
+                    ts.push(t);
+                }),
+                Err(e) => errors.push(format!("{name}: {e}")),
+            }
+        }
+        if !crate::persist::save_templates(&app.templates.get_untracked()) {
+            errors.push(
+                "the browser refused to store the templates; they last for this visit only".into(),
+            );
+        }
+        app.notice
+            .set((!errors.is_empty()).then(|| errors.join("\n")));
+        // Files already open may match a new template.
+        let open: Vec<u32> = app
+            .extracted
+            .with_untracked(|all| all.iter().map(|e| e.doc).collect());
+        for doc in open {
+            crate::extraction::run(app, doc);
+        }
+    });
+}

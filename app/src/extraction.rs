@@ -1,0 +1,320 @@
+//! Reading invoices in the app: the wasm-core pipeline over an open file with the
+//! person's mapped regions and saved templates; corrections; building a template from
+//! what the person drew; the combined CSV of every open file.
+
+use leptos::prelude::*;
+use wasm_core::invoice::amount::{DecimalSeparator, parse_amount};
+use wasm_core::invoice::confidence::{Source, score};
+use wasm_core::invoice::csv::{CsvInvoice, to_csv};
+use wasm_core::invoice::date::{DateOrder, ParsedDate, parse_date};
+use wasm_core::invoice::pipeline::read_with_regions;
+use wasm_core::invoice::{HEADER_FIELDS, Invoice};
+use wasm_core::template::{FieldRule, FieldType, Match, PageSize, Region as TRegion, Template};
+
+use crate::state::{AppState, Extracted, FileStatus, Region};
+use crate::store;
+
+/// The invoice fields a region can be mapped to, with their names for people.
+pub const FIELD_CHOICES: [(&str, &str); 8] = [
+    ("invoiceNumber", "Invoice number"),
+    ("invoiceDate", "Invoice date"),
+    ("dueDate", "Due date"),
+    ("vendorName", "Vendor"),
+    ("currency", "Currency"),
+    ("subtotal", "Subtotal"),
+    ("tax", "Tax"),
+    ("total", "Total"),
+];
+
+/// A field's name for people.
+pub fn field_title(name: &str) -> &'static str {
+    FIELD_CHOICES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("Field", |(_, t)| t)
+}
+
+fn field_kind(name: &str) -> FieldType {
+    match name {
+        "subtotal" | "tax" | "total" => FieldType::Amount,
+        "invoiceDate" | "dueDate" => FieldType::Date,
+        _ => FieldType::Text,
+    }
+}
+
+/// The regions of `doc` mapped to a field, as a template without keywords.
+fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
+    let fields: Vec<FieldRule> = regions
+        .iter()
+        .filter(|r| r.doc == doc && !r.field.is_empty())
+        .map(|r| FieldRule {
+            label: r.field.clone(),
+            region: Some(TRegion {
+                page: r.page,
+                x: r.rect.x0,
+                y: r.rect.top,
+                width: r.rect.x1 - r.rect.x0,
+                height: r.rect.bottom - r.rect.top,
+            }),
+            kind: field_kind(&r.field),
+            ..FieldRule::default()
+        })
+        .collect();
+    (!fields.is_empty()).then(|| Template {
+        vendor: "regions drawn on this document".into(),
+        fields,
+        ..Template::default()
+    })
+}
+
+/// Reads (or re-reads) the invoice of an open file. Corrections the person made stay.
+pub fn run(app: AppState, doc: u32) {
+    let Some(loaded) = store::get(doc) else {
+        return;
+    };
+    let pages: Vec<_> = (1..=loaded.pages.len())
+        .filter_map(|p| loaded.page_text(p).map(|t| (*t).clone()))
+        .collect();
+    let drawn = app.regions.with_untracked(|rs| drawn_template(rs, doc));
+    let templates = app.templates.get_untracked();
+    let result = read_with_regions(
+        &pages,
+        &loaded.doc.attachments(),
+        &templates,
+        drawn.as_ref(),
+        1.0,
+    );
+    app.extracted.update(|all| {
+        let old = all.iter().position(|e| e.doc == doc).map(|i| all.remove(i));
+        let mut e = Extracted {
+            doc,
+            invoice: result.invoice.clone(),
+            result,
+            corrected: Vec::new(),
+        };
+        if let Some(old) = old {
+            for f in old.corrected {
+                copy_field(&old.invoice, &mut e.invoice, f);
+                e.corrected.push(f);
+            }
+        }
+        all.push(e);
+    });
+}
+
+/// On opening a file: read it, and show the matched template's regions on the page.
+pub fn on_open(app: AppState, doc: u32) {
+    run(app, doc);
+    let matched = app.extracted.with_untracked(|all| {
+        all.iter()
+            .find(|e| e.doc == doc)
+            .and_then(|e| e.result.template.as_ref().map(|m| m.vendor.clone()))
+    });
+    let Some(vendor) = matched else {
+        return;
+    };
+    let Some(t) = app
+        .templates
+        .with_untracked(|ts| ts.iter().find(|t| t.vendor == vendor).cloned())
+    else {
+        return;
+    };
+    let Some(loaded) = store::get(doc) else {
+        return;
+    };
+    for f in &t.fields {
+        let Some(r) = f.region else { continue };
+        let Some(info) = loaded.pages.get(r.page.saturating_sub(1)) else {
+            continue;
+        };
+        let (sx, sy) = match t.page_size {
+            Some(s) if s.width > 0.0 && s.height > 0.0 => {
+                (info.width / s.width, info.height / s.height)
+            }
+            _ => (1.0, 1.0),
+        };
+        let rect = wasm_core::geometry::Rect {
+            x0: r.x * sx,
+            top: r.y * sy,
+            x1: (r.x + r.width) * sx,
+            bottom: (r.y + r.height) * sy,
+        };
+        let (text, needs_ocr) = crate::state::region_text(doc, r.page, &rect);
+        let id = app.next_id();
+        app.regions.update(|rs| {
+            rs.push(Region {
+                id,
+                doc,
+                page: r.page,
+                rect,
+                label: field_title(&f.label).to_string(),
+                field: f.label.clone(),
+                text,
+                needs_ocr,
+            })
+        });
+    }
+}
+
+fn copy_field(from: &Invoice, to: &mut Invoice, f: &str) {
+    match f {
+        "invoiceNumber" => to.invoice_number = from.invoice_number.clone(),
+        "invoiceDate" => to.invoice_date = from.invoice_date,
+        "dueDate" => to.due_date = from.due_date,
+        "vendorName" => to.vendor_name = from.vendor_name.clone(),
+        "currency" => to.currency = from.currency.clone(),
+        "subtotal" => to.subtotal = from.subtotal,
+        "tax" => to.tax = from.tax,
+        "total" => to.total = from.total,
+        _ => {}
+    }
+}
+
+/// A field's value as text for an input (dates ISO, amounts as written by the decimal).
+pub fn field_value(inv: &Invoice, f: &str) -> String {
+    inv.field(f).unwrap_or_default()
+}
+
+/// Applies a person's correction; the error says what is wrong with the value.
+pub fn correct(app: AppState, doc: u32, f: &'static str, value: &str) -> Result<(), String> {
+    let v = value.trim();
+    let mut inv = app
+        .extracted
+        .with_untracked(|all| all.iter().find(|e| e.doc == doc).map(|e| e.invoice.clone()))
+        .ok_or("read the invoice first")?;
+    let text = || (!v.is_empty()).then(|| v.to_string());
+    let amount = || -> Result<_, String> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        parse_amount(v, DecimalSeparator::Auto)
+            .map(|a| Some(a.value))
+            .ok_or_else(|| format!("“{v}” is not an amount"))
+    };
+    let date = || -> Result<_, String> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        match parse_date(v, DateOrder::Unknown) {
+            Some(ParsedDate::Exact(d)) => Ok(Some(d)),
+            Some(ParsedDate::Ambiguous { .. }) => Err(format!(
+                "“{v}” could be day-first or month-first; write it as YYYY-MM-DD"
+            )),
+            None => Err(format!("“{v}” is not a date")),
+        }
+    };
+    match f {
+        "invoiceNumber" => inv.invoice_number = text(),
+        "vendorName" => inv.vendor_name = text(),
+        "currency" => inv.currency = text().map(|c| c.to_uppercase()),
+        "invoiceDate" => inv.invoice_date = date()?,
+        "dueDate" => inv.due_date = date()?,
+        "subtotal" => inv.subtotal = amount()?,
+        "tax" => inv.tax = amount()?,
+        "total" => inv.total = amount()?,
+        _ => return Err("unknown field".into()),
+    }
+    app.extracted.update(|all| {
+        if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
+            e.invoice = inv;
+            if !e.corrected.contains(&f) {
+                e.corrected.push(f);
+            }
+            // A value the person typed is certain; the cross-checks are redone.
+            e.result.sources.insert(f, Source::Person);
+            let c = &e.result.confidence;
+            e.result.confidence =
+                score(&e.invoice, &e.result.sources, c.ocr_quality, c.llm_validity);
+        }
+    });
+    Ok(())
+}
+
+/// A template from the regions the person mapped on `doc`, identified by the vendor's
+/// name (which must appear on the first page) or else the first page's first line.
+pub fn template_from(app: AppState, doc: u32, vendor: &str) -> Result<Template, String> {
+    let vendor = vendor.trim();
+    if vendor.is_empty() {
+        return Err("give the template a vendor name".into());
+    }
+    let drawn = app
+        .regions
+        .with_untracked(|rs| drawn_template(rs, doc))
+        .ok_or("map at least one region to an invoice field first")?;
+    let loaded = store::get(doc).ok_or("the file is not open")?;
+    let first = loaded.page_text(1).ok_or("the file has no pages")?;
+    let text = first.text();
+    let keyword = if text.to_lowercase().contains(&vendor.to_lowercase()) {
+        regex_escape(vendor)
+    } else {
+        let line = first
+            .lines
+            .iter()
+            .map(|l| l.text())
+            .find(|t| t.trim().chars().count() >= 4)
+            .ok_or("the first page has no text to recognise this vendor by")?;
+        regex_escape(line.trim())
+    };
+    let size = loaded.pages.first().map(|p| PageSize {
+        width: p.width,
+        height: p.height,
+    });
+    Ok(Template {
+        vendor: vendor.to_string(),
+        matcher: Match {
+            keywords: vec![format!("(?i){keyword}")],
+            exclude_keywords: Vec::new(),
+        },
+        page_size: size,
+        fields: drawn.fields,
+        ..Template::default()
+    })
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The combined CSV of every open file, reading any not read yet.
+pub fn combined_csv(app: AppState) -> String {
+    let ready: Vec<(u32, String)> = app.files.with_untracked(|fs| {
+        fs.iter()
+            .filter(|f| matches!(f.status, FileStatus::Ready(_)))
+            .map(|f| (f.id, f.name.clone()))
+            .collect()
+    });
+    for (id, _) in &ready {
+        if !app
+            .extracted
+            .with_untracked(|all| all.iter().any(|e| e.doc == *id))
+        {
+            run(app, *id);
+        }
+    }
+    app.extracted.with_untracked(|all| {
+        let rows: Vec<CsvInvoice<'_>> = ready
+            .iter()
+            .filter_map(|(id, name)| {
+                let e = all.iter().find(|e| e.doc == *id)?;
+                Some(CsvInvoice {
+                    invoice: &e.invoice,
+                    confidence: e.result.confidence.score,
+                    filename: name,
+                })
+            })
+            .collect();
+        to_csv(&rows)
+    })
+}
+
+/// Every header field, for the invoice panel.
+pub fn fields() -> [&'static str; 8] {
+    HEADER_FIELDS
+}

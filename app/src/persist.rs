@@ -1,0 +1,25 @@
+//! What survives a reload: the person's templates, kept in `localStorage` as JSON.
+
+use wasm_core::template::Template;
+
+const TEMPLATES_KEY: &str = "zonal.templates.v1";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved templates; none when storage is unavailable or holds something unreadable.
+pub fn load_templates() -> Vec<Template> {
+    storage()
+        .and_then(|s| s.get_item(TEMPLATES_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the templates; false when the browser refuses (private mode, quota).
+pub fn save_templates(templates: &[Template]) -> bool {
+    let Ok(json) = serde_json::to_string(templates) else {
+        return false;
+    };
+    storage().is_some_and(|s| s.set_item(TEMPLATES_KEY, &json).is_ok())
+}

@@ -1,0 +1,99 @@
+// From PDF to CSV in the browser: templates are imported or saved, matched on opening,
+// the invoice is corrected, and the combined CSV is downloaded.
+import { test, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CORPUS, dragRegion, openFiles, referenceRegion, waitForPaint } from './helpers';
+
+const HEADER =
+  'invoiceNumber,invoiceDate,vendorName,currency,subtotal,tax,total,dueDate,lineItemIndex,description,quantity,unitPrice,lineTotal,confidenceScore,filename';
+
+const expected = (name: string) =>
+  JSON.parse(fs.readFileSync(path.join(CORPUS, `invoice2data/${name}.expected.json`), 'utf8'))[0];
+
+/** Clicks "Export CSV" and returns the downloaded file's rows (cells split naively). */
+async function exportCsv(page: Page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  expect(download.suggestedFilename()).toBe('zonal-invoices.csv');
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  return text.trimEnd().split('\r\n');
+}
+
+test('an imported invoice2data template is matched on opening and drives the CSV', async ({ page }, info) => {
+  const exp = expected('oyo');
+  await page.goto('/');
+  // Import first (the templates panel appears once a file is open, so open one).
+  await openFiles(page, 'invoice2data/QualityHosting.pdf');
+  await waitForPaint(page);
+  await page.getByTestId('template-import').setInputFiles(path.join(CORPUS, 'invoice2data/oyo.template.yml'));
+  await expect(page.getByTestId('template-item')).toContainText('OYO');
+
+  await page.getByTestId('file-input').first().setInputFiles(path.join(CORPUS, 'invoice2data/oyo.pdf'));
+  await page.locator('li.file', { hasText: 'oyo.pdf' }).click();
+  await expect(page.getByTestId('template-match')).toContainText('matched OYO because the first page contains');
+  const number = page.locator('[data-field="invoiceNumber"] input');
+  await expect(number).toHaveValue(exp.invoice_number);
+  await page.screenshot({ path: info.outputPath('template-matched.png') });
+
+  const rows = await exportCsv(page);
+  expect(rows[0]).toBe(HEADER);
+  const oyo = rows.find((r) => r.endsWith(',oyo.pdf'));
+  expect(oyo, rows.join('\n')).toBeDefined();
+  const cells = oyo!.split(',');
+  expect(cells[0]).toBe(exp.invoice_number); // IBZY2087
+  expect(cells[1]).toBe(exp.date.slice(0, 10)); // 2017-12-31
+  expect(cells[2]).toBe('OYO');
+  expect(Number(cells[6])).toBe(exp.amount); // 1939
+  expect(rows.some((r) => r.endsWith(',QualityHosting.pdf'))).toBe(true);
+});
+
+test('a correction is what gets exported, and a saved template survives a reload', async ({ page }) => {
+  const file = 'invoice2data/oyo.pdf';
+  await openFiles(page, file);
+  await waitForPaint(page);
+  // Map a drawn region to the invoice number.
+  const r = referenceRegion(file, 'p1-field-invoice_number');
+  await dragRegion(page, 1, [r.box[0] - 2, r.box[1] - 1, r.box[2] + 2, r.box[3] + 1], r.pageWidth);
+  await page.getByTestId('region-field').last().selectOption('invoiceNumber');
+  await page.getByTestId('extract').click();
+  await expect(page.locator('[data-field="invoiceNumber"] input')).toHaveValue('IBZY2087');
+
+  // Correct the total; a bad value is refused with a reason.
+  const total = page.locator('[data-field="total"] input');
+  await total.fill('twelve');
+  await total.press('Enter');
+  await total.blur();
+  await expect(page.locator('[data-field="total"] [role="alert"]')).toContainText('not an amount');
+  await total.fill('2000,50');
+  await total.blur();
+  await expect(page.locator('[data-field="total"]')).toContainText('edited');
+  const rows = await exportCsv(page);
+  expect(rows[1].split(',')[6]).toBe('2000.50');
+
+  await page.getByLabel('Template vendor').fill('OYO rooms');
+  await page.getByTestId('save-template').click();
+  await expect(page.getByTestId('template-item')).toContainText('OYO rooms');
+  await page.reload();
+  await openFiles(page, file);
+  await expect(page.getByTestId('template-match')).toContainText('matched OYO rooms');
+  // The template's region is back on the page, mapped to its field.
+  await expect(page.getByTestId('region-item')).toHaveCount(1);
+  await expect(page.getByTestId('region-text')).toHaveText('IBZY2087');
+});
+
+test('an e-invoice is read from its embedded XML', async ({ page }) => {
+  await openFiles(page, 'zugferd/xr_EN16931_Einfach.pdf');
+  const json = JSON.parse(fs.readFileSync(path.join(CORPUS, 'zugferd/xr_EN16931_Einfach.expected.json'), 'utf8'));
+  await expect(page.getByTestId('invoice-panel')).toContainText('e-invoice XML');
+  await expect(page.locator('[data-field="total"] input')).toHaveValue(json.grand_total);
+  await expect(page.getByTestId('line-items').locator('tbody tr')).toHaveCount(json.line_count);
+});
+
+test('a broken template file is refused with its reason', async ({ page }, info) => {
+  await openFiles(page, 'invoice2data/oyo.pdf');
+  const bad = info.outputPath('bad.yml');
+  fs.writeFileSync(bad, 'issuer: X\nfields:\n  amount: (unclosed\n');
+  await page.getByTestId('template-import').setInputFiles(bad);
+  await expect(page.getByTestId('templates-panel').getByRole('alert')).toContainText('bad.yml');
+  await expect(page.getByTestId('template-item')).toHaveCount(0);
+});
