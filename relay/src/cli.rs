@@ -21,6 +21,30 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A rectangle on a page of a PDF.
+#[derive(Debug, clap::Args)]
+pub struct RectArgs {
+    /// The PDF file.
+    pub file: PathBuf,
+    /// Page (1-based).
+    #[arg(long, default_value_t = 1)]
+    pub page: usize,
+    /// `x0,top,x1,bottom` in points, origin top-left of the page as displayed.
+    #[arg(long, allow_hyphen_values = true)]
+    pub rect: String,
+    /// Password of an encrypted PDF.
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+impl RectArgs {
+    /// Opens the file and parses the rectangle.
+    fn open(&self) -> Result<(wasm_core::Document, wasm_core::geometry::Rect), EngineError> {
+        let rect = engine::parse_rect(&self.rect)?;
+        Ok((engine::open(&self.file, self.password.as_deref())?, rect))
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -38,19 +62,9 @@ pub enum Command {
         password: Option<String>,
     },
     /// Print the text inside a rectangle, as JSON.
-    Region {
-        /// The PDF file.
-        file: PathBuf,
-        /// Page (1-based).
-        #[arg(long, default_value_t = 1)]
-        page: usize,
-        /// `x0,top,x1,bottom` in points, origin top-left of the page as displayed.
-        #[arg(long, allow_hyphen_values = true)]
-        rect: String,
-        /// Password of an encrypted PDF.
-        #[arg(long)]
-        password: Option<String>,
-    },
+    Region(RectArgs),
+    /// Print the table inside a rectangle as rows × cells, as JSON.
+    Table(RectArgs),
     /// Read an invoice (e-invoice XML, templates, rules) and print it as JSON with
     /// confidences.
     Extract {
@@ -140,16 +154,10 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             let out = engine::words(&doc, page)?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
-        Command::Region {
-            file,
-            page,
-            rect,
-            password,
-        } => {
-            let rect = engine::parse_rect(&rect)?;
-            let doc = engine::open(&file, password.as_deref())?;
+        Command::Region(args) => {
+            let (doc, rect) = args.open()?;
             Ok(to_json(
-                json!({ "text": engine::region(&doc, page, &rect)? }),
+                json!({ "text": engine::region(&doc, args.page, &rect)? }),
             ))
         }
         Command::Extract {
@@ -161,6 +169,11 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             let doc = engine::open(&file, password.as_deref())?;
             let out = engine::extract(&doc, &templates)?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
+        }
+        Command::Table(args) => {
+            let (doc, rect) = args.open()?;
+            let table = doc.page_text(args.page)?.region_table(&rect);
+            Ok(to_json(json!({ "table": table })))
         }
         Command::Text { file, password } => {
             let doc = engine::open(&file, password.as_deref())?;

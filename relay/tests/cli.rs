@@ -285,3 +285,29 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .map(|r| r.iter().map(str::to_string).collect())
         .collect()
 }
+
+#[test]
+fn table_prints_rows_and_cells_from_the_ruling_lines() {
+    // tabula-java's lattice test: schools.pdf page 1, area [top, left, bottom, right]
+    // = [53.74, 16.97, 548.74, 762.3]; its first data row starts "Lidstad, Dick & Peg".
+    let f = corpus("tabula/schools.pdf");
+    let v = json(&zonal(&[
+        "table",
+        f.to_str().unwrap_or_default(),
+        "--rect",
+        "16.97,53.74,762.3,548.74",
+    ]));
+    assert_eq!(v["table"]["method"], "ruling");
+    let rows = v["table"]["rows"].as_array().expect("rows");
+    assert!(rows.len() > 10, "{}", rows.len());
+    assert!(rows[0].as_array().map_or(0, Vec::len) >= 10);
+    let flat: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r.as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        flat.contains(&"Lidstad") && flat.contains(&"Dick & Peg"),
+        "{flat:?}"
+    );
+}

@@ -33,6 +33,8 @@ pub enum Source {
     Rules,
     /// A language model's reply.
     Llm,
+    /// Computed from other fields (subtotal = total − tax).
+    Derived,
 }
 
 impl Source {
@@ -43,6 +45,7 @@ impl Source {
             Self::Region | Self::Template => 0.95,
             Self::Llm => 0.85,
             Self::Rules => 0.8,
+            Self::Derived => 0.6,
         }
     }
 }
@@ -102,8 +105,16 @@ fn close(a: Decimal, b: Decimal) -> bool {
 
 /// The cross-checks that apply to this invoice.
 pub fn checks(inv: &Invoice) -> Vec<Check> {
+    checks_with(inv, &BTreeMap::new())
+}
+
+/// The cross-checks, leaving out those a derived field would pass by construction.
+fn checks_with(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Check> {
     let mut out = Vec::new();
-    if let (Some(s), Some(t), Some(total)) = (inv.subtotal, inv.tax, inv.total) {
+    let derived = |f: &str| sources.get(f) == Some(&Source::Derived);
+    if let (Some(s), Some(t), Some(total)) = (inv.subtotal, inv.tax, inv.total)
+        && !derived("subtotal")
+    {
         out.push(Check {
             name: "subtotal + tax = total".into(),
             passed: close(s + t, total),
@@ -159,7 +170,7 @@ pub fn score(
     ocr_quality: f64,
     llm_validity: f64,
 ) -> Confidence {
-    let checks = checks(inv);
+    let checks = checks_with(inv, sources);
     let consistency = if checks.is_empty() {
         0.5
     } else {

@@ -148,7 +148,9 @@ fn word_tok(w: &str) -> Option<Tok> {
 /// Reads the first date in `s`. Numeric dates must be one word (`05.03.2018`,
 /// `2025-03-12`); dates with a month name may span words (`12. März 2025`).
 pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
-    let words: Vec<&str> = s.split_whitespace().collect();
+    // "August 3 , 2014" (a comma set apart by the PDF's spacing) reads as "August 3, 2014".
+    let joined = s.replace(" ,", ",");
+    let words: Vec<&str> = joined.split_whitespace().collect();
     for (i, w) in words.iter().enumerate() {
         // One word: 05.03.2018, 3/12/25, 2025-03-12, 12-Mar-2025.
         let parts: Vec<&str> = w

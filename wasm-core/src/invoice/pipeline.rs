@@ -135,6 +135,16 @@ pub fn read_with_regions(
         warnings.extend(r.warnings);
     }
 
+    // Only a total and the tax printed: the net amount is their difference.
+    if let (None, Some(total), Some(tax)) = (invoice.subtotal, invoice.total, invoice.tax) {
+        invoice.subtotal = Some(total - tax);
+        sources.insert("subtotal", Source::Derived);
+        warnings.push(format!(
+            "subtotal {} is computed as total − tax (not printed as such)",
+            total - tax
+        ));
+    }
+
     let ocr = if pages.iter().all(PageText::needs_ocr) && xml.is_none() {
         warnings.push("the document has no text layer; it needs OCR".into());
         0.0

@@ -70,6 +70,8 @@ const DUE_LABELS: &[&str] = &[
     "fällig am",
     "zahlbar bis",
     "date d'échéance",
+    "date limite de paiement",
+    "date limite",
     "échéance",
     "echeance",
 ];
@@ -195,10 +197,12 @@ fn find_label(lower: &str, label: &str) -> Option<usize> {
         } else {
             prev.is_none_or(|c| !c.is_alphanumeric())
         };
+        // "n°562044387": a label ending in ° or # may touch its value.
+        let glued = label.ends_with(['°', '#']);
         let after_ok = lower[b..]
             .chars()
             .next()
-            .is_none_or(|c| !c.is_alphanumeric());
+            .is_none_or(|c| !c.is_alphanumeric() || (glued && c.is_ascii_digit()));
         if before_ok && after_ok {
             return Some(b);
         }
@@ -369,6 +373,17 @@ pub fn extract(pages: &[PageText]) -> Extraction {
     for (labels, is_due) in [(DATE_LABELS, false), (DUE_LABELS, true)] {
         let mut cands = candidates(&lines, labels);
         cands.sort_by_key(|c| (c.rank, c.line));
+        // "Date limite de paiement …" is a due date, not a "date" label.
+        cands.retain(|c| {
+            let label = labels[c.rank];
+            let rest = c.rest.to_lowercase();
+            is_due
+                || !DUE_LABELS.iter().any(|d| {
+                    d.len() > label.len()
+                        && d.starts_with(label)
+                        && rest.starts_with(d[label.len()..].trim_start())
+                })
+        });
         let found = cands.iter().find_map(|c| {
             parse_date(&c.rest, order)
                 .or_else(|| c.below.as_deref().and_then(|b| parse_date(b, order)))
@@ -434,22 +449,49 @@ const LEGAL_FORMS: &[&str] = &[
 
 /// The sender: the first line on page 1 naming a legal form (GmbH, B.V., Ltd…), else the
 /// tallest line in the top third of page 1 that is not a label or a number.
+/// Words that open the customer's address block: a legal name there is the buyer's.
+const CUSTOMER_MARKERS: &[&str] = &[
+    "bill to",
+    "billed to",
+    "ship to",
+    "sold to",
+    "attn",
+    "factuuradres",
+    "afleveradres",
+    "rechnungsadresse",
+    "lieferadresse",
+    "rechnungsempfänger",
+    "adresse de facturation",
+    "facturé à",
+];
+
 fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
     let first: Vec<&DocLine> = lines.iter().filter(|l| l.page == 1).collect();
-    for l in &first {
+    let in_customer_block = |i: usize| {
+        first[i.saturating_sub(4)..=i].iter().any(|l| {
+            CUSTOMER_MARKERS
+                .iter()
+                .any(|m| find_label(&l.lower, m).is_some())
+        })
+    };
+    for (li, l) in first.iter().enumerate() {
         let words: Vec<&str> = l.text.split_whitespace().collect();
         if let Some(i) = words
             .iter()
             .position(|w| LEGAL_FORMS.contains(&w.to_lowercase().trim_end_matches([',', '·'])))
         {
-            let start = words[..i]
+            if in_customer_block(li) {
+                continue;
+            }
+            // "Amazon Web Services, Inc.": the comma before the legal form belongs to it.
+            let start = words[..i.saturating_sub(1)]
                 .iter()
                 .rposition(|w| w.ends_with(',') || *w == "·" || *w == "|" || *w == "-")
                 .map_or(0, |j| j + 1);
             let name = words[start..=i].join(" ");
             // "Name: Lieferant GmbH" → "Lieferant GmbH".
             let name = name.rsplit_once(": ").map_or(name.as_str(), |(_, n)| n);
-            if name.len() > 3 {
+            if name.len() > 3 && !name.contains('@') {
                 return Some(name.trim_end_matches(',').to_string());
             }
         }
@@ -458,12 +500,18 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
     let noise = [
         "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
     ];
+    // Else the most prominent name-like line at the top: largest type, no e-mail,
+    // label or number in it.
     first
         .iter()
-        .filter(|l| l.top < height / 3.0)
+        .enumerate()
+        .filter(|(i, l)| l.top < height / 3.0 && !in_customer_block(*i))
+        .map(|(_, l)| l)
         .filter(|l| l.text.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .filter(|l| !l.text.contains(['@', ':']) && !l.text.chars().any(|c| c.is_ascii_digit()))
+        .filter(|l| l.words.len() <= 6)
         .filter(|l| !noise.iter().any(|n| l.lower.contains(n)))
-        .max_by(|a, b| a.height.total_cmp(&b.height))
+        .max_by(|a, b| a.height.total_cmp(&b.height).then(b.top.total_cmp(&a.top)))
         .map(|l| l.text.clone())
 }
 

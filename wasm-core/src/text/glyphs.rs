@@ -1,4 +1,5 @@
-//! Collecting positioned characters from a page through hayro's [`Device`] trait.
+//! Collecting positioned characters, and the ruling lines tables are drawn with, from a
+//! page through hayro's [`Device`] trait.
 
 use hayro_interpret::font::{Glyph, GlyphRun};
 use hayro_interpret::hayro_cmap::BfString;
@@ -63,11 +64,20 @@ const BOX_TOP: f64 = 790.0;
 /// Advance used when a font gives none.
 const DEFAULT_ADVANCE: f64 = 500.0;
 
-/// A [`Device`] that records characters and ignores everything else.
+/// Most ruling lines kept per page (a drawing with millions of segments is not a table).
+const MAX_RULES: usize = 20_000;
+/// A drawn line or box edge thinner than this (points) is a rule.
+const RULE_THICKNESS: f64 = 2.5;
+/// Rules shorter than this (points) are ignored (glyph-like marks, dots).
+const RULE_MIN_LENGTH: f64 = 3.0;
+
+/// A [`Device`] that records characters and ruling lines and ignores everything else.
 struct CharCollector {
     /// PDF user space → page points.
     base: KAffine,
     chars: Vec<Char>,
+    /// Horizontal and vertical rules, as thin boxes in page points.
+    rules: Vec<Rect>,
     /// Fingerprint of the last filled run, to drop the stroke pass of fill+stroke text.
     last_fill: Option<(usize, [f64; 6])>,
 }
@@ -133,8 +143,96 @@ fn make_char(text: String, t: KAffine, advance: f64, invisible: bool) -> Option<
     })
 }
 
+impl CharCollector {
+    fn push_rule(&mut self, r: Rect) {
+        let (w, h) = (r.x1 - r.x0, r.bottom - r.top);
+        let thin = (h <= RULE_THICKNESS && w >= RULE_MIN_LENGTH)
+            || (w <= RULE_THICKNESS && h >= RULE_MIN_LENGTH);
+        if thin && r.is_finite() && self.rules.len() < MAX_RULES {
+            self.rules.push(r);
+        }
+    }
+
+    /// Axis-aligned straight segments of a stroked path, and the edges (or the whole box,
+    /// when thin) of filled rectangles: the lines a table's grid is drawn with.
+    fn collect_rules(&mut self, path: &BezPath, t: KAffine, stroke: bool) {
+        let mut start = None;
+        let mut prev: Option<kurbo::Point> = None;
+        let mut points = Vec::new();
+        let mut straight = true;
+        for el in path.elements() {
+            match *el {
+                kurbo::PathEl::MoveTo(p) => {
+                    let p = t * p;
+                    start = Some(p);
+                    prev = Some(p);
+                    points.push(p);
+                }
+                kurbo::PathEl::LineTo(p) => {
+                    let p = t * p;
+                    if stroke && let Some(a) = prev {
+                        self.push_segment(a, p);
+                    }
+                    prev = Some(p);
+                    points.push(p);
+                }
+                kurbo::PathEl::ClosePath => {
+                    if stroke && let (Some(a), Some(b)) = (prev, start) {
+                        self.push_segment(a, b);
+                    }
+                    prev = start;
+                }
+                _ => straight = false,
+            }
+        }
+        if !stroke && straight && points.len() >= 3 {
+            let mut r = Rect::from_corners(
+                Point::new(points[0].x, points[0].y),
+                Point::new(points[0].x, points[0].y),
+            );
+            for p in &points[1..] {
+                r = r.union(&Rect::from_corners(
+                    Point::new(p.x, p.y),
+                    Point::new(p.x, p.y),
+                ));
+            }
+            let (w, h) = (r.x1 - r.x0, r.bottom - r.top);
+            if w <= RULE_THICKNESS || h <= RULE_THICKNESS {
+                self.push_rule(r);
+            } else if points.len() <= 6 {
+                // A filled cell background: its edges are the grid.
+                for (a, b) in [
+                    ((r.x0, r.top), (r.x1, r.top)),
+                    ((r.x0, r.bottom), (r.x1, r.bottom)),
+                    ((r.x0, r.top), (r.x0, r.bottom)),
+                    ((r.x1, r.top), (r.x1, r.bottom)),
+                ] {
+                    self.push_segment(kurbo::Point::new(a.0, a.1), kurbo::Point::new(b.0, b.1));
+                }
+            }
+        }
+    }
+
+    fn push_segment(&mut self, a: kurbo::Point, b: kurbo::Point) {
+        let (dx, dy) = ((b.x - a.x).abs(), (b.y - a.y).abs());
+        if dy < 0.5 || dx < 0.5 {
+            self.push_rule(Rect::from_corners(
+                Point::new(a.x, a.y),
+                Point::new(b.x, b.y),
+            ));
+        }
+    }
+}
+
 impl<'a> Device<'a> for CharCollector {
-    fn draw_path(&mut self, _: &BezPath, _: DrawProps<'a>, _: &DrawMode) {}
+    fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, mode: &DrawMode) {
+        let t = self.base * props.transform;
+        match mode {
+            DrawMode::Stroke(_) | DrawMode::FillAndStroke(..) => self.collect_rules(path, t, true),
+            DrawMode::Fill(_) => self.collect_rules(path, t, false),
+            DrawMode::Invisible => {}
+        }
+    }
     fn push_clip_path(&mut self, _: &ClipPath) {}
     fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {}
     fn draw_image(&mut self, _: Image<'a, '_>, _: ImageDrawProps<'a>) {}
@@ -173,12 +271,12 @@ impl<'a> Device<'a> for CharCollector {
     }
 }
 
-/// All characters on a page, in content-stream order, in page points.
+/// All characters on a page, in content-stream order, and its ruling lines, in page points.
 ///
 /// `base` maps PDF user space to page points (see [`crate::geometry`]). Annotations
 /// (form field appearances, stamps) are not part of the page's text, as in pdf.js's
 /// text layer and pdfplumber.
-pub(crate) fn collect_chars(page: &Page<'_>, base: KAffine) -> Vec<Char> {
+pub(crate) fn collect_chars(page: &Page<'_>, base: KAffine) -> (Vec<Char>, Vec<Rect>) {
     let settings = InterpreterSettings {
         render_content: RenderContent::PAGE,
         ..Default::default()
@@ -195,8 +293,9 @@ pub(crate) fn collect_chars(page: &Page<'_>, base: KAffine) -> Vec<Char> {
     let mut device = CharCollector {
         base: KAffine::IDENTITY,
         chars: Vec::new(),
+        rules: Vec::new(),
         last_fill: None,
     };
     interpret_page(page, &mut context, &mut device);
-    device.chars
+    (device.chars, device.rules)
 }

@@ -7,10 +7,12 @@
 mod glyphs;
 mod layout;
 mod layout_text;
+mod table;
 
 pub use glyphs::Char;
 pub use layout::{Line, Word, lines, lines_to_text};
 pub use layout_text::layout_text;
+pub use table::{Table, TableMethod};
 
 use hayro_interpret::kurbo::Affine as KAffine;
 use serde::Serialize;
@@ -35,6 +37,9 @@ pub struct PageText {
     pub rotation: u16,
     #[serde(skip)]
     chars: Vec<Char>,
+    /// Ruling lines (thin boxes) drawn on the page: the grids of tables.
+    #[serde(skip)]
+    rules: Vec<Rect>,
     /// Lines of words in reading order.
     pub lines: Vec<Line>,
 }
@@ -55,8 +60,20 @@ impl PageText {
             height,
             rotation,
             chars,
+            rules: Vec::new(),
             lines,
         }
+    }
+
+    /// Adds the page's ruling lines (thin boxes in page points).
+    pub fn with_rules(mut self, rules: Vec<Rect>) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The page's ruling lines (thin boxes in page points).
+    pub fn rules(&self) -> &[Rect] {
+        &self.rules
     }
 
     /// Every character, in content-stream order.
@@ -110,13 +127,10 @@ impl Document {
         let hp = self.hayro_page(page)?;
         let g = page_geometry(hp);
         let [a, b, c, d, e, f] = g.user_to_page_transform().0;
-        let chars = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]));
-        Ok(PageText::from_chars(
-            page,
-            g.width(),
-            g.height(),
-            g.rotation.degrees(),
-            chars,
-        ))
+        let (chars, rules) = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]));
+        Ok(
+            PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), chars)
+                .with_rules(rules),
+        )
     }
 }

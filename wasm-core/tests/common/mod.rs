@@ -22,3 +22,12 @@ pub fn open(rel: &str) -> Document {
     let bytes = std::fs::read(corpus(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     Document::open(bytes, None).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
+
+/// The files of a corpus directory, sorted by path.
+pub fn files_in(sub: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(corpus_dir().join(sub))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
