@@ -97,3 +97,24 @@ test('a broken template file is refused with its reason', async ({ page }, info)
   await expect(page.getByTestId('templates-panel').getByRole('alert')).toContainText('bad.yml');
   await expect(page.getByTestId('template-item')).toHaveCount(0);
 });
+
+test('a scanned page says it needs OCR, on the page and in the invoice', async ({ page }) => {
+  await openFiles(page, 'pdfjs/issue4379.pdf');
+  await expect(page.getByTestId('needs-ocr')).toContainText('needs OCR');
+  await expect(page.getByTestId('invoice-panel')).toContainText('no text layer; it needs OCR');
+});
+
+test('a region over a ruled table shows its rows and cells', async ({ page }) => {
+  // tabula-java's lattice test area on schools.pdf: [top, left, bottom, right].
+  const spec = JSON.parse(fs.readFileSync(path.join(CORPUS, 'tabula/schools.tabula.json'), 'utf8'));
+  const [top, left, bottom, right] = spec.areas[0];
+  await openFiles(page, 'tabula/schools.pdf');
+  await waitForPaint(page);
+  const width = JSON.parse(fs.readFileSync(path.join(CORPUS, 'tabula/schools.pdf.words.json'), 'utf8')).pages[0].width;
+  await dragRegion(page, 1, [left, top, right, Math.min(bottom, 200)], width);
+  const table = page.getByTestId('region-table');
+  await expect(table).toContainText('rows × 10 columns');
+  await table.locator('summary').click();
+  // The CSV's first data row: "",Lidstad,Dick & Peg,62 Mississippi River Blvd N,…
+  await expect(table.locator('tr').nth(1).locator('td').nth(1)).toHaveText('Dick & Peg');
+});

@@ -207,6 +207,8 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
         }));
     };
 
+    let show_scan_badge = move || rendered_scale.get() > 0.0 && page_is_scan(doc, page);
+
     let css_box = move |r: &Rect| {
         let c = viewport().page_rect_to_css(r);
         format!(
@@ -224,6 +226,9 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             <canvas node_ref=canvas class="page-canvas" aria-label=format!("Page {page}")></canvas>
             <Show when=move || rendered_scale.get() == 0.0 && render_error.get().is_none()>
                 <div class="page-placeholder">{format!("Page {page}")}</div>
+            </Show>
+            <Show when=show_scan_badge>
+                <div class="page-badge" data-testid="needs-ocr">"No text layer — a scan: needs OCR"</div>
             </Show>
             <Show when=move || render_error.get().is_some()>
                 <div class="page-error" role="alert">{move || format!("This page could not be shown: {}", render_error.get().unwrap_or_default())}</div>
@@ -255,6 +260,13 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// Whether a page has too little native text to be read without OCR.
+fn page_is_scan(doc: u32, page: usize) -> bool {
+    crate::store::get(doc)
+        .and_then(|d| d.page_text(page))
+        .is_some_and(|t| t.needs_ocr())
 }
 
 fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {

@@ -61,6 +61,22 @@ fn RegionItem(region: Region) -> impl IntoView {
             app.selected.set(None);
         }
     };
+    let table = crate::store::get(region.doc)
+        .and_then(|d| d.page_text(page))
+        .and_then(|t| t.region_table(&region.rect))
+        .map(|t| {
+            let (r, c) = (t.rows.len(), t.rows.first().map_or(0, Vec::len));
+            view! {
+                <details class="region-table" data-testid="region-table">
+                    <summary>{format!("Table: {r} rows × {c} columns")}</summary>
+                    <table>
+                        {t.rows.into_iter().map(|row| view! {
+                            <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr>
+                        }).collect_view()}
+                    </table>
+                </details>
+            }
+        });
     let body = if !region.text.is_empty() {
         view! { <pre class="region-text" data-testid="region-text">{region.text.clone()}</pre> }
             .into_any()
@@ -92,6 +108,7 @@ fn RegionItem(region: Region) -> impl IntoView {
                 }).collect_view()}
             </select>
             {body}
+            {table}
         </li>
     }
 }

@@ -248,6 +248,20 @@ options:
     }
 
     #[test]
+    fn json_templates_import_too_and_round_trip_as_zonal_json() {
+        let t = Template::parse(
+            r#"[{"issuer": "ACME", "keywords": ["ACME"], "fields": {"invoice_number": "No (\d+)"},
+                "options": {"currency": "USD", "date_formats": ["%m/%d/%Y"]}}]"#,
+        )
+        .expect("invoice2data JSON");
+        assert_eq!(t.vendor, "ACME");
+        assert_eq!(t.fields[0].label, "invoiceNumber");
+        assert_eq!(t.date_order(), crate::invoice::date::DateOrder::Mdy);
+        let json = serde_json::to_string(&t).expect("serialises");
+        assert_eq!(Template::parse(&json).expect("Zonal JSON"), t);
+    }
+
+    #[test]
     fn missing_issuer_and_bad_regex_are_clear_errors() {
         assert!(matches!(
             from_yaml("keywords: [x]"),
