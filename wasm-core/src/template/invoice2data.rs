@@ -250,7 +250,7 @@ options:
     #[test]
     fn json_templates_import_too_and_round_trip_as_zonal_json() {
         let t = Template::parse(
-            r#"[{"issuer": "ACME", "keywords": ["ACME"], "fields": {"invoice_number": "No (\d+)"},
+            r#"[{"issuer": "ACME", "keywords": ["ACME"], "fields": {"invoice_number": "No (\\d+)"},
                 "options": {"currency": "USD", "date_formats": ["%m/%d/%Y"]}}]"#,
         )
         .expect("invoice2data JSON");
