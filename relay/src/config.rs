@@ -27,6 +27,28 @@ pub struct ServeConfig {
     /// Most pages per PDF processed on the server.
     #[arg(long, env = "ZONAL_MAX_PAGES", default_value_t = 20)]
     pub max_pages: u32,
+    /// Where the embedded job store (SQLite) and the uploaded PDFs live.
+    #[arg(long, env = "ZONAL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// In-process workers (0: this process only serves the API).
+    #[arg(long, env = "ZONAL_WORKERS", default_value_t = 2)]
+    pub workers: u32,
+    /// A job lock older than this (seconds) may be taken over by another worker.
+    #[arg(long, env = "ZONAL_STALE_LOCK_SECS", default_value_t = 600)]
+    pub stale_lock_secs: u64,
+    /// Attempts before a job fails for good.
+    #[arg(long, env = "ZONAL_MAX_ATTEMPTS", default_value_t = 4)]
+    pub max_attempts: u32,
+    /// Wait before the first retry (milliseconds); doubles each attempt, at most 5 min.
+    #[arg(long, env = "ZONAL_RETRY_BACKOFF_MS", default_value_t = 30_000)]
+    pub retry_backoff_ms: u64,
+    /// Sessions with no new job for this long (hours) are deleted.
+    #[arg(long, env = "ZONAL_SESSION_TTL_HOURS", default_value_t = 24)]
+    pub session_ttl_hours: u64,
+    /// Origins allowed to call the API from a browser (comma-separated); same-origin
+    /// only when empty.
+    #[arg(long, env = "ZONAL_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 impl ServeConfig {
@@ -65,6 +87,13 @@ impl Default for ServeConfig {
             max_size_mb: 10,
             max_files: 10,
             max_pages: 20,
+            data_dir: PathBuf::from("data"),
+            workers: 2,
+            stale_lock_secs: 600,
+            max_attempts: 4,
+            retry_backoff_ms: 30_000,
+            session_ttl_hours: 24,
+            cors_origins: Vec::new(),
         }
     }
 }

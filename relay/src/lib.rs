@@ -2,10 +2,17 @@
 //!
 //! * [`server`] builds the axum app (`fn app(state) -> Router`).
 //! * [`config`] holds settings from flags and environment.
+//! * [`api`] holds the `/api` handlers; [`error`] the one error type they return.
+//! * [`jobs`] is durable job state (the store trait, SQLite) and the workers.
+//! * [`blobs`] keeps uploaded PDFs until their job ends.
 //! * [`cli`] is the command line; [`engine`] runs wasm-core for it.
 #![deny(missing_docs)]
 
+pub mod api;
+pub mod blobs;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod error;
+pub mod jobs;
 pub mod server;

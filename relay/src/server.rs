@@ -11,13 +11,109 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::blobs::{BlobStore, LocalBlobs};
 use crate::config::{PublicConfig, ServeConfig};
+use crate::error::AppError;
+use crate::jobs::worker::{Worker, WorkerSettings};
+use crate::jobs::{JobStore, StoreError, sqlite::SqliteStore};
 
 /// Shared state of the server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The configuration the server started with.
     pub config: Arc<ServeConfig>,
+    /// Durable job state.
+    pub store: Arc<dyn JobStore>,
+    /// Uploaded PDFs.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Wakes idle workers when jobs arrive.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl AppState {
+    /// The embedded defaults under `config.data_dir`: `jobs.sqlite` and `blobs/`.
+    pub fn open(config: ServeConfig) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            StoreError::Backend(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let store = SqliteStore::open(&config.data_dir.join("jobs.sqlite"))?;
+        let blobs = LocalBlobs::new(&config.data_dir.join("blobs"));
+        Ok(Self {
+            config: Arc::new(config),
+            store: Arc::new(store),
+            blobs: Arc::new(blobs),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// Worker behaviour from the configuration.
+    pub fn worker_settings(&self) -> WorkerSettings {
+        let c = &self.config;
+        WorkerSettings {
+            stale_lock: std::time::Duration::from_secs(c.stale_lock_secs),
+            max_attempts: c.max_attempts.max(1),
+            backoff: std::time::Duration::from_millis(c.retry_backoff_ms),
+            ..WorkerSettings::default()
+        }
+    }
+
+    /// A worker with a process-unique id.
+    pub fn worker(&self, n: u32) -> Worker {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "relay".into());
+        Worker {
+            id: format!("{host}:{}:{n}", std::process::id()),
+            store: self.store.clone(),
+            blobs: self.blobs.clone(),
+            settings: self.worker_settings(),
+        }
+    }
+
+    /// Starts the in-process workers and the session sweeper.
+    pub fn spawn_background(&self) {
+        for n in 0..self.config.workers {
+            tokio::spawn(self.worker(n).run(self.wake.clone()));
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                if let Err(e) = sweep(&state).await {
+                    tracing::warn!(error = %e, "session sweep failed");
+                }
+            }
+        });
+    }
+}
+
+/// Deletes a session's jobs and their PDFs.
+pub async fn delete_session(state: &AppState, sid: &str) -> Result<usize, AppError> {
+    let jobs = state.store.delete_session(sid).await?;
+    for j in &jobs {
+        state.blobs.delete(&j.blob_key()).await?;
+    }
+    Ok(jobs.len())
+}
+
+/// Deletes sessions past their time to live.
+pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
+    let ttl = chrono::Duration::hours(state.config.session_ttl_hours.min(24 * 365) as i64);
+    let mut n = 0;
+    for sid in state
+        .store
+        .expired_sessions(chrono::Utc::now() - ttl)
+        .await?
+    {
+        n += delete_session(state, &sid).await?;
+    }
+    Ok(n)
 }
 
 /// Builds the whole app: API routes plus the static web app with an SPA fallback.
@@ -37,10 +133,33 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn api(state: AppState) -> Router {
+    let cors = if state.config.cors_origins.is_empty() {
+        tower_http::cors::CorsLayer::new()
+    } else {
+        let origins: Vec<HeaderValue> = state
+            .config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+            .collect();
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                axum::http::HeaderName::from_static("x-session-id"),
+            ])
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/config", get(config))
+        .merge(crate::api::job_routes(&state))
         .fallback(not_found)
+        .layer(cors)
         .with_state(state)
 }
 
@@ -68,9 +187,8 @@ pub async fn serve(config: ServeConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("Zonal is running at http://{local}/");
-    let state = AppState {
-        config: Arc::new(config),
-    };
+    let state = AppState::open(config).map_err(std::io::Error::other)?;
+    state.spawn_background();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

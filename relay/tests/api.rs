@@ -1,7 +1,5 @@
 //! The HTTP app, exercised in-process with `oneshot` (no port needed).
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -11,13 +9,13 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 fn state(dist: &std::path::Path) -> AppState {
-    AppState {
-        config: Arc::new(ServeConfig {
-            dist: dist.to_path_buf(),
-            max_pages: 7,
-            ..ServeConfig::default()
-        }),
-    }
+    AppState::open(ServeConfig {
+        dist: dist.to_path_buf(),
+        data_dir: dist.join("data"),
+        max_pages: 7,
+        ..ServeConfig::default()
+    })
+    .expect("state opens")
 }
 
 async fn get(app: axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {

@@ -1,0 +1,328 @@
+//! The job API: upload PDFs as jobs, follow them, retry, export, delete a session.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use serde_json::{Value, json};
+use wasm_core::invoice::Invoice;
+use wasm_core::invoice::csv::{CsvInvoice, to_csv};
+use wasm_core::{Document, OpenError};
+
+use super::SessionId;
+use crate::error::AppError;
+use crate::jobs::{Job, Status};
+use crate::server::AppState;
+
+/// The job as the API shows it.
+fn job_json(j: &Job) -> Value {
+    json!({
+        "jobId": j.job_id,
+        "sessionId": j.session_id,
+        "filename": j.filename,
+        "sizeBytes": j.size_bytes,
+        "pageCount": j.page_count,
+        "status": j.status,
+        "stages": j.stages,
+        "attempt": j.attempt,
+        "needsOcr": j.ocr.as_ref().map(|o| o.needs_ocr.clone()).unwrap_or_default(),
+        "resultJson": j.result_json,
+        "confidenceScore": j.confidence_score,
+        "error": j.error,
+    })
+}
+
+/// A job of this session, or 404 (another session's job is not revealed).
+async fn session_job(state: &AppState, session: &SessionId, id: &str) -> Result<Job, AppError> {
+    match state.store.get(id).await? {
+        Some(j) if j.session_id == session.0 => Ok(j),
+        _ => Err(AppError::NotFound(format!("no job {id} in this session"))),
+    }
+}
+
+/// `POST /api/jobs`: 1–N PDFs as multipart `files[]`, validated before anything is
+/// stored; 202 with the queued jobs.
+pub async fn create(
+    State(state): State<AppState>,
+    session: SessionId,
+    mut form: Multipart,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let cfg = &state.config;
+    let max_bytes = u64::from(cfg.max_size_mb) * 1024 * 1024;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    while let Some(mut field) = form.next_field().await.map_err(form_error)? {
+        if !matches!(field.name(), Some("files[]" | "files")) {
+            return Err(AppError::BadRequest(format!(
+                "unexpected form field {:?}: send the PDFs as files[]",
+                field.name().unwrap_or("")
+            )));
+        }
+        if files.len() >= cfg.max_files as usize {
+            return Err(AppError::TooLarge(format!(
+                "too many files: at most {} per upload",
+                cfg.max_files
+            )));
+        }
+        let name = field.file_name().unwrap_or("upload.pdf").to_string();
+        let ctype = field.content_type().unwrap_or("").to_ascii_lowercase();
+        if !matches!(ctype.as_str(), "application/pdf" | "application/x-pdf") {
+            return Err(AppError::UnsupportedMedia(format!(
+                "{name}: only PDF files are accepted (got {})",
+                if ctype.is_empty() {
+                    "no content type"
+                } else {
+                    &ctype
+                }
+            )));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(AppError::TooLarge(format!(
+                    "{name} is larger than {} MB",
+                    cfg.max_size_mb
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        files.push((name, bytes));
+    }
+    if files.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "no files: send 1–{} PDFs as files[]",
+            cfg.max_files
+        )));
+    }
+    // Every file is checked before any job exists: a bad file loses nothing.
+    let max_pages = cfg.max_pages as usize;
+    let checked = tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|(name, bytes)| check_pdf(&name, &bytes, max_pages).map(|n| (name, bytes, n)))
+            .collect::<Result<Vec<_>, AppError>>()
+    })
+    .await
+    .map_err(|_| AppError::Internal("the PDF check failed".into()))??;
+
+    let mut jobs = Vec::new();
+    for (name, bytes, pages) in checked {
+        let job = Job::new(&session.0, &name, bytes.len() as u64, pages);
+        state.blobs.put(&job.blob_key(), &bytes).await?;
+        state.store.insert(&job).await?;
+        jobs.push(json!({ "jobId": job.job_id, "filename": job.filename, "status": job.status }));
+    }
+    state.wake.notify_waiters();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "sessionId": session.0,
+            "jobs": jobs,
+            "limits": { "maxFiles": cfg.max_files, "maxSizeMb": cfg.max_size_mb, "maxPages": cfg.max_pages },
+        })),
+    ))
+}
+
+fn form_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge("the upload is larger than the relay accepts".into())
+    } else {
+        AppError::BadRequest(format!("not a valid multipart form: {}", e.body_text()))
+    }
+}
+
+/// Opens a PDF to check it; its page count.
+fn check_pdf(name: &str, bytes: &[u8], max_pages: usize) -> Result<usize, AppError> {
+    let start = &bytes[..bytes.len().min(1024)];
+    if !start.windows(5).any(|w| w == b"%PDF-") {
+        return Err(AppError::UnsupportedMedia(format!("{name} is not a PDF")));
+    }
+    let doc = Document::open(bytes.to_vec(), None).map_err(|e| match e {
+        OpenError::NeedsPassword | OpenError::WrongPassword => AppError::Unprocessable(format!(
+            "{name} is protected by a password; open it in the browser instead (the relay never asks for passwords)"
+        )),
+        e => AppError::Unprocessable(format!("{name}: {e}")),
+    })?;
+    let n = doc.page_count();
+    if n > max_pages {
+        return Err(AppError::Unprocessable(format!(
+            "{name} has {n} pages; the relay processes at most {max_pages}"
+        )));
+    }
+    Ok(n)
+}
+
+/// `GET /api/jobs/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    session: SessionId,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(job_json(&session_job(&state, &session, &id).await?)))
+}
+
+/// `GET /api/sessions/{id}/jobs`.
+pub async fn list(
+    State(state): State<AppState>,
+    session: SessionId,
+    Path(sid): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    session.owns(&sid)?;
+    let jobs = state.store.list_session(&sid).await?;
+    Ok(Json(
+        json!({ "sessionId": sid, "jobs": jobs.iter().map(job_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// `POST /api/jobs/{id}/retry`: a failed job back to the queue.
+pub async fn retry(
+    State(state): State<AppState>,
+    session: SessionId,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let mut job = session_job(&state, &session, &id).await?;
+    if job.status != Status::Failed {
+        return Err(AppError::Conflict(format!(
+            "only failed jobs can be retried; this one is {}",
+            job.status.as_str()
+        )));
+    }
+    let stored = state.blobs.get(&job.blob_key()).await?.is_some();
+    if !stored && job.ocr.is_none() {
+        return Err(AppError::Conflict(
+            "re-upload required: the PDF is no longer stored and no text was kept".into(),
+        ));
+    }
+    job.has_blob = stored;
+    job.advance(Status::Queued);
+    job.attempt = 0;
+    job.error = None;
+    job.not_before = None;
+    state.store.save_unheld(&job).await?;
+    state.wake.notify_waiters();
+    Ok((StatusCode::ACCEPTED, Json(job_json(&job))))
+}
+
+/// `GET /api/sessions/{id}/export.csv`: the done jobs as one CSV.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    session: SessionId,
+    Path(sid): Path<String>,
+) -> Result<Response, AppError> {
+    session.owns(&sid)?;
+    let jobs = state.store.list_session(&sid).await?;
+    let done: Vec<(Invoice, f64, String)> = jobs
+        .iter()
+        .filter(|j| j.status == Status::Done)
+        .map(|j| {
+            let inv = j
+                .result_json
+                .clone()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
+            (inv, j.confidence_score.unwrap_or(0.0), j.filename.clone())
+        })
+        .collect();
+    let rows: Vec<CsvInvoice<'_>> = done
+        .iter()
+        .map(|(invoice, confidence, filename)| CsvInvoice {
+            invoice,
+            confidence: *confidence,
+            filename,
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"zonal-invoices.csv\"".to_string(),
+            ),
+        ],
+        to_csv(&rows),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/sessions/{id}`: the session's jobs and PDFs, now.
+pub async fn delete_session(
+    State(state): State<AppState>,
+    session: SessionId,
+    Path(sid): Path<String>,
+) -> Result<StatusCode, AppError> {
+    session.owns(&sid)?;
+    crate::server::delete_session(&state, &sid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Progress of a status, for the events stream.
+fn percent(s: Status) -> u8 {
+    match s {
+        Status::Uploaded => 5,
+        Status::Queued => 10,
+        Status::Processing => 20,
+        Status::Extracting => 40,
+        Status::Llm => 70,
+        Status::Done | Status::Failed => 100,
+    }
+}
+
+/// `GET /api/jobs/{id}/events`: Server-Sent Events, one `progress` event per change
+/// (`{status, percent, pageCount, message}`), ending after `done` or `failed`.
+pub async fn events(
+    State(state): State<AppState>,
+    session: SessionId,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let first = session_job(&state, &session, &id).await?;
+    let init = (state, id, None::<(Status, u32)>, Some(first), false);
+    let s = stream::unfold(init, |(state, id, last, mut next, ended)| async move {
+        if ended {
+            return None;
+        }
+        loop {
+            let job = match next.take() {
+                Some(j) => j,
+                None => {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    match state.store.get(&id).await {
+                        Ok(Some(j)) => j,
+                        _ => {
+                            let ev = Event::default()
+                                .event("gone")
+                                .data(r#"{"message":"the job no longer exists"}"#);
+                            return Some((Ok(ev), (state, id, last, None, true)));
+                        }
+                    }
+                }
+            };
+            let key = (job.status, job.attempt);
+            if last == Some(key) {
+                continue;
+            }
+            let message = match job.status {
+                Status::Extracting => format!("reading the text of {} page(s)", job.page_count),
+                Status::Llm => "structuring the invoice".to_string(),
+                Status::Done => "done".to_string(),
+                Status::Failed => job.error.clone().unwrap_or_else(|| "failed".into()),
+                s => s.as_str().to_string(),
+            };
+            let data = json!({
+                "jobId": job.job_id,
+                "status": job.status,
+                "percent": percent(job.status),
+                "pageCount": job.page_count,
+                "attempt": job.attempt,
+                "message": message,
+            });
+            let ev = Event::default().event("progress").data(data.to_string());
+            let ended = job.status.is_final();
+            return Some((Ok(ev), (state, id, Some(key), None, ended)));
+        }
+    });
+    Ok(Sse::new(s).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,67 @@
+//! The `/api` routes and what they share: the session header.
+
+pub mod jobs;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// The browser session a request belongs to: the `X-Session-Id` header, a UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionId(pub String);
+
+impl SessionId {
+    /// 403 unless `sid` is this session.
+    pub fn owns(&self, sid: &str) -> Result<(), AppError> {
+        if self.0 == sid.to_ascii_lowercase() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "that session is not the one in X-Session-Id".into(),
+            ))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let v = parts.headers.get("x-session-id").ok_or_else(|| {
+            AppError::Session("X-Session-Id header missing: send the session's UUID".into())
+        })?;
+        let s = v
+            .to_str()
+            .ok()
+            .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
+            .ok_or_else(|| AppError::Session("X-Session-Id must be a UUID".into()))?;
+        Ok(Self(s.hyphenated().to_string()))
+    }
+}
+
+/// The job routes. Bodies are cut off past the upload limit while they stream in.
+pub fn job_routes(state: &AppState) -> Router<AppState> {
+    let c = &state.config;
+    let body_limit = (c.max_files as usize)
+        .saturating_mul(c.max_size_mb as usize)
+        .saturating_mul(1024 * 1024)
+        .saturating_add(1024 * 1024);
+    Router::new()
+        .route(
+            "/jobs",
+            post(jobs::create).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/jobs/{id}", get(jobs::get))
+        .route("/jobs/{id}/events", get(jobs::events))
+        .route("/jobs/{id}/retry", post(jobs::retry))
+        .route("/sessions/{id}/jobs", get(jobs::list))
+        .route("/sessions/{id}/export.csv", get(jobs::export_csv))
+        .route(
+            "/sessions/{id}",
+            axum::routing::delete(jobs::delete_session),
+        )
+}

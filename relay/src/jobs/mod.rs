@@ -1,0 +1,241 @@
+//! Durable jobs: the job document, its forward-only lifecycle, and the store behind a
+//! trait so the embedded default (SQLite) and the cloud backend share one contract.
+//!
+//! A worker *claims* a job in one store transaction: it sets `processingLock
+//! {lockedBy, lockedAt}`, bumps `attempt` and moves the job to `processing`. Nobody else
+//! can claim it until the lock is released or grows older than the stale age. Every save
+//! by the worker checks that it still holds the lock ([`StoreError::LostLock`]), so a
+//! worker whose lease was taken over cannot overwrite the new owner's work.
+
+pub mod sqlite;
+pub mod worker;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where a job stands. Moves forward only, or to `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The PDF is stored.
+    Uploaded,
+    /// Waiting for a worker.
+    Queued,
+    /// Claimed by a worker.
+    Processing,
+    /// Reading the text (native or OCR).
+    Extracting,
+    /// Structuring the text into an invoice.
+    Llm,
+    /// Finished; `resultJson` holds the invoice.
+    Done,
+    /// Given up; `error` says why.
+    Failed,
+}
+
+impl Status {
+    /// The lowercase name used in JSON and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Uploaded => "uploaded",
+            Self::Queued => "queued",
+            Self::Processing => "processing",
+            Self::Extracting => "extracting",
+            Self::Llm => "llm",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Uploaded,
+            Self::Queued,
+            Self::Processing,
+            Self::Extracting,
+            Self::Llm,
+            Self::Done,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+
+    /// Whether a job may move from `self` to `next`: forward, to `failed`, or back to
+    /// `queued` from `failed` or an unfinished stage (a retry).
+    pub fn may_become(self, next: Self) -> bool {
+        match (self, next) {
+            (Self::Done, _) => false,
+            (_, Self::Failed) => true,
+            (Self::Failed, Self::Queued) => true,
+            (Self::Processing | Self::Extracting | Self::Llm, Self::Queued) => true,
+            (a, b) => b >= a,
+        }
+    }
+
+    /// Whether the job has ended.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed)
+    }
+}
+
+/// Who holds a job and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lock {
+    /// The worker's id (`host:pid:n`).
+    pub locked_by: String,
+    /// When it claimed the job.
+    pub locked_at: DateTime<Utc>,
+}
+
+/// The text stage's persisted output: its presence means the stage is done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OcrOutput {
+    /// Text of each page, in order.
+    pub pages: Vec<String>,
+    /// 1-based pages without a text layer (OCR needed).
+    pub needs_ocr: Vec<usize>,
+    /// Mean word confidence, 1.0 for native text.
+    pub quality: f64,
+    /// The offline pipeline's reading of the document (e-invoice XML, rules), made while
+    /// the PDF was at hand; the structuring stage starts from it.
+    pub offline: Option<Value>,
+}
+
+/// The job document (SPEC.md's fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// Unique id (UUID).
+    pub job_id: String,
+    /// The browser session that owns it.
+    pub session_id: String,
+    /// The uploaded file's name.
+    pub filename: String,
+    /// Its size.
+    pub size_bytes: u64,
+    /// Its page count.
+    pub page_count: usize,
+    /// Where it stands.
+    pub status: Status,
+    /// When each status was reached.
+    pub stages: BTreeMap<Status, DateTime<Utc>>,
+    /// Who is working on it.
+    pub processing_lock: Option<Lock>,
+    /// How many times it was claimed.
+    pub attempt: u32,
+    /// The text stage's output (marker: the stage is done).
+    pub ocr: Option<OcrOutput>,
+    /// The structured invoice (marker: structuring is done).
+    pub result_json: Option<Value>,
+    /// Overall confidence, 0–1.
+    pub confidence_score: Option<f64>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Not to be claimed before this (retry backoff).
+    pub not_before: Option<DateTime<Utc>>,
+    /// Whether the PDF is still stored.
+    pub has_blob: bool,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Job {
+    /// A new job for an uploaded PDF, queued.
+    pub fn new(session_id: &str, filename: &str, size_bytes: u64, page_count: usize) -> Self {
+        let now = Utc::now();
+        let mut stages = BTreeMap::new();
+        stages.insert(Status::Uploaded, now);
+        stages.insert(Status::Queued, now);
+        Self {
+            job_id: uuid::Uuid::new_v4().to_string(),
+            session_id: session_id.to_string(),
+            filename: filename.to_string(),
+            size_bytes,
+            page_count,
+            status: Status::Queued,
+            stages,
+            processing_lock: None,
+            attempt: 0,
+            ocr: None,
+            result_json: None,
+            confidence_score: None,
+            error: None,
+            not_before: None,
+            has_blob: true,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Moves to `next` and stamps the stage; false (and no change) if not allowed.
+    pub fn advance(&mut self, next: Status) -> bool {
+        if !self.status.may_become(next) {
+            return false;
+        }
+        let now = Utc::now();
+        self.status = next;
+        self.stages.insert(next, now);
+        self.updated_at = now;
+        true
+    }
+
+    /// The blob key of its PDF.
+    pub fn blob_key(&self) -> String {
+        format!("uploads/{}/{}.pdf", self.session_id, self.job_id)
+    }
+}
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The worker no longer holds the job (its lease went stale and was taken over).
+    #[error("job {0} is no longer held by this worker")]
+    LostLock(String),
+    /// The backend failed.
+    #[error("job store: {0}")]
+    Backend(String),
+}
+
+/// Job counts by status (for `/metrics`).
+pub type StatusCounts = BTreeMap<Status, u64>;
+
+/// Durable job state. One conformance suite runs against every implementation.
+#[async_trait::async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    /// Stores a new job.
+    async fn insert(&self, job: &Job) -> Result<(), StoreError>;
+    /// A job by id.
+    async fn get(&self, job_id: &str) -> Result<Option<Job>, StoreError>;
+    /// A session's jobs, oldest first.
+    async fn list_session(&self, session_id: &str) -> Result<Vec<Job>, StoreError>;
+    /// Claims one job for `worker` in a transaction: `job_id` if given, else the oldest
+    /// claimable one. Claimable: queued (or uploaded) and not before its backoff, or
+    /// unfinished with a lock older than `stale`. Sets the lock, bumps `attempt`, moves
+    /// to `processing`.
+    async fn claim(
+        &self,
+        worker: &str,
+        job_id: Option<&str>,
+        stale: chrono::Duration,
+    ) -> Result<Option<Job>, StoreError>;
+    /// Saves a job the worker holds; [`StoreError::LostLock`] if it no longer does.
+    /// With `release`, the lock is cleared in the same write.
+    async fn save_held(&self, job: &Job, worker: &str, release: bool) -> Result<(), StoreError>;
+    /// Saves a job no worker holds (retry, API changes); fails if someone holds it.
+    async fn save_unheld(&self, job: &Job) -> Result<(), StoreError>;
+    /// Deletes a session's jobs and returns them.
+    async fn delete_session(&self, session_id: &str) -> Result<Vec<Job>, StoreError>;
+    /// Sessions whose newest job is older than `before`.
+    async fn expired_sessions(&self, before: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
+    /// Jobs by status.
+    async fn counts(&self) -> Result<StatusCounts, StoreError>;
+}

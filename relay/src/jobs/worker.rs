@@ -1,0 +1,254 @@
+//! In-process workers: claim a job from the store with a lease, run its stages, each
+//! skipped when its persisted marker says it is done, and record the outcome.
+//!
+//! Stages: `extracting` (the PDF's text per page, pages without text marked for OCR, and
+//! the offline pipeline's reading — marker `ocr`), `llm` (structuring — marker
+//! `resultJson`), `done` (the PDF blob deleted). A failure goes back to `queued` with
+//! exponential backoff until the last attempt, then to `failed` with the error, the
+//! lock cleared and the blob deleted.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::Value;
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use super::{Job, JobStore, OcrOutput, Status, StoreError};
+use crate::blobs::BlobStore;
+
+/// How workers behave.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// A lock older than this may be taken over.
+    pub stale_lock: Duration,
+    /// Attempts before a job fails for good.
+    pub max_attempts: u32,
+    /// Backoff after the first failed attempt; doubles each time, capped at 5 minutes.
+    pub backoff: Duration,
+    /// How often an idle worker looks for work (besides being woken on new jobs).
+    pub poll: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            stale_lock: Duration::from_secs(600),
+            max_attempts: 4,
+            backoff: Duration::from_secs(30),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What processing one job needs.
+#[derive(Clone)]
+pub struct Worker {
+    /// This worker's id (`host:pid:n`).
+    pub id: String,
+    /// Job state.
+    pub store: Arc<dyn JobStore>,
+    /// Uploaded PDFs.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Behaviour.
+    pub settings: WorkerSettings,
+}
+
+/// Why a job's stages stopped early.
+enum Stop {
+    /// The store refused a write (lease lost, backend down): leave the job as it is.
+    Store(StoreError),
+    /// A stage failed; the job as it stood.
+    Stage(Box<Job>, StageError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// A stage failure: `retry` says whether another attempt may succeed.
+#[derive(Debug)]
+struct StageError {
+    message: String,
+    retry: bool,
+}
+
+impl From<crate::blobs::BlobError> for StageError {
+    fn from(e: crate::blobs::BlobError) -> Self {
+        Self {
+            message: e.to_string(),
+            retry: true,
+        }
+    }
+}
+
+/// Reads a PDF's text and the offline pipeline's invoice (blocking: run off the runtime).
+pub fn read_pdf(bytes: Vec<u8>) -> Result<OcrOutput, String> {
+    let doc = wasm_core::Document::open(bytes, None).map_err(|e| e.to_string())?;
+    let pages: Vec<_> = (1..=doc.page_count())
+        .map(|p| doc.page_text(p))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let result = wasm_core::invoice::pipeline::read(&pages, &doc.attachments(), &[], 1.0);
+    Ok(OcrOutput {
+        pages: pages.iter().map(|p| p.text()).collect(),
+        needs_ocr: pages
+            .iter()
+            .filter(|p| p.needs_ocr())
+            .map(|p| p.page)
+            .collect(),
+        quality: 1.0,
+        offline: serde_json::to_value(&result).ok(),
+    })
+}
+
+impl Worker {
+    /// Claims and processes jobs until the task is dropped.
+    pub async fn run(self, wake: Arc<Notify>) {
+        let stale = chrono::Duration::from_std(self.settings.stale_lock)
+            .unwrap_or(chrono::Duration::minutes(10));
+        loop {
+            match self.store.claim(&self.id, None, stale).await {
+                Ok(Some(job)) => self.process(job).await,
+                Ok(None) => {
+                    tokio::select! {
+                        _ = wake.notified() => {}
+                        _ = tokio::time::sleep(self.settings.poll) => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(worker = %self.id, error = %e, "cannot claim");
+                    tokio::time::sleep(self.settings.poll).await;
+                }
+            }
+        }
+    }
+
+    /// Claims one specific job (a Cloud Tasks delivery) and processes it; false when it
+    /// could not be claimed (done, or held by someone else): a no-op.
+    pub async fn process_one(&self, job_id: &str) -> Result<bool, StoreError> {
+        let stale = chrono::Duration::from_std(self.settings.stale_lock)
+            .unwrap_or(chrono::Duration::minutes(10));
+        match self.store.claim(&self.id, Some(job_id), stale).await? {
+            Some(job) => {
+                self.process(job).await;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Runs a claimed job's remaining stages and records the outcome.
+    pub async fn process(&self, job: Job) {
+        let span = tracing::info_span!("job", job_id = %job.job_id, session_id = %job.session_id, attempt = job.attempt);
+        async move {
+            match self.stages(job).await {
+                Ok(()) => tracing::info!("done"),
+                Err(Stop::Store(e)) => {
+                    tracing::warn!(error = %e, "stopped; the job is claimable again once its lock is stale");
+                }
+                Err(Stop::Stage(mut job, e)) => {
+                    if let Err(se) = self.record_failure(&mut job, e).await {
+                        tracing::warn!(error = %se, "cannot record the failure");
+                    }
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The stages, each skipped when its marker is stored.
+    async fn stages(&self, mut job: Job) -> Result<(), Stop> {
+        let save = |job: Job, release: bool| {
+            let store = self.store.clone();
+            let worker = self.id.clone();
+            async move { store.save_held(&job, &worker, release).await }
+        };
+        // Text: skipped when its output is stored.
+        if job.ocr.is_none() {
+            job.advance(Status::Extracting);
+            save(job.clone(), false).await?;
+            let pdf = match self.blobs.get(&job.blob_key()).await {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    let e = StageError {
+                        message: "the PDF is no longer stored; upload it again".into(),
+                        retry: false,
+                    };
+                    return Err(Stop::Stage(Box::new(job), e));
+                }
+                Err(e) => return Err(Stop::Stage(Box::new(job), e.into())),
+            };
+            let read = tokio::task::spawn_blocking(move || read_pdf(pdf)).await;
+            match read {
+                Ok(Ok(ocr)) => job.ocr = Some(ocr),
+                Ok(Err(message)) => {
+                    let e = StageError {
+                        message,
+                        retry: false,
+                    };
+                    return Err(Stop::Stage(Box::new(job), e));
+                }
+                Err(_) => {
+                    let e = StageError {
+                        message: "internal error while reading the PDF".into(),
+                        retry: false,
+                    };
+                    return Err(Stop::Stage(Box::new(job), e));
+                }
+            }
+            save(job.clone(), false).await?;
+        }
+        // Structuring: skipped when the result is stored.
+        if job.result_json.is_none() {
+            job.advance(Status::Llm);
+            save(job.clone(), false).await?;
+            let offline = job.ocr.as_ref().and_then(|o| o.offline.clone());
+            let (result, score) = structure(offline);
+            job.result_json = Some(result);
+            job.confidence_score = score;
+            save(job.clone(), false).await?;
+        }
+        // Done: the PDF is not kept.
+        if let Err(e) = self.blobs.delete(&job.blob_key()).await {
+            tracing::warn!(error = %e, "cannot delete the PDF; it stays until the session is deleted");
+        } else {
+            job.has_blob = false;
+        }
+        job.advance(Status::Done);
+        job.error = None;
+        save(job, true).await?;
+        Ok(())
+    }
+
+    async fn record_failure(&self, job: &mut Job, e: StageError) -> Result<(), StoreError> {
+        let last = !e.retry || job.attempt >= self.settings.max_attempts;
+        job.error = Some(e.message);
+        if last {
+            let _ = self.blobs.delete(&job.blob_key()).await;
+            job.has_blob = false;
+            job.advance(Status::Failed);
+        } else {
+            let factor = 2u32.saturating_pow(job.attempt.saturating_sub(1));
+            let wait = (self.settings.backoff * factor).min(Duration::from_secs(300));
+            job.not_before = chrono::Duration::from_std(wait)
+                .ok()
+                .map(|w| Utc::now() + w);
+            job.advance(Status::Queued);
+        }
+        self.store.save_held(job, &self.id, true).await
+    }
+}
+
+/// The structuring stage with the offline provider: the pipeline's reading as the
+/// result, and its confidence.
+fn structure(offline: Option<Value>) -> (Value, Option<f64>) {
+    let v = offline.unwrap_or(Value::Null);
+    let score = v.pointer("/confidence/score").and_then(Value::as_f64);
+    let invoice = v.get("invoice").cloned().unwrap_or(Value::Null);
+    (invoice, score)
+}

@@ -1,0 +1,418 @@
+//! The job API end to end over real HTTP on loopback: the relay serves on an ephemeral
+//! port with its embedded store (SQLite in a temporary directory) and in-process
+//! workers, and a reqwest client does what the browser would.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use relay::config::ServeConfig;
+use relay::server::{AppState, app};
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+fn corpus(rel: &str) -> PathBuf {
+    std::env::var_os("ZONAL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
+        .join(rel)
+}
+
+struct Relay {
+    base: String,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(tune: impl FnOnce(&mut ServeConfig)) -> Relay {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = ServeConfig {
+        dist: dir.path().join("dist"),
+        data_dir: dir.path().join("data"),
+        retry_backoff_ms: 50,
+        ..ServeConfig::default()
+    };
+    tune(&mut config);
+    let state = AppState::open(config).expect("state");
+    state.spawn_background();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Relay {
+        base,
+        state,
+        _dir: dir,
+    }
+}
+
+fn session() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn pdf_part(rel: &str) -> Part {
+    let bytes = std::fs::read(corpus(rel)).expect("corpus file");
+    let name = Path::new(rel)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("x.pdf")
+        .to_string();
+    Part::bytes(bytes)
+        .file_name(name)
+        .mime_str("application/pdf")
+        .expect("mime")
+}
+
+async fn upload(r: &Relay, sid: &str, form: Form) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/jobs", r.base))
+        .header("X-Session-Id", sid)
+        .multipart(form)
+        .send()
+        .await
+        .expect("response");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn get_json(r: &Relay, sid: &str, path: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .get(format!("{}{path}", r.base))
+        .header("X-Session-Id", sid)
+        .send()
+        .await
+        .expect("response");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn wait_final(r: &Relay, sid: &str, job: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (s, v) = get_json(r, sid, &format!("/api/jobs/{job}")).await;
+        assert_eq!(s, 200, "{v}");
+        if v["status"] == "done" || v["status"] == "failed" {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "job stuck: {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_follow_export_and_delete_a_session() {
+    let r = start(|_| {}).await;
+    let sid = session();
+    let form = Form::new()
+        .part("files[]", pdf_part("invoice2data/oyo.pdf"))
+        .part("files[]", pdf_part("zugferd/xr_EN16931_Einfach.pdf"));
+    let (s, v) = upload(&r, &sid, form).await;
+    assert_eq!(s, 202, "{v}");
+    assert_eq!(v["sessionId"], sid.as_str());
+    assert_eq!(v["limits"]["maxFiles"], 10);
+    let jobs: Vec<String> = v["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| j["jobId"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(jobs.len(), 2);
+
+    // Live progress until done.
+    let events = reqwest::Client::new()
+        .get(format!("{}/api/jobs/{}/events", r.base, jobs[0]))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(
+        events
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    let text = tokio::time::timeout(Duration::from_secs(60), events.text())
+        .await
+        .expect("the stream ends after done")
+        .expect("body");
+    assert!(text.contains("event: progress"), "{text}");
+    assert!(
+        text.contains(r#""status":"done""#) && text.contains(r#""percent":100"#),
+        "{text}"
+    );
+
+    let oyo = wait_final(&r, &sid, &jobs[0]).await;
+    assert_eq!(oyo["status"], "done", "{oyo}");
+    // oyo.expected.json: invoice_number IBZY2087, amount 1939.
+    assert_eq!(oyo["resultJson"]["invoiceNumber"], "IBZY2087");
+    assert_eq!(oyo["resultJson"]["total"], "1939");
+    assert!(oyo["confidenceScore"].as_f64().unwrap_or(0.0) > 0.5);
+    for st in [
+        "uploaded",
+        "queued",
+        "processing",
+        "extracting",
+        "llm",
+        "done",
+    ] {
+        assert!(oyo["stages"].get(st).is_some(), "stage {st}: {oyo}");
+    }
+    let xr = wait_final(&r, &sid, &jobs[1]).await;
+    assert_eq!(xr["resultJson"]["total"], "529.87", "{xr}");
+
+    let (s, list) = get_json(&r, &sid, &format!("/api/sessions/{sid}/jobs")).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["jobs"].as_array().map(Vec::len), Some(2));
+
+    let csv = reqwest::Client::new()
+        .get(format!("{}/api/sessions/{sid}/export.csv", r.base))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(csv.starts_with("invoiceNumber,invoiceDate,vendorName,currency,subtotal,tax,total,dueDate,lineItemIndex,description,quantity,unitPrice,lineTotal,confidenceScore,filename\r\n"));
+    assert!(
+        csv.contains("IBZY2087") && csv.contains(",oyo.pdf\r\n"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.matches("xr_EN16931_Einfach.pdf").count(),
+        2,
+        "one row per line item"
+    );
+
+    // The PDFs are gone once the jobs are done.
+    let blobs = r.state.config.data_dir.join("blobs/uploads").join(&sid);
+    let left = std::fs::read_dir(&blobs).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "PDFs kept after done");
+
+    let res = reqwest::Client::new()
+        .delete(format!("{}/api/sessions/{sid}", r.base))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status().as_u16(), 204);
+    let (s, _) = get_json(&r, &sid, &format!("/api/jobs/{}", jobs[0])).await;
+    assert_eq!(s, 404);
+}
+
+/// Every client mistake gets the right 4xx with a JSON error, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_get_clear_4xx_and_lose_nothing() {
+    let r = start(|c| {
+        c.max_files = 2;
+        c.max_size_mb = 1;
+        c.max_pages = 3;
+    })
+    .await;
+    let sid = session();
+    let big = vec![b'%'; 1024 * 1024 + 10];
+    let text = |name: &str, mime: &str, bytes: Vec<u8>| {
+        Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(mime)
+            .expect("mime")
+    };
+    let cases: Vec<(&str, Form, u16)> = vec![
+        (
+            "wrong MIME",
+            Form::new().part("files[]", text("a.txt", "text/plain", b"hello".to_vec())),
+            415,
+        ),
+        (
+            "not a PDF named .pdf",
+            Form::new().part(
+                "files[]",
+                text("a.pdf", "application/pdf", b"GIF89a....".to_vec()),
+            ),
+            415,
+        ),
+        (
+            "oversize",
+            Form::new().part("files[]", text("big.pdf", "application/pdf", big)),
+            413,
+        ),
+        (
+            "too many files",
+            Form::new()
+                .part("files[]", pdf_part("invoice2data/oyo.pdf"))
+                .part("files[]", pdf_part("invoice2data/oyo.pdf"))
+                .part("files[]", pdf_part("invoice2data/oyo.pdf")),
+            413,
+        ),
+        (
+            "too many pages",
+            Form::new().part("files[]", pdf_part("icdar2013/eu-007.pdf")),
+            422,
+        ),
+        (
+            "malformed PDF",
+            Form::new().part(
+                "files[]",
+                text("m.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj <<".to_vec()),
+            ),
+            422,
+        ),
+        (
+            "encrypted PDF",
+            Form::new().part("files[]", pdf_part("pdfplumber/password-example.pdf")),
+            422,
+        ),
+        ("no files", Form::new().text("note", "hi"), 400),
+        ("empty form", Form::new(), 400),
+        (
+            "one good, one bad: all refused",
+            Form::new()
+                .part("files[]", pdf_part("invoice2data/oyo.pdf"))
+                .part(
+                    "files[]",
+                    text("a.pdf", "application/pdf", b"nope".to_vec()),
+                ),
+            415,
+        ),
+    ];
+    for (what, form, want) in cases {
+        let (s, v) = upload(&r, &sid, form).await;
+        assert_eq!(s, want, "{what}: {v}");
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{what}: {v}"
+        );
+    }
+    let (s, v) = get_json(&r, &sid, &format!("/api/sessions/{sid}/jobs")).await;
+    assert_eq!(
+        (s, v["jobs"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "nothing stored"
+    );
+
+    // Session header.
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/api/sessions/{sid}/jobs", r.base))
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(res.status().as_u16(), 400, "missing session");
+    let res = client
+        .get(format!("{}/api/sessions/{sid}/jobs", r.base))
+        .header("X-Session-Id", "not-a-uuid")
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(res.status().as_u16(), 400, "malformed session");
+    // Not JSON at all for a multipart endpoint.
+    let res = client
+        .post(format!("{}/api/jobs", r.base))
+        .header("X-Session-Id", &sid)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(
+        res.status().as_u16(),
+        400,
+        "a JSON body where a form is expected"
+    );
+
+    // Unknown job, another session's job, another session's list.
+    let (s, _) = get_json(&r, &sid, &format!("/api/jobs/{}", uuid::Uuid::new_v4())).await;
+    assert_eq!(s, 404);
+    let (s, v) = upload(
+        &r,
+        &sid,
+        Form::new().part("files[]", pdf_part("invoice2data/oyo.pdf")),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let job = v["jobs"][0]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let other = session();
+    let (s, _) = get_json(&r, &other, &format!("/api/jobs/{job}")).await;
+    assert_eq!(s, 404, "another session's job is invisible");
+    let (s, _) = get_json(&r, &other, &format!("/api/sessions/{sid}/jobs")).await;
+    assert_eq!(s, 403);
+    // Retrying a job that did not fail.
+    let done = wait_final(&r, &sid, &job).await;
+    assert_eq!(done["status"], "done");
+    let res = client
+        .post(format!("{}/api/jobs/{job}/retry", r.base))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(res.status().as_u16(), 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_body_is_cut_off_at_the_limit() {
+    let r = start(|c| {
+        c.max_files = 1;
+        c.max_size_mb = 1;
+    })
+    .await;
+    // 1 GB of zeros, generated as it is sent: the relay must refuse it without reading
+    // it all.
+    let chunk = bytes_of(1 << 20);
+    let stream =
+        futures_util::stream::iter((0..1024).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let started = Instant::now();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/jobs", r.base))
+        .header("X-Session-Id", session())
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await;
+    if let Ok(res) = res {
+        assert_eq!(res.status().as_u16(), 413);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let (s, _) = get_json(&r, &session(), "/api/healthz").await;
+    assert_eq!(s, 200, "still serving");
+}
+
+fn bytes_of(n: usize) -> Vec<u8> {
+    let mut v = b"--XYZ\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n".to_vec();
+    v.resize(n, 0);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_of_a_failed_job_whose_pdf_is_gone_needs_a_reupload() {
+    let r = start(|c| c.workers = 0).await;
+    let sid = session();
+    let mut job = relay::jobs::Job::new(&sid, "gone.pdf", 10, 1);
+    job.has_blob = false;
+    job.advance(relay::jobs::Status::Failed);
+    job.error = Some("the PDF is no longer stored; upload it again".into());
+    r.state.store.insert(&job).await.expect("insert");
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/jobs/{}/retry", r.base, job.job_id))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(res.status().as_u16(), 409);
+    let v: Value = res.json().await.expect("json");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("re-upload required"),
+        "{v}"
+    );
+}
