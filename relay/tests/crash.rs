@@ -1,0 +1,148 @@
+//! Crash test: two `zonal serve` processes share one SQLite store; 200 jobs go in; one
+//! process is killed with SIGKILL while it works. Every job must still end `done`,
+//! exactly once, with no job failed or lost: the survivor takes over the dead process's
+//! stale leases.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+fn corpus(rel: &str) -> PathBuf {
+    std::env::var_os("ZONAL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
+        .join(rel)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, port: u16) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_zonal"))
+            .args(["serve", "--port", &port.to_string(), "--workers", "2"])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--dist")
+            .arg(data.join("no-dist"))
+            .args(["--stale-lock-secs", "2", "--retry-backoff-ms", "100"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("zonal serve starts"),
+    )
+}
+
+async fn ready(client: &reqwest::Client, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if client
+            .get(format!("http://127.0.0.1:{port}/api/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("relay on {port} did not start");
+}
+
+async fn jobs(client: &reqwest::Client, port: u16, sid: &str) -> Vec<Value> {
+    let v: Value = client
+        .get(format!("http://127.0.0.1:{port}/api/sessions/{sid}/jobs"))
+        .header("X-Session-Id", sid)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    v["jobs"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_one_of_two_relays_loses_no_job() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (pa, pb) = (free_port(), free_port());
+    let _a = serve(dir.path(), pa);
+    let mut b = serve(dir.path(), pb);
+    let client = reqwest::Client::new();
+    ready(&client, pa).await;
+    ready(&client, pb).await;
+
+    let sid = uuid::Uuid::new_v4().to_string();
+    let pdf = std::fs::read(corpus("invoice2data/oyo.pdf")).expect("oyo");
+    for batch in 0..20 {
+        let mut form = Form::new();
+        for i in 0..10 {
+            let part = Part::bytes(pdf.clone())
+                .file_name(format!("oyo-{batch}-{i}.pdf"))
+                .mime_str("application/pdf")
+                .expect("mime");
+            form = form.part("files[]", part);
+        }
+        // Alternate the two relays: both take uploads and both work.
+        let port = if batch % 2 == 0 { pa } else { pb };
+        let res = client
+            .post(format!("http://127.0.0.1:{port}/api/jobs"))
+            .header("X-Session-Id", &sid)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(res.status().as_u16(), 202);
+    }
+
+    // Kill B with SIGKILL once some work is done, while jobs remain.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let all = jobs(&client, pa, &sid).await;
+        let done = all.iter().filter(|j| j["status"] == "done").count();
+        if done >= 20 {
+            assert!(done < 200, "everything finished before the kill; the test proves nothing");
+            b.0.kill().expect("SIGKILL");
+            let _ = b.0.wait();
+            break;
+        }
+        assert!(Instant::now() < deadline, "no progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let all = loop {
+        let all = jobs(&client, pa, &sid).await;
+        if all.iter().all(|j| j["status"] == "done" || j["status"] == "failed") {
+            break all;
+        }
+        assert!(Instant::now() < deadline, "jobs stuck after the kill");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(all.len(), 200, "no job lost");
+    let failed: Vec<&Value> = all.iter().filter(|j| j["status"] != "done").collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    for j in &all {
+        // Exactly once: one result, the same as every other copy of this invoice.
+        assert_eq!(j["resultJson"]["invoiceNumber"], "IBZY2087", "{j}");
+        assert!(j["stages"]["done"].is_string(), "{j}");
+    }
+    let taken_over = all.iter().filter(|j| j["attempt"].as_u64() > Some(1)).count();
+    println!("200 jobs done; {taken_over} taken over after the kill");
+}
