@@ -14,6 +14,20 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (native, and the app for wasm32)"
 cargo clippy --locked --all-targets -p wasm-core -p relay -- -D warnings
 cargo clippy --locked -p app --target wasm32-unknown-unknown -- -D warnings
+step "Firestore emulator (Google's, on Java 17) for the Firestore job store tests"
+FS_JAR=/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar
+FS_PORT="${ZONAL_FIRESTORE_PORT:-18085}"
+java -Duser.language=en -cp "$FS_JAR" com.google.cloud.datastore.emulator.firestore.CloudFirestore \
+  start --host=127.0.0.1 --port="$FS_PORT" >"$CARGO_TARGET_DIR/firestore-emulator.log" 2>&1 &
+FS_PID=$!
+trap 'kill "$FS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do
+  curl -fsS "http://127.0.0.1:$FS_PORT/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$FS_PORT/" >/dev/null || { cat "$CARGO_TARGET_DIR/firestore-emulator.log"; exit 1; }
+export FIRESTORE_EMULATOR_HOST="127.0.0.1:$FS_PORT" ZONAL_REQUIRE_FIRESTORE=1
+
 step "cargo test (wasm-core, relay)"
 cargo test --locked -p wasm-core -p relay
 step "wasm-bindgen-test in headless Chromium (app glue)"

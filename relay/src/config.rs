@@ -27,6 +27,15 @@ pub struct ServeConfig {
     /// Most pages per PDF processed on the server.
     #[arg(long, env = "ZONAL_MAX_PAGES", default_value_t = 20)]
     pub max_pages: u32,
+    /// Job store: `sqlite` (a file under --data-dir) or `firestore`.
+    #[arg(long, env = "ZONAL_STORE", default_value = "sqlite", value_parser = ["sqlite", "firestore"])]
+    pub store: String,
+    /// Google Cloud project of the Firestore database.
+    #[arg(long, env = "GOOGLE_CLOUD_PROJECT", default_value = "zonal-local")]
+    pub firestore_project: String,
+    /// Firestore collection holding the jobs.
+    #[arg(long, env = "ZONAL_FIRESTORE_COLLECTION", default_value = "jobs")]
+    pub firestore_collection: String,
     /// Where the embedded job store (SQLite) and the uploaded PDFs live.
     #[arg(long, env = "ZONAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -87,6 +96,9 @@ impl Default for ServeConfig {
             max_size_mb: 10,
             max_files: 10,
             max_pages: 20,
+            store: "sqlite".into(),
+            firestore_project: "zonal-local".into(),
+            firestore_collection: "jobs".into(),
             data_dir: PathBuf::from("data"),
             workers: 2,
             stale_lock_secs: 600,

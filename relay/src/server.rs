@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 use crate::blobs::{BlobStore, LocalBlobs};
 use crate::config::{PublicConfig, ServeConfig};
 use crate::error::AppError;
+use crate::jobs::firestore::FirestoreStore;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{JobStore, StoreError, sqlite::SqliteStore};
 
@@ -45,13 +46,30 @@ impl AppState {
             StoreError::Backend(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
         let store = SqliteStore::open(&config.data_dir.join("jobs.sqlite"))?;
+        Ok(Self::with_store(config, Arc::new(store)))
+    }
+
+    /// The configured store: SQLite ([`Self::open`]) or Firestore; blobs under
+    /// `data_dir/blobs` either way.
+    pub async fn connect(config: ServeConfig) -> Result<Self, StoreError> {
+        if config.store != "firestore" {
+            return Self::open(config);
+        }
+        let store =
+            FirestoreStore::connect(&config.firestore_project, &config.firestore_collection)
+                .await?;
+        Ok(Self::with_store(config, Arc::new(store)))
+    }
+
+    /// State around a given store.
+    pub fn with_store(config: ServeConfig, store: Arc<dyn JobStore>) -> Self {
         let blobs = LocalBlobs::new(&config.data_dir.join("blobs"));
-        Ok(Self {
+        Self {
             config: Arc::new(config),
-            store: Arc::new(store),
+            store,
             blobs: Arc::new(blobs),
             wake: Arc::new(tokio::sync::Notify::new()),
-        })
+        }
     }
 
     /// Worker behaviour from the configuration.
@@ -187,7 +205,9 @@ pub async fn serve(config: ServeConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("Zonal is running at http://{local}/");
-    let state = AppState::open(config).map_err(std::io::Error::other)?;
+    let state = AppState::connect(config)
+        .await
+        .map_err(std::io::Error::other)?;
     state.spawn_background();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

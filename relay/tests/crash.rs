@@ -3,19 +3,16 @@
 //! exactly once, with no job failed or lost: the survivor takes over the dead process's
 //! stale leases.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-fn corpus(rel: &str) -> PathBuf {
-    std::env::var_os("ZONAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
-        .join(rel)
-}
+use support::corpus;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -33,10 +30,11 @@ impl Drop for Proc {
     }
 }
 
-fn serve(data: &Path, port: u16) -> Proc {
+fn serve(data: &Path, port: u16, store: &[&str]) -> Proc {
     Proc(
         Command::new(env!("CARGO_BIN_EXE_zonal"))
             .args(["serve", "--port", &port.to_string(), "--workers", "2"])
+            .args(store)
             .arg("--data-dir")
             .arg(data)
             .arg("--dist")
@@ -79,18 +77,42 @@ async fn jobs(client: &reqwest::Client, port: u16, sid: &str) -> Vec<Value> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_one_of_two_relays_loses_no_job() {
+async fn killing_one_of_two_relays_on_sqlite_loses_no_job() {
+    crash(&[], 200).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_one_of_two_relays_on_firestore_loses_no_job() {
+    if support::firestore_emulator().is_some() {
+        let collection = format!("jobs-{}", uuid::Uuid::new_v4().simple());
+        crash(
+            &[
+                "--store",
+                "firestore",
+                "--firestore-project",
+                "zonal-test",
+                "--firestore-collection",
+                &collection,
+            ],
+            200,
+        )
+        .await;
+    }
+}
+
+/// Two relays on one store (`store` flags), `total` jobs, one relay SIGKILLed mid-way.
+async fn crash(store: &[&str], total: usize) {
     let dir = tempfile::tempdir().expect("tmp");
     let (pa, pb) = (free_port(), free_port());
-    let _a = serve(dir.path(), pa);
-    let mut b = serve(dir.path(), pb);
+    let _a = serve(dir.path(), pa, store);
+    let mut b = serve(dir.path(), pb, store);
     let client = reqwest::Client::new();
     ready(&client, pa).await;
     ready(&client, pb).await;
 
     let sid = uuid::Uuid::new_v4().to_string();
     let pdf = std::fs::read(corpus("invoice2data/oyo.pdf")).expect("oyo");
-    for batch in 0..20 {
+    for batch in 0..total / 10 {
         let mut form = Form::new();
         for i in 0..10 {
             let part = Part::bytes(pdf.clone())
@@ -116,8 +138,11 @@ async fn killing_one_of_two_relays_loses_no_job() {
     loop {
         let all = jobs(&client, pa, &sid).await;
         let done = all.iter().filter(|j| j["status"] == "done").count();
-        if done >= 20 {
-            assert!(done < 200, "everything finished before the kill; the test proves nothing");
+        if done >= total / 10 {
+            assert!(
+                done < total,
+                "everything finished before the kill; the test proves nothing"
+            );
             b.0.kill().expect("SIGKILL");
             let _ = b.0.wait();
             break;
@@ -126,16 +151,19 @@ async fn killing_one_of_two_relays_loses_no_job() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(300);
     let all = loop {
         let all = jobs(&client, pa, &sid).await;
-        if all.iter().all(|j| j["status"] == "done" || j["status"] == "failed") {
+        if all
+            .iter()
+            .all(|j| j["status"] == "done" || j["status"] == "failed")
+        {
             break all;
         }
         assert!(Instant::now() < deadline, "jobs stuck after the kill");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(all.len(), 200, "no job lost");
+    assert_eq!(all.len(), total, "no job lost");
     let failed: Vec<&Value> = all.iter().filter(|j| j["status"] != "done").collect();
     assert!(failed.is_empty(), "{failed:?}");
     for j in &all {
@@ -143,6 +171,9 @@ async fn killing_one_of_two_relays_loses_no_job() {
         assert_eq!(j["resultJson"]["invoiceNumber"], "IBZY2087", "{j}");
         assert!(j["stages"]["done"].is_string(), "{j}");
     }
-    let taken_over = all.iter().filter(|j| j["attempt"].as_u64() > Some(1)).count();
-    println!("200 jobs done; {taken_over} taken over after the kill");
+    let taken_over = all
+        .iter()
+        .filter(|j| j["attempt"].as_u64() > Some(1))
+        .count();
+    println!("{total} jobs done; {taken_over} taken over after the kill");
 }

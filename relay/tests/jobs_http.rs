@@ -2,7 +2,9 @@
 //! port with its embedded store (SQLite in a temporary directory) and in-process
 //! workers, and a reqwest client does what the browser would.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use relay::config::ServeConfig;
@@ -10,12 +12,7 @@ use relay::server::{AppState, app};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-fn corpus(rel: &str) -> PathBuf {
-    std::env::var_os("ZONAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"))
-        .join(rel)
-}
+use support::corpus;
 
 struct Relay {
     base: String,
@@ -24,15 +21,24 @@ struct Relay {
 }
 
 async fn start(tune: impl FnOnce(&mut ServeConfig)) -> Relay {
+    start_on("sqlite", tune).await
+}
+
+/// A relay on the given store: `sqlite` (a temporary file) or `firestore` (the emulator,
+/// a fresh collection).
+async fn start_on(store: &str, tune: impl FnOnce(&mut ServeConfig)) -> Relay {
     let dir = tempfile::tempdir().expect("tmp");
     let mut config = ServeConfig {
         dist: dir.path().join("dist"),
         data_dir: dir.path().join("data"),
         retry_backoff_ms: 50,
+        store: store.into(),
+        firestore_project: "zonal-test".into(),
+        firestore_collection: format!("jobs-{}", uuid::Uuid::new_v4().simple()),
         ..ServeConfig::default()
     };
     tune(&mut config);
-    let state = AppState::open(config).expect("state");
+    let state = AppState::connect(config).await.expect("state");
     state.spawn_background();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -101,8 +107,18 @@ async fn wait_final(r: &Relay, sid: &str, job: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upload_follow_export_and_delete_a_session() {
-    let r = start(|_| {}).await;
+async fn upload_follow_export_and_delete_a_session_on_sqlite() {
+    upload_follow_export_and_delete(start(|_| {}).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_follow_export_and_delete_a_session_on_firestore() {
+    if support::firestore_emulator().is_some() {
+        upload_follow_export_and_delete(start_on("firestore", |_| {}).await).await;
+    }
+}
+
+async fn upload_follow_export_and_delete(r: Relay) {
     let sid = session();
     let form = Form::new()
         .part("files[]", pdf_part("invoice2data/oyo.pdf"))

@@ -7,6 +7,7 @@
 //! by the worker checks that it still holds the lock ([`StoreError::LostLock`]), so a
 //! worker whose lease was taken over cannot overwrite the new owner's work.
 
+pub mod firestore;
 pub mod sqlite;
 pub mod worker;
 

@@ -111,13 +111,18 @@ impl JobStore for SqliteStore {
         let job = job.clone();
         self.with(move |c| {
             let doc = serde_json::to_string(&job).map_err(backend)?;
+            let lock = job.processing_lock.as_ref();
             c.execute(
-                "INSERT INTO jobs (job_id, session_id, status, created_at, updated_at, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO jobs (job_id, session_id, status, locked_by, locked_at, not_before,
+                                   created_at, updated_at, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     job.job_id,
                     job.session_id,
                     job.status.as_str(),
+                    lock.map(|l| l.locked_by.clone()),
+                    lock.map(|l| ms(l.locked_at)),
+                    job.not_before.map(ms),
                     ms(job.created_at),
                     ms(job.updated_at),
                     doc
