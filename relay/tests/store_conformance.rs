@@ -82,6 +82,7 @@ async fn suite(store: Arc<dyn JobStore>, name: &str) {
     );
 
     // A stale lock is taken over; the old holder then loses its writes.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let taken = store
         .claim("w2", Some(&a.job_id), chrono::Duration::zero())
         .await

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use firestore::{FirestoreConsistencySelector, FirestoreDb};
 
-use super::{Job, JobStore, Lock, Status, StatusCounts, StoreError};
+use super::{Job, JobStore, Status, StatusCounts, StoreError};
 
 /// Jobs in a Firestore collection.
 #[derive(Clone)]
@@ -97,6 +97,18 @@ impl FirestoreStore {
             Err(firestore::errors::FirestoreError::DataConflictError(_)) => Ok(None),
             Err(e) => Err(backend(e)),
         }
+    }
+
+    /// Every job (for the sweeper and the metrics; a collection of transient jobs).
+    async fn all(&self) -> Result<Vec<Job>, StoreError> {
+        self.db
+            .fluent()
+            .select()
+            .from(self.collection.as_str())
+            .obj()
+            .query()
+            .await
+            .map_err(backend)
     }
 
     async fn query_status(&self, statuses: &[&str]) -> Result<Vec<Job>, StoreError> {
@@ -197,16 +209,7 @@ impl JobStore for FirestoreStore {
                     if !claimable(&job, now) {
                         return Ok(None);
                     }
-                    job.attempt += 1;
-                    job.processing_lock = Some(Lock {
-                        locked_by: worker,
-                        locked_at: now,
-                    });
-                    job.not_before = None;
-                    if job.status < Status::Processing {
-                        job.advance(Status::Processing);
-                    }
-                    job.updated_at = now;
+                    job.claim_by(worker, now);
                     Ok(Some(job))
                 })
                 .await?;
@@ -280,15 +283,7 @@ impl JobStore for FirestoreStore {
     }
 
     async fn expired_sessions(&self, before: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-        let all: Vec<Job> = self
-            .db
-            .fluent()
-            .select()
-            .from(self.collection.as_str())
-            .obj()
-            .query()
-            .await
-            .map_err(backend)?;
+        let all = self.all().await?;
         let mut newest: std::collections::BTreeMap<String, DateTime<Utc>> = Default::default();
         for j in all {
             let e = newest.entry(j.session_id).or_insert(j.created_at);
@@ -302,15 +297,7 @@ impl JobStore for FirestoreStore {
     }
 
     async fn counts(&self) -> Result<StatusCounts, StoreError> {
-        let all: Vec<Job> = self
-            .db
-            .fluent()
-            .select()
-            .from(self.collection.as_str())
-            .obj()
-            .query()
-            .await
-            .map_err(backend)?;
+        let all = self.all().await?;
         let mut out = StatusCounts::new();
         for j in all {
             *out.entry(j.status).or_default() += 1;

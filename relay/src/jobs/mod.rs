@@ -189,6 +189,21 @@ impl Job {
         true
     }
 
+    /// Takes the job for `worker` (inside a store's claim transaction): lock, attempt,
+    /// `processing` unless a later stage was already reached.
+    pub fn claim_by(&mut self, worker: String, now: DateTime<Utc>) {
+        self.attempt += 1;
+        self.processing_lock = Some(Lock {
+            locked_by: worker,
+            locked_at: now,
+        });
+        self.not_before = None;
+        if self.status < Status::Processing {
+            self.advance(Status::Processing);
+        }
+        self.updated_at = now;
+    }
+
     /// The blob key of its PDF.
     pub fn blob_key(&self) -> String {
         format!("uploads/{}/{}.pdf", self.session_id, self.job_id)

@@ -191,16 +191,7 @@ impl JobStore for SqliteStore {
                 return Ok(None);
             };
             let mut job = decode(&doc)?;
-            job.attempt += 1;
-            job.processing_lock = Some(super::Lock {
-                locked_by: worker,
-                locked_at: now,
-            });
-            job.not_before = None;
-            if job.status < Status::Processing {
-                job.advance(Status::Processing);
-            }
-            job.updated_at = now;
+            job.claim_by(worker, now);
             write(&tx, &job, "", &[])?;
             tx.commit().map_err(backend)?;
             Ok(Some(job))
