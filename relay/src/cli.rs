@@ -49,7 +49,7 @@ impl RectArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app and the API.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Print every word with its box, as JSON.
     Words {
         /// The PDF file.
@@ -117,7 +117,7 @@ pub enum Command {
 /// Runs a parsed command line; exit status 2 on bad input.
 pub fn run(cli: Cli) -> ExitCode {
     if let Command::Serve(config) = cli.command {
-        return serve(config);
+        return serve(*config);
     }
     // The engine never panics by design; if it ever does, report it as one line instead
     // of a backtrace so scripts see a clean failure.

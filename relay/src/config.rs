@@ -36,6 +36,43 @@ pub struct ServeConfig {
     /// Firestore collection holding the jobs.
     #[arg(long, env = "ZONAL_FIRESTORE_COLLECTION", default_value = "jobs")]
     pub firestore_collection: String,
+    /// How queued jobs reach a worker: `inprocess` or `cloudtasks`.
+    #[arg(long, env = "ZONAL_QUEUE", default_value = "inprocess", value_parser = ["inprocess", "cloudtasks"])]
+    pub queue: String,
+    /// Cloud Tasks API base URL.
+    #[arg(
+        long,
+        env = "ZONAL_TASKS_API",
+        default_value = "https://cloudtasks.googleapis.com"
+    )]
+    pub tasks_api: String,
+    /// Cloud Tasks queue, `projects/P/locations/L/queues/Q`.
+    #[arg(long, env = "ZONAL_TASKS_QUEUE", default_value = "")]
+    pub tasks_queue: String,
+    /// Public URL of this relay's `POST /api/tasks/process`.
+    #[arg(long, env = "ZONAL_TASKS_TARGET_URL", default_value = "")]
+    pub tasks_target_url: String,
+    /// Service account whose OIDC token Cloud Tasks sends.
+    #[arg(long, env = "ZONAL_TASKS_SERVICE_ACCOUNT", default_value = "")]
+    pub tasks_service_account: String,
+    /// Access-token endpoint for the Cloud Tasks API (the metadata server); empty: none.
+    #[arg(
+        long,
+        env = "ZONAL_TASKS_TOKEN_URL",
+        default_value = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"
+    )]
+    pub tasks_token_url: String,
+    /// Audience `POST /api/tasks/process` requires in the OIDC token; the endpoint is off
+    /// when empty (in-process queue) and defaults to the target URL with Cloud Tasks.
+    #[arg(long, env = "ZONAL_OIDC_AUDIENCE", default_value = "")]
+    pub oidc_audience: String,
+    /// Where the OIDC signing keys are published.
+    #[arg(
+        long,
+        env = "ZONAL_OIDC_JWKS_URL",
+        default_value = "https://www.googleapis.com/oauth2/v3/certs"
+    )]
+    pub oidc_jwks_url: String,
     /// Where the embedded job store (SQLite) and the uploaded PDFs live.
     #[arg(long, env = "ZONAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -70,6 +107,17 @@ impl ServeConfig {
         a
     }
 
+    /// The audience `/api/tasks/process` checks, if the endpoint is on.
+    pub fn audience(&self) -> Option<String> {
+        if !self.oidc_audience.is_empty() {
+            Some(self.oidc_audience.clone())
+        } else if self.queue == "cloudtasks" && !self.tasks_target_url.is_empty() {
+            Some(self.tasks_target_url.clone())
+        } else {
+            None
+        }
+    }
+
     /// What `GET /api/config` reports: limits and enabled providers, never secrets.
     pub fn public(&self) -> PublicConfig {
         PublicConfig {
@@ -99,6 +147,14 @@ impl Default for ServeConfig {
             store: "sqlite".into(),
             firestore_project: "zonal-local".into(),
             firestore_collection: "jobs".into(),
+            queue: "inprocess".into(),
+            tasks_api: "https://cloudtasks.googleapis.com".into(),
+            tasks_queue: String::new(),
+            tasks_target_url: String::new(),
+            tasks_service_account: String::new(),
+            tasks_token_url: String::new(),
+            oidc_audience: String::new(),
+            oidc_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
             data_dir: PathBuf::from("data"),
             workers: 2,
             stale_lock_secs: 600,

@@ -42,6 +42,9 @@ pub enum AppError {
     /// The relay's own failure (store, disk).
     #[error("{0}")]
     Internal(String),
+    /// A service the relay depends on is down (queue, key server); try again later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl AppError {
@@ -57,6 +60,7 @@ impl AppError {
             Self::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

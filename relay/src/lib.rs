@@ -4,7 +4,8 @@
 //! * [`config`] holds settings from flags and environment.
 //! * [`api`] holds the `/api` handlers; [`error`] the one error type they return.
 //! * [`jobs`] is durable job state (the store trait, SQLite) and the workers.
-//! * [`blobs`] keeps uploaded PDFs until their job ends.
+//! * [`blobs`] keeps uploaded PDFs until their job ends; [`queue`] announces jobs
+//!   (in-process or Cloud Tasks); [`oidc`] verifies Cloud Tasks' tokens.
 //! * [`cli`] is the command line; [`engine`] runs wasm-core for it.
 #![deny(missing_docs)]
 
@@ -15,4 +16,6 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod jobs;
+pub mod oidc;
+pub mod queue;
 pub mod server;

@@ -17,6 +17,8 @@ use crate::error::AppError;
 use crate::jobs::firestore::FirestoreStore;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{JobStore, StoreError, sqlite::SqliteStore};
+use crate::oidc::Verifier;
+use crate::queue::{CloudTasks, Queue};
 
 /// Shared state of the server.
 #[derive(Clone)]
@@ -29,6 +31,10 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Wakes idle workers when jobs arrive.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Where new jobs are announced.
+    pub queue: Queue,
+    /// Checks Cloud Tasks deliveries, when `/api/tasks/process` is on.
+    pub verifier: Option<Verifier>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,11 +70,31 @@ impl AppState {
     /// State around a given store.
     pub fn with_store(config: ServeConfig, store: Arc<dyn JobStore>) -> Self {
         let blobs = LocalBlobs::new(&config.data_dir.join("blobs"));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let queue = if config.queue == "cloudtasks" {
+            Queue::CloudTasks(Arc::new(CloudTasks {
+                api: config.tasks_api.clone(),
+                queue: config.tasks_queue.clone(),
+                target_url: config.tasks_target_url.clone(),
+                service_account: config.tasks_service_account.clone(),
+                audience: config.audience().unwrap_or_default(),
+                token_url: (!config.tasks_token_url.is_empty())
+                    .then(|| config.tasks_token_url.clone()),
+                http: reqwest::Client::new(),
+            }))
+        } else {
+            Queue::InProcess(wake.clone())
+        };
+        let verifier = config
+            .audience()
+            .map(|aud| Verifier::new(&config.oidc_jwks_url, &aud));
         Self {
             config: Arc::new(config),
             store,
             blobs: Arc::new(blobs),
-            wake: Arc::new(tokio::sync::Notify::new()),
+            wake,
+            queue,
+            verifier,
         }
     }
 

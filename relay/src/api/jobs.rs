@@ -110,13 +110,23 @@ pub async fn create(
     .map_err(|_| AppError::Internal("the PDF check failed".into()))??;
 
     let mut jobs = Vec::new();
+    let mut stored = Vec::new();
     for (name, bytes, pages) in checked {
         let job = Job::new(&session.0, &name, bytes.len() as u64, pages);
         state.blobs.put(&job.blob_key(), &bytes).await?;
         state.store.insert(&job).await?;
         jobs.push(json!({ "jobId": job.job_id, "filename": job.filename, "status": job.status }));
+        stored.push(job);
     }
-    state.wake.notify_waiters();
+    for job in &stored {
+        // The job is stored and queued either way; a queue outage is the relay's
+        // problem, reported as such (workers on the store still find the job).
+        state
+            .queue
+            .enqueue(job)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({
@@ -203,7 +213,11 @@ pub async fn retry(
     job.error = None;
     job.not_before = None;
     state.store.save_unheld(&job).await?;
-    state.wake.notify_waiters();
+    state
+        .queue
+        .enqueue(&job)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
     Ok((StatusCode::ACCEPTED, Json(job_json(&job))))
 }
 

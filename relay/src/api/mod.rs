@@ -1,6 +1,7 @@
 //! The `/api` routes and what they share: the session header.
 
 pub mod jobs;
+pub mod tasks;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -64,4 +65,5 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
             "/sessions/{id}",
             axum::routing::delete(jobs::delete_session),
         )
+        .route("/tasks/process", post(tasks::process))
 }

@@ -178,8 +178,9 @@ impl JobStore for FirestoreStore {
         job_id: Option<&str>,
         stale: chrono::Duration,
     ) -> Result<Option<Job>, StoreError> {
+        let explicit = job_id.is_some();
         let claimable = move |j: &Job, now: DateTime<Utc>| match j.status {
-            Status::Uploaded | Status::Queued => j.not_before.is_none_or(|t| t <= now),
+            Status::Uploaded | Status::Queued => explicit || j.not_before.is_none_or(|t| t <= now),
             Status::Processing | Status::Extracting | Status::Llm => j
                 .processing_lock
                 .as_ref()

@@ -233,9 +233,10 @@ pub trait JobStore: Send + Sync + 'static {
     async fn get(&self, job_id: &str) -> Result<Option<Job>, StoreError>;
     /// A session's jobs, oldest first.
     async fn list_session(&self, session_id: &str) -> Result<Vec<Job>, StoreError>;
-    /// Claims one job for `worker` in a transaction: `job_id` if given, else the oldest
-    /// claimable one. Claimable: queued (or uploaded) and not before its backoff, or
-    /// unfinished with a lock older than `stale`. Sets the lock, bumps `attempt`, moves
+    /// Claims one job for `worker` in a transaction: `job_id` if given (an explicit
+    /// delivery, which ignores the backoff: the deliverer schedules its own retries), else
+    /// the oldest claimable one. Claimable: queued (or uploaded) and not before its
+    /// backoff, or unfinished with a lock older than `stale`. Sets the lock, bumps `attempt`, moves
     /// to `processing`.
     async fn claim(
         &self,

@@ -177,7 +177,7 @@ impl JobStore for SqliteStore {
             let now = Utc::now();
             let sql = format!(
                 "SELECT doc FROM jobs WHERE (?1 IS NULL OR job_id=?1) AND (
-                     (status IN ('uploaded','queued') AND (not_before IS NULL OR not_before <= ?2))
+                     (status IN ('uploaded','queued') AND (?1 IS NOT NULL OR not_before IS NULL OR not_before <= ?2))
                      OR (status IN {UNFINISHED} AND (locked_at IS NULL OR locked_at < ?3)))
                  ORDER BY created_at LIMIT 1"
             );
