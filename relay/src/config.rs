@@ -73,6 +73,9 @@ pub struct ServeConfig {
         default_value = "https://www.googleapis.com/oauth2/v3/certs"
     )]
     pub oidc_jwks_url: String,
+    /// Log one JSON object per line (for log collectors) instead of text.
+    #[arg(long, env = "ZONAL_LOG_JSON")]
+    pub log_json: bool,
     /// Where the embedded job store (SQLite) and the uploaded PDFs live.
     #[arg(long, env = "ZONAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -155,6 +158,7 @@ impl Default for ServeConfig {
             tasks_token_url: String::new(),
             oidc_audience: String::new(),
             oidc_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            log_json: false,
             data_dir: PathBuf::from("data"),
             workers: 2,
             stale_lock_secs: 600,

@@ -5,7 +5,8 @@
 //! * [`api`] holds the `/api` handlers; [`error`] the one error type they return.
 //! * [`jobs`] is durable job state (the store trait, SQLite) and the workers.
 //! * [`blobs`] keeps uploaded PDFs until their job ends; [`queue`] announces jobs
-//!   (in-process or Cloud Tasks); [`oidc`] verifies Cloud Tasks' tokens.
+//!   (in-process or Cloud Tasks); [`oidc`] verifies Cloud Tasks' tokens; [`metrics`]
+//!   renders `/metrics`.
 //! * [`cli`] is the command line; [`engine`] runs wasm-core for it.
 #![deny(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod jobs;
+pub mod metrics;
 pub mod oidc;
 pub mod queue;
 pub mod server;

@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::jobs::firestore::FirestoreStore;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{JobStore, StoreError, sqlite::SqliteStore};
+use crate::metrics::Metrics;
 use crate::oidc::Verifier;
 use crate::queue::{CloudTasks, Queue};
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub queue: Queue,
     /// Checks Cloud Tasks deliveries, when `/api/tasks/process` is on.
     pub verifier: Option<Verifier>,
+    /// This process's counters.
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -95,6 +98,7 @@ impl AppState {
             wake,
             queue,
             verifier,
+            metrics: Arc::new(Metrics::default()),
         }
     }
 
@@ -117,6 +121,7 @@ impl AppState {
             store: self.store.clone(),
             blobs: self.blobs.clone(),
             settings: self.worker_settings(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -167,6 +172,7 @@ pub fn app(state: AppState) -> Router {
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(dist.join("index.html")));
     Router::new()
+        .route("/metrics", get(metrics).with_state(state.clone()))
         .nest("/api", api(state))
         .fallback_service(static_files)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -213,6 +219,16 @@ async fn healthz() -> Json<Value> {
 
 async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
     Json(state.config.public())
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+) -> Result<impl axum::response::IntoResponse, AppError> {
+    let counts = state.store.counts().await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&counts),
+    ))
 }
 
 async fn not_found() -> (axum::http::StatusCode, Json<Value>) {

@@ -432,3 +432,76 @@ async fn retry_of_a_failed_job_whose_pdf_is_gone_needs_a_reupload() {
         "{v}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regions_from_the_browser_become_a_done_job() {
+    let r = start(|c| c.workers = 0).await;
+    let sid = session();
+    let post = |body: String| {
+        reqwest::Client::new()
+            .post(format!("{}/api/regions", r.base))
+            .header("X-Session-Id", sid.clone())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let body = serde_json::json!({
+        "filename": "oyo.pdf",
+        "regions": [
+            {"page": 1, "field": "invoiceNumber", "text": "IBZY2087"},
+            {"page": 1, "field": "total", "text": "Rs 1939"},
+            {"page": 1, "field": "invoiceDate", "text": "2017-12-31"},
+            {"page": 1, "text": "Oravel Stays Pvt. Ltd."}
+        ]
+    });
+    let res = post(body.to_string()).await.expect("regions");
+    assert_eq!(res.status().as_u16(), 201);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["status"], "done");
+    assert_eq!(v["resultJson"]["invoiceNumber"], "IBZY2087");
+    assert_eq!(v["resultJson"]["total"], "1939");
+    assert_eq!(v["resultJson"]["invoiceDate"], "2017-12-31");
+    let job = v["jobId"].as_str().unwrap_or_default().to_string();
+    let (s, got) = get_json(&r, &sid, &format!("/api/jobs/{job}")).await;
+    assert_eq!((s, &got["status"]), (200, &serde_json::json!("done")));
+
+    for (what, bad, want) in [
+        ("not JSON", "{".to_string(), 400),
+        ("no regions", serde_json::json!({"filename": "a.pdf", "regions": []}).to_string(), 400),
+        ("unknown field", serde_json::json!({"filename": "a.pdf", "regions": [{"page": 1, "field": "colour", "text": "x"}]}).to_string(), 400),
+        ("needs OCR", serde_json::json!({"filename": "a.pdf", "regions": [{"page": 1, "field": "total"}]}).to_string(), 422),
+    ] {
+        let res = post(bad).await.expect("r");
+        assert_eq!(res.status().as_u16(), want, "{what}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_jobs_by_status() {
+    let r = start(|_| {}).await;
+    let sid = session();
+    let (s, v) = upload(
+        &r,
+        &sid,
+        Form::new().part("files[]", pdf_part("invoice2data/oyo.pdf")),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let job = v["jobs"][0]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    wait_final(&r, &sid, &job).await;
+    let text = reqwest::get(format!("{}/metrics", r.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains("zonal_jobs{status=\"done\"} 1"), "{text}");
+    assert!(text.contains("zonal_job_attempts_total 1"), "{text}");
+    assert!(
+        text.contains("zonal_stage_duration_seconds_count{stage=\"extracting\"} 1"),
+        "{text}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The `/api` routes and what they share: the session header.
 
 pub mod jobs;
+pub mod regions;
 pub mod tasks;
 
 use axum::Router;
@@ -66,4 +67,5 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
             axum::routing::delete(jobs::delete_session),
         )
         .route("/tasks/process", post(tasks::process))
+        .route("/regions", post(regions::create))
 }

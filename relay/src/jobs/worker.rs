@@ -53,6 +53,8 @@ pub struct Worker {
     pub blobs: Arc<dyn BlobStore>,
     /// Behaviour.
     pub settings: WorkerSettings,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Why a job's stages stopped early.
@@ -143,10 +145,14 @@ impl Worker {
 
     /// Runs a claimed job's remaining stages and records the outcome.
     pub async fn process(&self, job: Job) {
+        self.metrics.attempt();
         let span = tracing::info_span!("job", job_id = %job.job_id, session_id = %job.session_id, attempt = job.attempt);
         async move {
             match self.stages(job).await {
-                Ok(()) => tracing::info!("done"),
+                Ok(()) => {
+                    self.metrics.done();
+                    tracing::info!("done");
+                }
                 Err(Stop::Store(e)) => {
                     tracing::warn!(error = %e, "stopped; the job is claimable again once its lock is stale");
                 }
@@ -183,7 +189,9 @@ impl Worker {
                 }
                 Err(e) => return Err(Stop::Stage(Box::new(job), e.into())),
             };
+            let started = std::time::Instant::now();
             let read = tokio::task::spawn_blocking(move || read_pdf(pdf)).await;
+            self.metrics.stage("extracting", started.elapsed());
             match read {
                 Ok(Ok(ocr)) => job.ocr = Some(ocr),
                 Ok(Err(message)) => {
@@ -208,7 +216,9 @@ impl Worker {
             job.advance(Status::Llm);
             save(job.clone(), false).await?;
             let offline = job.ocr.as_ref().and_then(|o| o.offline.clone());
+            let started = std::time::Instant::now();
             let (result, score) = structure(offline);
+            self.metrics.stage("llm", started.elapsed());
             job.result_json = Some(result);
             job.confidence_score = score;
             save(job.clone(), false).await?;
@@ -227,6 +237,8 @@ impl Worker {
 
     async fn record_failure(&self, job: &mut Job, e: StageError) -> Result<(), StoreError> {
         let last = !e.retry || job.attempt >= self.settings.max_attempts;
+        self.metrics.failure(!last);
+        tracing::warn!(error = %e.message, last, "attempt failed");
         job.error = Some(e.message);
         if last {
             let _ = self.blobs.delete(&job.blob_key()).await;
