@@ -213,11 +213,15 @@ fn api(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz() -> Json<Value> {
+/// `GET /api/healthz`: liveness.
+#[utoipa::path(get, path = "/api/healthz", tag = "service", responses((status = 200, description = "{\"status\": \"ok\"}")))]
+pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
+/// `GET /api/config`: limits and enabled providers, never secrets.
+#[utoipa::path(get, path = "/api/config", tag = "service", responses((status = 200, description = "limits and providers")))]
+pub async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
     Json(state.config.public())
 }
 

@@ -89,3 +89,52 @@ async fn serves_the_built_app_with_spa_fallback() {
     assert_eq!(s, StatusCode::OK, "client-side routes get index.html");
     assert!(String::from_utf8_lossy(&body).contains("Zonal"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_with_its_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (s, ct, body) = get(app(state(dir.path())), "/api/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("application/json"));
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    let mut paths: Vec<&str> = v["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "/api/config",
+            "/api/healthz",
+            "/api/jobs",
+            "/api/jobs/{id}",
+            "/api/jobs/{id}/events",
+            "/api/jobs/{id}/retry",
+            "/api/regions",
+            "/api/sessions/{id}",
+            "/api/sessions/{id}/export.csv",
+            "/api/sessions/{id}/jobs",
+            "/api/tasks/process",
+        ]
+    );
+    let upload = &v["paths"]["/api/jobs"]["post"];
+    for code in ["202", "400", "413", "415", "422"] {
+        assert!(
+            upload["responses"].get(code).is_some(),
+            "POST /api/jobs documents {code}"
+        );
+    }
+    let params = upload["parameters"].as_array().expect("parameters");
+    assert!(
+        params
+            .iter()
+            .any(|p| p["name"] == "X-Session-Id" && p["in"] == "header"),
+        "{params:?}"
+    );
+    // What the document promises, the server does: an upload without a session is a 400.
+    let (s, _, _) = get(app(state(dir.path())), "/api/sessions/x/jobs").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

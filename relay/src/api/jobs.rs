@@ -9,7 +9,9 @@ use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 use wasm_core::invoice::Invoice;
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 use wasm_core::{Document, OpenError};
@@ -19,22 +21,112 @@ use crate::error::AppError;
 use crate::jobs::{Job, Status};
 use crate::server::AppState;
 
-/// The job as the API shows it.
-fn job_json(j: &Job) -> Value {
-    json!({
-        "jobId": j.job_id,
-        "sessionId": j.session_id,
-        "filename": j.filename,
-        "sizeBytes": j.size_bytes,
-        "pageCount": j.page_count,
-        "status": j.status,
-        "stages": j.stages,
-        "attempt": j.attempt,
-        "needsOcr": j.ocr.as_ref().map(|o| o.needs_ocr.clone()).unwrap_or_default(),
-        "resultJson": j.result_json,
-        "confidenceScore": j.confidence_score,
-        "error": j.error,
-    })
+/// A job as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    /// Unique id.
+    pub job_id: String,
+    /// Owning session.
+    pub session_id: String,
+    /// Uploaded file name.
+    pub filename: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// Pages.
+    pub page_count: usize,
+    /// Where the job stands.
+    pub status: Status,
+    /// When each status was reached (ISO 8601), by status.
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
+    pub stages: std::collections::BTreeMap<Status, chrono::DateTime<chrono::Utc>>,
+    /// Claims so far.
+    pub attempt: u32,
+    /// Pages without a text layer.
+    pub needs_ocr: Vec<usize>,
+    /// The invoice (SPEC.md's fields), once done.
+    #[schema(value_type = Option<Object>)]
+    pub result_json: Option<Value>,
+    /// Overall confidence, 0–1.
+    pub confidence_score: Option<f64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl From<&Job> for JobView {
+    fn from(j: &Job) -> Self {
+        Self {
+            job_id: j.job_id.clone(),
+            session_id: j.session_id.clone(),
+            filename: j.filename.clone(),
+            size_bytes: j.size_bytes,
+            page_count: j.page_count,
+            status: j.status,
+            stages: j.stages.clone(),
+            attempt: j.attempt,
+            needs_ocr: j
+                .ocr
+                .as_ref()
+                .map(|o| o.needs_ocr.clone())
+                .unwrap_or_default(),
+            result_json: j.result_json.clone(),
+            confidence_score: j.confidence_score,
+            error: j.error.clone(),
+        }
+    }
+}
+
+/// A queued job in an upload's answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedJob {
+    /// Unique id.
+    pub job_id: String,
+    /// File name.
+    pub filename: String,
+    /// `queued`.
+    pub status: Status,
+}
+
+/// The upload limits.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsView {
+    /// Most files per upload.
+    pub max_files: u32,
+    /// Largest file, MB.
+    pub max_size_mb: u32,
+    /// Most pages per PDF.
+    pub max_pages: u32,
+}
+
+/// `202` answer of `POST /api/jobs`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadAnswer {
+    /// The session.
+    pub session_id: String,
+    /// One per file.
+    pub jobs: Vec<QueuedJob>,
+    /// The limits applied.
+    pub limits: LimitsView,
+}
+
+/// A session's jobs.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobList {
+    /// The session.
+    pub session_id: String,
+    /// Oldest first.
+    pub jobs: Vec<JobView>,
+}
+
+/// Every error body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in words.
+    pub error: String,
 }
 
 /// A job of this session, or 404 (another session's job is not revealed).
@@ -47,11 +139,21 @@ async fn session_job(state: &AppState, session: &SessionId, id: &str) -> Result<
 
 /// `POST /api/jobs`: 1–N PDFs as multipart `files[]`, validated before anything is
 /// stored; 202 with the queued jobs.
+#[utoipa::path(post, path = "/api/jobs", tag = "jobs", params(SessionId),
+    request_body(content_type = "multipart/form-data", description = "files[]: 1–maxFiles PDFs"),
+    responses(
+        (status = 202, body = UploadAnswer, description = "queued"),
+        (status = 400, body = ErrorBody, description = "no files, bad form or session"),
+        (status = 413, body = ErrorBody, description = "too many files or too large"),
+        (status = 415, body = ErrorBody, description = "not a PDF"),
+        (status = 422, body = ErrorBody, description = "damaged, encrypted or too many pages"),
+        (status = 503, body = ErrorBody, description = "queue unavailable"),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,
     mut form: Multipart,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<UploadAnswer>), AppError> {
     let cfg = &state.config;
     let max_bytes = u64::from(cfg.max_size_mb) * 1024 * 1024;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -115,7 +217,11 @@ pub async fn create(
         let job = Job::new(&session.0, &name, bytes.len() as u64, pages);
         state.blobs.put(&job.blob_key(), &bytes).await?;
         state.store.insert(&job).await?;
-        jobs.push(json!({ "jobId": job.job_id, "filename": job.filename, "status": job.status }));
+        jobs.push(QueuedJob {
+            job_id: job.job_id.clone(),
+            filename: job.filename.clone(),
+            status: job.status,
+        });
         stored.push(job);
     }
     for job in &stored {
@@ -129,11 +235,15 @@ pub async fn create(
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "sessionId": session.0,
-            "jobs": jobs,
-            "limits": { "maxFiles": cfg.max_files, "maxSizeMb": cfg.max_size_mb, "maxPages": cfg.max_pages },
-        })),
+        Json(UploadAnswer {
+            session_id: session.0,
+            jobs,
+            limits: LimitsView {
+                max_files: cfg.max_files,
+                max_size_mb: cfg.max_size_mb,
+                max_pages: cfg.max_pages,
+            },
+        }),
     ))
 }
 
@@ -167,33 +277,43 @@ fn check_pdf(name: &str, bytes: &[u8], max_pages: usize) -> Result<usize, AppErr
 }
 
 /// `GET /api/jobs/{id}`.
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(SessionId, ("id" = String, Path)),
+    responses((status = 200, body = JobView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     session: SessionId,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(job_json(&session_job(&state, &session, &id).await?)))
+) -> Result<Json<JobView>, AppError> {
+    Ok(Json(JobView::from(
+        &session_job(&state, &session, &id).await?,
+    )))
 }
 
 /// `GET /api/sessions/{id}/jobs`.
+#[utoipa::path(get, path = "/api/sessions/{id}/jobs", tag = "sessions", params(SessionId, ("id" = String, Path)),
+    responses((status = 200, body = JobList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     session: SessionId,
     Path(sid): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<JobList>, AppError> {
     session.owns(&sid)?;
     let jobs = state.store.list_session(&sid).await?;
-    Ok(Json(
-        json!({ "sessionId": sid, "jobs": jobs.iter().map(job_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(JobList {
+        session_id: sid,
+        jobs: jobs.iter().map(JobView::from).collect(),
+    }))
 }
 
 /// `POST /api/jobs/{id}/retry`: a failed job back to the queue.
+#[utoipa::path(post, path = "/api/jobs/{id}/retry", tag = "jobs", params(SessionId, ("id" = String, Path)),
+    responses((status = 202, body = JobView), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "not failed, or re-upload required")))]
 pub async fn retry(
     State(state): State<AppState>,
     session: SessionId,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<JobView>), AppError> {
     let mut job = session_job(&state, &session, &id).await?;
     if job.status != Status::Failed {
         return Err(AppError::Conflict(format!(
@@ -218,10 +338,13 @@ pub async fn retry(
         .enqueue(&job)
         .await
         .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    Ok((StatusCode::ACCEPTED, Json(job_json(&job))))
+    Ok((StatusCode::ACCEPTED, Json(JobView::from(&job))))
 }
 
 /// `GET /api/sessions/{id}/export.csv`: the done jobs as one CSV.
+#[utoipa::path(get, path = "/api/sessions/{id}/export.csv", tag = "sessions", params(SessionId, ("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String, description = "SPEC.md's 15 columns"),
+        (status = 403, body = ErrorBody)))]
 pub async fn export_csv(
     State(state): State<AppState>,
     session: SessionId,
@@ -263,6 +386,8 @@ pub async fn export_csv(
 }
 
 /// `DELETE /api/sessions/{id}`: the session's jobs and PDFs, now.
+#[utoipa::path(delete, path = "/api/sessions/{id}", tag = "sessions", params(SessionId, ("id" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody)))]
 pub async fn delete_session(
     State(state): State<AppState>,
     session: SessionId,
@@ -287,6 +412,8 @@ fn percent(s: Status) -> u8 {
 
 /// `GET /api/jobs/{id}/events`: Server-Sent Events, one `progress` event per change
 /// (`{status, percent, pageCount, message}`), ending after `done` or `failed`.
+#[utoipa::path(get, path = "/api/jobs/{id}/events", tag = "jobs", params(SessionId, ("id" = String, Path)),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     session: SessionId,

@@ -1,6 +1,7 @@
 //! The `/api` routes and what they share: the session header.
 
 pub mod jobs;
+pub mod openapi;
 pub mod regions;
 pub mod tasks;
 
@@ -13,8 +14,12 @@ use crate::error::AppError;
 use crate::server::AppState;
 
 /// The browser session a request belongs to: the `X-Session-Id` header, a UUID.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionId(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Header, names("X-Session-Id"))]
+pub struct SessionId(
+    /// The session's UUID, made by the browser.
+    pub String,
+);
 
 impl SessionId {
     /// 403 unless `sid` is this session.
@@ -68,4 +73,5 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/tasks/process", post(tasks::process))
         .route("/regions", post(regions::create))
+        .route("/openapi.json", get(openapi::document))
 }

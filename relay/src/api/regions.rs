@@ -52,6 +52,11 @@ fn kind(field: &str) -> FieldType {
 }
 
 /// Creates a done job from regions with native text.
+#[utoipa::path(post, path = "/api/regions", tag = "jobs", params(SessionId),
+    request_body(content_type = "application/json", description = "{filename, pageCount?, regions: [{page, field?, text}]}"),
+    responses((status = 201, description = "the done job with resultJson and confidence"),
+        (status = 400, body = crate::api::jobs::ErrorBody), (status = 413, body = crate::api::jobs::ErrorBody),
+        (status = 422, body = crate::api::jobs::ErrorBody, description = "a region needs OCR")))]
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,

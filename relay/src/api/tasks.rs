@@ -24,6 +24,12 @@ struct TaskBody {
 }
 
 /// Handles one delivery.
+#[utoipa::path(post, path = "/api/tasks/process", tag = "tasks",
+    request_body(content_type = "application/json", description = "{\"jobId\": …}"),
+    responses((status = 200, description = "processed, or a no-op for a duplicate"),
+        (status = 400, body = crate::api::jobs::ErrorBody), (status = 401, body = crate::api::jobs::ErrorBody),
+        (status = 403, body = crate::api::jobs::ErrorBody), (status = 404, body = crate::api::jobs::ErrorBody),
+        (status = 503, body = crate::api::jobs::ErrorBody, description = "failed this attempt; retry")))]
 pub async fn process(
     State(state): State<AppState>,
     headers: HeaderMap,

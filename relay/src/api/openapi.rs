@@ -1,0 +1,36 @@
+//! The OpenAPI document of the relay's API, generated from the handlers' annotations
+//! (utoipa), served at `/api/openapi.json`.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use super::{jobs, regions, tasks};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Zonal relay",
+        description = "Jobs, sessions and task delivery of the Zonal relay."
+    ),
+    paths(
+        jobs::create,
+        jobs::get,
+        jobs::events,
+        jobs::retry,
+        jobs::list,
+        jobs::export_csv,
+        jobs::delete_session,
+        regions::create,
+        tasks::process,
+        super::super::server::healthz,
+        super::super::server::config,
+    ),
+    components(schemas(jobs::JobView, jobs::UploadAnswer, jobs::JobList, jobs::ErrorBody))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
