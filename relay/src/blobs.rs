@@ -1,5 +1,5 @@
-//! Transient blobs (uploaded PDFs until their job ends): a local directory by default,
-//! behind a trait so a bucket can take its place.
+//! Transient blobs (uploaded PDFs until their job ends): a local directory by default, or
+//! a Google Cloud Storage bucket (JSON API) when several instances share the work.
 
 use std::path::{Path, PathBuf};
 
@@ -80,5 +80,95 @@ impl BlobStore for LocalBlobs {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(BlobError(e.to_string())),
         }
+    }
+}
+
+/// Blobs as objects in a Google Cloud Storage bucket (JSON API).
+#[derive(Debug, Clone)]
+pub struct GcsBlobs {
+    /// API base, `https://storage.googleapis.com` (a local server in tests).
+    pub api: String,
+    /// Bucket name.
+    pub bucket: String,
+    /// Access tokens.
+    pub tokens: crate::google::TokenSource,
+    /// HTTP client.
+    pub http: reqwest::Client,
+}
+
+impl GcsBlobs {
+    /// `{api}/{prefix…}/b/{bucket}/o[/{key}]`, each segment percent-encoded (so a key's
+    /// slashes become `%2F`, as the JSON API wants).
+    fn url(&self, prefix: &[&str], key: Option<&str>) -> Result<reqwest::Url, BlobError> {
+        let mut u = reqwest::Url::parse(&self.api).map_err(|e| BlobError(e.to_string()))?;
+        {
+            let mut p = u
+                .path_segments_mut()
+                .map_err(|_| BlobError("bad storage API URL".into()))?;
+            p.pop_if_empty()
+                .extend(prefix)
+                .extend(["b", &self.bucket, "o"]);
+            if let Some(k) = key {
+                p.push(k);
+            }
+        }
+        Ok(u)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, BlobError> {
+        let req = match self.tokens.token().await.map_err(BlobError)? {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        req.timeout(std::time::Duration::from_secs(60))
+            .send()
+            .await
+            .map_err(|e| BlobError(e.to_string()))
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for GcsBlobs {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError> {
+        let mut u = self.url(&["upload", "storage", "v1"], None)?;
+        u.query_pairs_mut()
+            .append_pair("uploadType", "media")
+            .append_pair("name", key);
+        let res = self
+            .send(
+                self.http
+                    .post(u)
+                    .header("content-type", "application/pdf")
+                    .body(bytes.to_vec()),
+            )
+            .await?;
+        res.error_for_status()
+            .map(|_| ())
+            .map_err(|e| BlobError(e.to_string()))
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        let mut u = self.url(&["storage", "v1"], Some(key))?;
+        u.query_pairs_mut().append_pair("alt", "media");
+        let res = self.send(self.http.get(u)).await?;
+        if res.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let res = res
+            .error_for_status()
+            .map_err(|e| BlobError(e.to_string()))?;
+        let b = res.bytes().await.map_err(|e| BlobError(e.to_string()))?;
+        Ok(Some(b.to_vec()))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        let u = self.url(&["storage", "v1"], Some(key))?;
+        let res = self.send(self.http.delete(u)).await?;
+        if res.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        res.error_for_status()
+            .map(|_| ())
+            .map_err(|e| BlobError(e.to_string()))
     }
 }

@@ -55,7 +55,7 @@ pub struct ServeConfig {
     /// Service account whose OIDC token Cloud Tasks sends.
     #[arg(long, env = "ZONAL_TASKS_SERVICE_ACCOUNT", default_value = "")]
     pub tasks_service_account: String,
-    /// Access-token endpoint for the Cloud Tasks API (the metadata server); empty: none.
+    /// Access-token endpoint for Google APIs (the metadata server); empty: none.
     #[arg(
         long,
         env = "ZONAL_TASKS_TOKEN_URL",
@@ -73,6 +73,19 @@ pub struct ServeConfig {
         default_value = "https://www.googleapis.com/oauth2/v3/certs"
     )]
     pub oidc_jwks_url: String,
+    /// Where uploaded PDFs wait: `local` (under --data-dir) or `gcs`.
+    #[arg(long, env = "ZONAL_BLOBS", default_value = "local", value_parser = ["local", "gcs"])]
+    pub blobs: String,
+    /// Cloud Storage bucket for `--blobs gcs`.
+    #[arg(long, env = "ZONAL_GCS_BUCKET", default_value = "")]
+    pub gcs_bucket: String,
+    /// Cloud Storage JSON API base URL.
+    #[arg(
+        long,
+        env = "ZONAL_GCS_API",
+        default_value = "https://storage.googleapis.com"
+    )]
+    pub gcs_api: String,
     /// Log one JSON object per line (for log collectors) instead of text.
     #[arg(long, env = "ZONAL_LOG_JSON")]
     pub log_json: bool,
@@ -158,6 +171,9 @@ impl Default for ServeConfig {
             tasks_token_url: String::new(),
             oidc_audience: String::new(),
             oidc_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            blobs: "local".into(),
+            gcs_bucket: String::new(),
+            gcs_api: "https://storage.googleapis.com".into(),
             log_json: false,
             data_dir: PathBuf::from("data"),
             workers: 2,

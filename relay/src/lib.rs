@@ -4,7 +4,8 @@
 //! * [`config`] holds settings from flags and environment.
 //! * [`api`] holds the `/api` handlers; [`error`] the one error type they return.
 //! * [`jobs`] is durable job state (the store trait, SQLite) and the workers.
-//! * [`blobs`] keeps uploaded PDFs until their job ends; [`queue`] announces jobs
+//! * [`blobs`] keeps uploaded PDFs until their job ends (local or Cloud Storage);
+//!   [`google`] gets access tokens for Google APIs; [`queue`] announces jobs
 //!   (in-process or Cloud Tasks); [`oidc`] verifies Cloud Tasks' tokens; [`metrics`]
 //!   renders `/metrics`.
 //! * [`cli`] is the command line; [`engine`] runs wasm-core for it.
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod google;
 pub mod jobs;
 pub mod metrics;
 pub mod oidc;

@@ -9,6 +9,7 @@ use base64::Engine;
 use serde_json::json;
 use tokio::sync::Notify;
 
+use crate::google::TokenSource;
 use crate::jobs::Job;
 
 /// A queue failure.
@@ -51,33 +52,13 @@ pub struct CloudTasks {
     pub service_account: String,
     /// The token's audience (what `/api/tasks/process` checks).
     pub audience: String,
-    /// Where to get an access token for the Cloud Tasks API (the metadata server on
-    /// Google Cloud); none: no Authorization header.
-    pub token_url: Option<String>,
+    /// Access tokens for the Cloud Tasks API.
+    pub tokens: TokenSource,
     /// HTTP client.
     pub http: reqwest::Client,
 }
 
 impl CloudTasks {
-    async fn access_token(&self) -> Result<Option<String>, QueueError> {
-        let Some(url) = &self.token_url else {
-            return Ok(None);
-        };
-        let v: serde_json::Value = self
-            .http
-            .get(url)
-            .header("Metadata-Flavor", "Google")
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| QueueError(format!("access token: {e}")))?
-            .json()
-            .await
-            .map_err(|e| QueueError(format!("access token: {e}")))?;
-        Ok(v["access_token"].as_str().map(str::to_string))
-    }
-
     /// `tasks.create` (REST v2) for one job: an HTTP POST of `{jobId, sessionId}` to the
     /// target with an OIDC token for the audience.
     pub async fn create_task(&self, job: &Job) -> Result<(), QueueError> {
@@ -105,7 +86,7 @@ impl CloudTasks {
             ))
             .timeout(Duration::from_secs(10))
             .json(&task);
-        if let Some(t) = self.access_token().await? {
+        if let Some(t) = self.tokens.token().await.map_err(QueueError)? {
             req = req.bearer_auth(t);
         }
         req.send()

@@ -11,9 +11,10 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::blobs::{BlobStore, LocalBlobs};
+use crate::blobs::{BlobStore, GcsBlobs, LocalBlobs};
 use crate::config::{PublicConfig, ServeConfig};
 use crate::error::AppError;
+use crate::google::TokenSource;
 use crate::jobs::firestore::FirestoreStore;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{JobStore, StoreError, sqlite::SqliteStore};
@@ -72,7 +73,21 @@ impl AppState {
 
     /// State around a given store.
     pub fn with_store(config: ServeConfig, store: Arc<dyn JobStore>) -> Self {
-        let blobs = LocalBlobs::new(&config.data_dir.join("blobs"));
+        let http = reqwest::Client::new();
+        let tokens = TokenSource::new(
+            (!config.tasks_token_url.is_empty()).then(|| config.tasks_token_url.clone()),
+            http.clone(),
+        );
+        let blobs: Arc<dyn BlobStore> = if config.blobs == "gcs" {
+            Arc::new(GcsBlobs {
+                api: config.gcs_api.clone(),
+                bucket: config.gcs_bucket.clone(),
+                tokens: tokens.clone(),
+                http: http.clone(),
+            })
+        } else {
+            Arc::new(LocalBlobs::new(&config.data_dir.join("blobs")))
+        };
         let wake = Arc::new(tokio::sync::Notify::new());
         let queue = if config.queue == "cloudtasks" {
             Queue::CloudTasks(Arc::new(CloudTasks {
@@ -81,9 +96,8 @@ impl AppState {
                 target_url: config.tasks_target_url.clone(),
                 service_account: config.tasks_service_account.clone(),
                 audience: config.audience().unwrap_or_default(),
-                token_url: (!config.tasks_token_url.is_empty())
-                    .then(|| config.tasks_token_url.clone()),
-                http: reqwest::Client::new(),
+                tokens,
+                http,
             }))
         } else {
             Queue::InProcess(wake.clone())
@@ -94,7 +108,7 @@ impl AppState {
         Self {
             config: Arc::new(config),
             store,
-            blobs: Arc::new(blobs),
+            blobs,
             wake,
             queue,
             verifier,
