@@ -86,6 +86,20 @@ pub struct ServeConfig {
         default_value = "https://storage.googleapis.com"
     )]
     pub gcs_api: String,
+    /// OpenAI-compatible chat-completions base URL for structuring (e.g.
+    /// `https://openrouter.ai/api/v1`); the offline rule parser when empty.
+    #[arg(long, env = "ZONAL_LLM_BASE_URL", default_value = "")]
+    pub llm_base_url: String,
+    /// Model name for the structuring endpoint.
+    #[arg(
+        long,
+        env = "ZONAL_LLM_MODEL",
+        default_value = "google/gemini-2.5-flash"
+    )]
+    pub llm_model: String,
+    /// API key of the structuring endpoint (never leaves the relay).
+    #[arg(long, env = "ZONAL_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
     /// Log one JSON object per line (for log collectors) instead of text.
     #[arg(long, env = "ZONAL_LOG_JSON")]
     pub log_json: bool,
@@ -145,7 +159,11 @@ impl ServeConfig {
             },
             providers: Providers {
                 ocr: Vec::new(),
-                llm: vec!["rules"],
+                llm: if self.llm_base_url.is_empty() {
+                    vec!["rules"]
+                } else {
+                    vec!["openai-compatible", "rules"]
+                },
             },
         }
     }
@@ -174,6 +192,9 @@ impl Default for ServeConfig {
             blobs: "local".into(),
             gcs_bucket: String::new(),
             gcs_api: "https://storage.googleapis.com".into(),
+            llm_base_url: String::new(),
+            llm_model: "google/gemini-2.5-flash".into(),
+            llm_api_key: None,
             log_json: false,
             data_dir: PathBuf::from("data"),
             workers: 2,

@@ -7,7 +7,7 @@
 //! * [`blobs`] keeps uploaded PDFs until their job ends (local or Cloud Storage);
 //!   [`google`] gets access tokens for Google APIs; [`queue`] announces jobs
 //!   (in-process or Cloud Tasks); [`oidc`] verifies Cloud Tasks' tokens; [`metrics`]
-//!   renders `/metrics`.
+//!   renders `/metrics`; [`providers`] are the paid services (structuring by LLM).
 //! * [`cli`] is the command line; [`engine`] runs wasm-core for it.
 #![deny(missing_docs)]
 
@@ -21,5 +21,6 @@ pub mod google;
 pub mod jobs;
 pub mod metrics;
 pub mod oidc;
+pub mod providers;
 pub mod queue;
 pub mod server;

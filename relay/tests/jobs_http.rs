@@ -505,3 +505,77 @@ async fn metrics_count_jobs_by_status() {
         "{text}"
     );
 }
+
+/// A structuring endpoint that answers with something that is not an invoice.
+async fn broken_llm() -> String {
+    let router = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(|| async {
+            axum::Json(serde_json::json!({
+                "choices": [{ "message": { "content": "Sure! The invoice number is IBZY2087." } }]
+            }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_is_not_an_invoice_falls_back_to_the_offline_parser() {
+    let llm = broken_llm().await;
+    let r = start(|c| c.llm_base_url = llm).await;
+    let (_, cfg) = get_json(&r, &session(), "/api/config").await;
+    assert_eq!(
+        cfg["providers"]["llm"],
+        serde_json::json!(["openai-compatible", "rules"])
+    );
+    let sid = session();
+    let (s, v) = upload(
+        &r,
+        &sid,
+        Form::new().part("files[]", pdf_part("invoice2data/oyo.pdf")),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let job = v["jobs"][0]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let done = wait_final(&r, &sid, &job).await;
+    assert_eq!(done["status"], "done", "{done}");
+    // The offline parser's reading (vendor from the legal-form line), not the prose.
+    assert_eq!(done["resultJson"]["invoiceNumber"], "IBZY2087");
+    assert_eq!(done["resultJson"]["vendorName"], "Oravel Stays Pvt. Ltd.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_removes_sessions_past_their_time_to_live() {
+    let r = start(|c| {
+        c.session_ttl_hours = 0;
+        c.workers = 0;
+    })
+    .await;
+    let sid = session();
+    let (s, _) = upload(
+        &r,
+        &sid,
+        Form::new().part("files[]", pdf_part("invoice2data/oyo.pdf")),
+    )
+    .await;
+    assert_eq!(s, 202);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let removed = relay::server::sweep(&r.state).await.expect("sweep");
+    assert_eq!(removed, 1);
+    let (_, v) = get_json(&r, &sid, &format!("/api/sessions/{sid}/jobs")).await;
+    assert_eq!(v["jobs"].as_array().map(Vec::len), Some(0));
+    let blobs = r.state.config.data_dir.join("blobs/uploads").join(&sid);
+    assert_eq!(
+        std::fs::read_dir(&blobs).map(|d| d.count()).unwrap_or(0),
+        0,
+        "PDFs removed"
+    );
+}

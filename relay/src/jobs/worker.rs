@@ -55,6 +55,8 @@ pub struct Worker {
     pub settings: WorkerSettings,
     /// Counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The paid structuring provider; the offline reading only when none.
+    pub llm: Option<crate::providers::llm::ChatProvider>,
 }
 
 /// Why a job's stages stopped early.
@@ -217,7 +219,23 @@ impl Worker {
             save(job.clone(), false).await?;
             let offline = job.ocr.as_ref().and_then(|o| o.offline.clone());
             let started = std::time::Instant::now();
-            let (result, score) = structure(offline);
+            let (result, score) = match &self.llm {
+                Some(p) => {
+                    let text = job
+                        .ocr
+                        .as_ref()
+                        .map(|o| o.pages.join("\n\u{c}"))
+                        .unwrap_or_default();
+                    match p.structure(&job.job_id, &text).await {
+                        Ok(inv) => llm_result(inv, offline.as_ref()),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "structuring provider failed; using the offline reading");
+                            structure(offline)
+                        }
+                    }
+                }
+                None => structure(offline),
+            };
             self.metrics.stage("llm", started.elapsed());
             job.result_json = Some(result);
             job.confidence_score = score;
@@ -254,6 +272,41 @@ impl Worker {
         }
         self.store.save_held(job, &self.id, true).await
     }
+}
+
+/// The provider's invoice, with the fields it left empty taken from the offline
+/// reading, and its confidence (SPEC.md's formula, LLM fields as such).
+fn llm_result(inv: wasm_core::invoice::Invoice, offline: Option<&Value>) -> (Value, Option<f64>) {
+    use wasm_core::invoice::HEADER_FIELDS;
+    use wasm_core::invoice::confidence::{Source, has_field, score};
+    let mut sources = std::collections::BTreeMap::new();
+    let mut merged = inv;
+    let off: Option<wasm_core::invoice::Invoice> = offline
+        .and_then(|v| v.get("invoice"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    for f in HEADER_FIELDS {
+        if has_field(&merged, f) {
+            sources.insert(f, Source::Llm);
+        }
+    }
+    if let Some(off) = off {
+        let mut filled = serde_json::to_value(&merged).unwrap_or(Value::Null);
+        let offv = serde_json::to_value(&off).unwrap_or(Value::Null);
+        for f in HEADER_FIELDS {
+            if filled[f].is_null() && !offv[f].is_null() {
+                filled[f] = offv[f].clone();
+                sources.insert(f, Source::Rules);
+            }
+        }
+        if let Ok(m) = serde_json::from_value(filled) {
+            merged = m;
+        }
+    }
+    let c = score(&merged, &sources, 1.0, 1.0);
+    (
+        serde_json::to_value(&merged).unwrap_or(Value::Null),
+        Some(c.score),
+    )
 }
 
 /// The structuring stage with the offline provider: the pipeline's reading as the

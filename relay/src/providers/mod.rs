@@ -1,0 +1,4 @@
+//! Paid providers the relay calls on a job's behalf. Structuring: any OpenAI-compatible
+//! chat-completions endpoint ([`llm`]), with the offline rule parser as the fallback.
+
+pub mod llm;
