@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::config::ServeConfig;
 use crate::engine::{self, EngineError};
+use crate::providers::ocr::Tesseract;
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 
 /// Zonal: structured data from PDF invoices.
@@ -77,6 +78,10 @@ pub enum Command {
         /// Password of an encrypted PDF.
         #[arg(long)]
         password: Option<String>,
+        /// OCR pages without text (and letterheads, for template matching) with
+        /// Tesseract when it is installed (`auto`), or never (`off`).
+        #[arg(long, default_value = "auto", value_parser = ["auto", "off"])]
+        ocr: String,
     },
     /// Print a document's text with columns kept (the text template patterns run over).
     Text {
@@ -164,10 +169,12 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             file,
             templates,
             password,
+            ocr,
         } => {
             let templates = engine::load_templates(&templates)?;
             let doc = engine::open(&file, password.as_deref())?;
-            let out = engine::extract(&doc, &templates)?;
+            let tesseract = (ocr == "auto").then(Tesseract::find).flatten();
+            let out = engine::extract(&doc, &templates, tesseract.as_ref())?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
         Command::Table(args) => {
@@ -185,6 +192,7 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
         }
         Command::Csv { files, templates } => {
             let templates = engine::load_templates(&templates)?;
+            let tesseract = Tesseract::find();
             let mut results = Vec::with_capacity(files.len());
             for f in &files {
                 let doc = engine::open(f, None)?;
@@ -192,7 +200,7 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                results.push((engine::extract(&doc, &templates)?, name));
+                results.push((engine::extract(&doc, &templates, tesseract.as_ref())?, name));
             }
             let rows: Vec<CsvInvoice<'_>> = results
                 .iter()

@@ -4,8 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use wasm_core::PageText;
 use wasm_core::geometry::Rect;
 use wasm_core::invoice::pipeline::{self, InvoiceResult};
+use wasm_core::template::best_match;
+
+use crate::providers::ocr::{Layout, Tesseract};
 use wasm_core::template::{Template, TemplateError};
 use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
 
@@ -218,10 +222,91 @@ pub fn load_templates(paths: &[PathBuf]) -> Result<Vec<Template>, EngineError> {
 }
 
 /// The invoice in a document: its e-invoice XML, else the best matching template, with
-/// the rule-based parser for what is still missing.
-pub fn extract(doc: &Document, templates: &[Template]) -> Result<InvoiceResult, EngineError> {
-    let pages = (1..=doc.page_count())
+/// the rule-based parser for what is still missing. With `ocr`, pages without a text
+/// layer are read by OCR first, and when no template matches the first page's text,
+/// the first page's image is OCRed and matched again (vendors whose letterhead is a
+/// picture).
+pub fn extract(
+    doc: &Document,
+    templates: &[Template],
+    ocr: Option<&Tesseract>,
+) -> Result<InvoiceResult, EngineError> {
+    let mut pages = (1..=doc.page_count())
         .map(|p| doc.page_text(p))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(pipeline::read(&pages, &doc.attachments(), templates, 1.0))
+    let mut quality = Vec::new();
+    let mut ocr_notes = Vec::new();
+    if let Some(t) = ocr {
+        for p in pages.iter_mut().filter(|p| p.needs_ocr()) {
+            match ocr_page(doc, p.page, t) {
+                Ok((words, q)) => {
+                    *p = PageText::from_ocr_words(p.page, p.width, p.height, &words);
+                    quality.push(q);
+                    ocr_notes.push(format!(
+                        "page {} read by OCR (confidence {:.0}%)",
+                        p.page,
+                        q * 100.0
+                    ));
+                }
+                Err(e) => ocr_notes.push(format!("page {}: OCR failed: {e}", p.page)),
+            }
+        }
+    }
+    let mut matched = best_match(templates, &pages);
+    if matched.is_none()
+        && !templates.is_empty()
+        && let Some(t) = ocr
+        && quality.is_empty()
+        && let Ok((words, _)) = ocr_page(doc, 1, t)
+    {
+        let text = words
+            .iter()
+            .map(|(w, _)| w.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        matched = templates
+            .iter()
+            .map(|t| (t, t.match_pages_with(&pages, &text)))
+            .filter(|(_, m)| m.matched)
+            .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
+    }
+    let native = pages.len() - quality.len();
+    let q = (native as f64 + quality.iter().sum::<f64>()) / pages.len().max(1) as f64;
+    let mut out =
+        pipeline::read_with_match(&pages, &doc.attachments(), templates, matched, None, q);
+    out.warnings.extend(ocr_notes);
+    Ok(out)
+}
+
+/// OCR resolution: pixels per inch of the rendered page.
+const OCR_DPI: f64 = 300.0;
+
+/// One page rendered at [`OCR_DPI`] and read by Tesseract: words in page points and the
+/// mean confidence.
+fn ocr_page(
+    doc: &Document,
+    page: usize,
+    t: &Tesseract,
+) -> Result<(Vec<(String, Rect)>, f64), String> {
+    let img = doc.render_dpi(page, OCR_DPI).map_err(|e| e.to_string())?;
+    let png = img.to_png().map_err(|e| e.to_string())?;
+    let o = t.read_png(&png, Layout::Page)?;
+    let k = 72.0 / OCR_DPI;
+    let words = o
+        .words
+        .into_iter()
+        .map(|w| {
+            let [x0, top, x1, bottom] = w.bbox;
+            (
+                w.text,
+                Rect {
+                    x0: x0 * k,
+                    top: top * k,
+                    x1: x1 * k,
+                    bottom: bottom * k,
+                },
+            )
+        })
+        .collect();
+    Ok((words, o.quality))
 }

@@ -80,22 +80,25 @@ pub fn read_with_regions(
     drawn: Option<&Template>,
     ocr_quality: f64,
 ) -> InvoiceResult {
+    let matched = best_match(templates, pages);
+    read_with_match(pages, attachments, templates, matched, drawn, ocr_quality)
+}
+
+/// Like [`read_with_regions`], with the template match already decided (e.g. with OCR
+/// text from the page image); `None` with templates given means none matched.
+pub fn read_with_match(
+    pages: &[PageText],
+    attachments: &[Attachment],
+    templates: &[Template],
+    matched: Option<(&Template, TemplateMatch)>,
+    drawn: Option<&Template>,
+    ocr_quality: f64,
+) -> InvoiceResult {
     let mut invoice = Invoice::default();
     let mut sources = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut extras = BTreeMap::new();
-
-    if let Some(t) = drawn {
-        let applied = t.apply(pages);
-        let mut found = applied.invoice.clone();
-        for f in HEADER_FIELDS {
-            if !applied.filled.contains(&f) || (f == "vendorName" && !t.has_field(f)) {
-                clear(&mut found, f);
-            }
-        }
-        fill(&mut invoice, &found, Source::Region, &mut sources);
-    }
-
+    fill_drawn(&mut invoice, &mut sources, pages, drawn);
     let xml = einvoice::from_attachments(attachments);
     if let Some((inv, _)) = &xml {
         fill(&mut invoice, inv, Source::EInvoice, &mut sources);
@@ -103,7 +106,7 @@ pub fn read_with_regions(
 
     let mut template = None;
     if !templates.is_empty() {
-        match best_match(templates, pages) {
+        match matched {
             Some((t, m)) => {
                 let applied = t.apply(pages);
                 let mut found = applied.invoice.clone();
@@ -160,6 +163,25 @@ pub fn read_with_regions(
         einvoice: xml.map(|(_, s)| s),
         extras,
         warnings,
+    }
+}
+
+/// The regions a person mapped: applied first, they win over every other source.
+fn fill_drawn(
+    invoice: &mut Invoice,
+    sources: &mut BTreeMap<&'static str, Source>,
+    pages: &[PageText],
+    drawn: Option<&Template>,
+) {
+    if let Some(t) = drawn {
+        let applied = t.apply(pages);
+        let mut found = applied.invoice.clone();
+        for f in HEADER_FIELDS {
+            if !applied.filled.contains(&f) || (f == "vendorName" && !t.has_field(f)) {
+                clear(&mut found, f);
+            }
+        }
+        fill(invoice, &found, Source::Region, sources);
     }
 }
 

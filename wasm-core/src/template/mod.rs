@@ -357,6 +357,20 @@ impl Template {
         self.match_text(&text)
     }
 
+    /// How well this template fits a document whose first page also shows text only an
+    /// OCR of its images can read (a logo, a letterhead scanned into the PDF).
+    pub fn match_pages_with(&self, pages: &[PageText], ocr_text: &str) -> TemplateMatch {
+        let text = self.prepare_text(pages.get(..1).unwrap_or_default());
+        let mut m = self.match_text(&format!(
+            "{text}\n{}",
+            apply::prepare(ocr_text, &self.options)
+        ));
+        if m.matched {
+            m.explanation.push_str(" (read by OCR from the page image)");
+        }
+        m
+    }
+
     /// How well this template fits a (prepared) text.
     pub fn match_text(&self, text: &str) -> TemplateMatch {
         let found =

@@ -65,6 +65,26 @@ impl PageText {
         }
     }
 
+    /// A page's text from OCR: each recognised word with its box in page points. The
+    /// words are grouped into lines like native text, so the parsers read a scan the
+    /// same way.
+    pub fn from_ocr_words(page: usize, width: f64, height: f64, words: &[(String, Rect)]) -> Self {
+        let chars = words
+            .iter()
+            .filter(|(t, b)| !t.trim().is_empty() && b.is_finite())
+            .map(|(t, b)| Char {
+                text: t.clone(),
+                bbox: *b,
+                origin: crate::geometry::Point::new(b.x0, b.bottom),
+                dir: crate::geometry::Point::new(1.0, 0.0),
+                size: b.height(),
+                advance: b.width(),
+                invisible: false,
+            })
+            .collect();
+        Self::from_chars(page, width, height, 0, chars)
+    }
+
     /// Adds the page's ruling lines (thin boxes in page points).
     pub fn with_rules(mut self, rules: Vec<Rect>) -> Self {
         self.rules = rules;
