@@ -231,27 +231,11 @@ pub fn extract(
     templates: &[Template],
     ocr: Option<&Tesseract>,
 ) -> Result<InvoiceResult, EngineError> {
-    let mut pages = (1..=doc.page_count())
-        .map(|p| doc.page_text(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut quality = Vec::new();
-    let mut ocr_notes = Vec::new();
-    if let Some(t) = ocr {
-        for p in pages.iter_mut().filter(|p| p.needs_ocr()) {
-            match ocr_page(doc, p.page, t) {
-                Ok((words, q)) => {
-                    *p = PageText::from_ocr_words(p.page, p.width, p.height, &words);
-                    quality.push(q);
-                    ocr_notes.push(format!(
-                        "page {} read by OCR (confidence {:.0}%)",
-                        p.page,
-                        q * 100.0
-                    ));
-                }
-                Err(e) => ocr_notes.push(format!("page {}: OCR failed: {e}", p.page)),
-            }
-        }
-    }
+    let Pages {
+        pages,
+        quality,
+        ocr_notes,
+    } = read_pages(doc, ocr)?;
     let mut matched = best_match(templates, &pages);
     if matched.is_none()
         && !templates.is_empty()
@@ -276,6 +260,46 @@ pub fn extract(
         pipeline::read_with_match(&pages, &doc.attachments(), templates, matched, None, q);
     out.warnings.extend(ocr_notes);
     Ok(out)
+}
+
+/// A document's pages as text: native where the PDF has a text layer, OCR elsewhere.
+pub struct Pages {
+    /// Every page.
+    pub pages: Vec<PageText>,
+    /// OCR confidence of each OCRed page.
+    pub quality: Vec<f64>,
+    /// What OCR did, in words.
+    pub ocr_notes: Vec<String>,
+}
+
+/// Reads every page; pages without a text layer go through `ocr` when given.
+pub fn read_pages(doc: &Document, ocr: Option<&Tesseract>) -> Result<Pages, EngineError> {
+    let mut pages = (1..=doc.page_count())
+        .map(|p| doc.page_text(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut quality = Vec::new();
+    let mut ocr_notes = Vec::new();
+    if let Some(t) = ocr {
+        for p in pages.iter_mut().filter(|p| p.needs_ocr()) {
+            match ocr_page(doc, p.page, t) {
+                Ok((words, q)) => {
+                    *p = PageText::from_ocr_words(p.page, p.width, p.height, &words);
+                    quality.push(q);
+                    ocr_notes.push(format!(
+                        "page {} read by OCR (confidence {:.0}%)",
+                        p.page,
+                        q * 100.0
+                    ));
+                }
+                Err(e) => ocr_notes.push(format!("page {}: OCR failed: {e}", p.page)),
+            }
+        }
+    }
+    Ok(Pages {
+        pages,
+        quality,
+        ocr_notes,
+    })
 }
 
 /// OCR resolution: pixels per inch of the rendered page.

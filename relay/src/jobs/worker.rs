@@ -89,22 +89,25 @@ impl From<crate::blobs::BlobError> for StageError {
     }
 }
 
-/// Reads a PDF's text and the offline pipeline's invoice (blocking: run off the runtime).
+/// Reads a PDF's text (OCR for pages without a text layer, when Tesseract is installed)
+/// and the offline pipeline's invoice. Blocking: run it off the runtime.
 pub fn read_pdf(bytes: Vec<u8>) -> Result<OcrOutput, String> {
     let doc = wasm_core::Document::open(bytes, None).map_err(|e| e.to_string())?;
-    let pages: Vec<_> = (1..=doc.page_count())
-        .map(|p| doc.page_text(p))
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    let result = wasm_core::invoice::pipeline::read(&pages, &doc.attachments(), &[], 1.0);
+    let tesseract = crate::providers::ocr::Tesseract::find();
+    let read = crate::engine::read_pages(&doc, tesseract.as_ref()).map_err(|e| e.to_string())?;
+    let native = read.pages.len() - read.quality.len();
+    let quality =
+        (native as f64 + read.quality.iter().sum::<f64>()) / read.pages.len().max(1) as f64;
+    let result = wasm_core::invoice::pipeline::read(&read.pages, &doc.attachments(), &[], quality);
     Ok(OcrOutput {
-        pages: pages.iter().map(|p| p.text()).collect(),
-        needs_ocr: pages
+        pages: read.pages.iter().map(|p| p.text()).collect(),
+        needs_ocr: read
+            .pages
             .iter()
             .filter(|p| p.needs_ocr())
             .map(|p| p.page)
             .collect(),
-        quality: 1.0,
+        quality,
         offline: serde_json::to_value(&result).ok(),
     })
 }
