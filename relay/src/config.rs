@@ -97,9 +97,9 @@ pub struct ServeConfig {
         default_value = "google/gemini-2.5-flash"
     )]
     pub llm_model: String,
-    /// API key of the structuring endpoint (never leaves the relay).
+    /// API key of the structuring endpoint (never leaves the relay, never logged).
     #[arg(long, env = "ZONAL_LLM_API_KEY", hide_env_values = true)]
-    pub llm_api_key: Option<String>,
+    pub llm_api_key: Option<Secret>,
     /// Log one JSON object per line (for log collectors) instead of text.
     #[arg(long, env = "ZONAL_LOG_JSON")]
     pub log_json: bool,
@@ -125,6 +125,44 @@ pub struct ServeConfig {
     /// only when empty.
     #[arg(long, env = "ZONAL_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+}
+
+/// A secret value (API key): its `Debug` and `Display` never show it, so it cannot
+/// reach a log line or an error message by accident. [`Secret::expose`] is the one way
+/// to read it, where it is sent to its provider.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for the request that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_string()))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self(s.to_string())
+    }
 }
 
 impl ServeConfig {

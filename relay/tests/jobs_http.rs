@@ -579,3 +579,90 @@ async fn the_sweeper_removes_sessions_past_their_time_to_live() {
         "PDFs removed"
     );
 }
+
+/// A structuring endpoint that records the Authorization header it receives.
+async fn recording_llm() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let s2 = seen.clone();
+    let router = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |h: axum::http::HeaderMap| {
+            let s2 = s2.clone();
+            async move {
+                let auth = h
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                s2.lock().expect("lock").push(auth.to_string());
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, "slow down")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_key_reaches_its_provider_and_nothing_else() {
+    const KEY: &str = "sk-zonal-test-4f1d9c2b7e";
+    let (llm, seen) = recording_llm().await;
+    let r = start(|c| {
+        c.llm_base_url = llm;
+        c.llm_api_key = Some(KEY.into());
+    })
+    .await;
+    assert!(
+        !format!("{:?}", r.state).contains(KEY),
+        "Debug of the state"
+    );
+    assert!(
+        !format!("{:?}", r.state.config).contains(KEY),
+        "Debug of the config"
+    );
+    let sid = session();
+    let (_, cfg) = get_json(&r, &sid, "/api/config").await;
+    let (s, v) = upload(
+        &r,
+        &sid,
+        Form::new().part("files[]", pdf_part("invoice2data/oyo.pdf")),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let job = v["jobs"][0]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let done = wait_final(&r, &sid, &job).await;
+    let (_, list) = get_json(&r, &sid, &format!("/api/sessions/{sid}/jobs")).await;
+    let openapi = reqwest::get(format!("{}/api/openapi.json", r.base))
+        .await
+        .expect("r")
+        .text()
+        .await
+        .expect("t");
+    let metrics = reqwest::get(format!("{}/metrics", r.base))
+        .await
+        .expect("r")
+        .text()
+        .await
+        .expect("t");
+    for (what, body) in [
+        ("config", cfg.to_string()),
+        ("job", done.to_string()),
+        ("list", list.to_string()),
+        ("openapi", openapi),
+        ("metrics", metrics),
+    ] {
+        assert!(!body.contains(KEY), "the key leaked into {what}");
+    }
+    // The provider (answering 429) got it, and the job still finished offline.
+    assert_eq!(
+        seen.lock().expect("lock").first().map(String::as_str),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(done["status"], "done");
+}

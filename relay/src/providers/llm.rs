@@ -16,8 +16,8 @@ pub struct ChatProvider {
     pub base_url: String,
     /// Model name.
     pub model: String,
-    /// Bearer key (kept in the relay, never sent to browsers).
-    pub api_key: Option<String>,
+    /// Bearer key (kept in the relay, never sent to browsers, never logged).
+    pub api_key: Option<crate::config::Secret>,
     /// HTTP client.
     pub http: reqwest::Client,
 }
@@ -81,7 +81,7 @@ impl ChatProvider {
             .timeout(Duration::from_secs(120))
             .json(&body);
         if let Some(k) = &self.api_key {
-            req = req.bearer_auth(k);
+            req = req.bearer_auth(k.expose());
         }
         let reply: Value = req
             .send()
