@@ -86,6 +86,19 @@ pub struct ServeConfig {
         default_value = "https://storage.googleapis.com"
     )]
     pub gcs_api: String,
+    /// Gemini API key: enables Gemini as the first structuring provider.
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
+    pub gemini_api_key: Option<Secret>,
+    /// Gemini model.
+    #[arg(long, env = "ZONAL_GEMINI_MODEL", default_value = "gemini-2.5-flash")]
+    pub gemini_model: String,
+    /// Gemini API base URL.
+    #[arg(
+        long,
+        env = "ZONAL_GEMINI_BASE_URL",
+        default_value = "https://generativelanguage.googleapis.com"
+    )]
+    pub gemini_base_url: String,
     /// OpenAI-compatible chat-completions base URL for structuring (e.g.
     /// `https://openrouter.ai/api/v1`); the offline rule parser when empty.
     #[arg(long, env = "ZONAL_LLM_BASE_URL", default_value = "")]
@@ -175,6 +188,31 @@ impl ServeConfig {
         a
     }
 
+    /// The structuring chain before the offline parser: Gemini when its key is set, then
+    /// the OpenAI-compatible endpoint when its URL is set.
+    pub fn structurers(&self) -> Vec<crate::providers::llm::Structurer> {
+        use crate::providers::llm::Structurer;
+        let http = reqwest::Client::new();
+        let mut chain = Vec::new();
+        if let Some(k) = &self.gemini_api_key {
+            chain.push(Structurer::Gemini {
+                base_url: self.gemini_base_url.clone(),
+                model: self.gemini_model.clone(),
+                api_key: k.clone(),
+                http: http.clone(),
+            });
+        }
+        if !self.llm_base_url.is_empty() {
+            chain.push(Structurer::OpenAi {
+                base_url: self.llm_base_url.clone(),
+                model: self.llm_model.clone(),
+                api_key: self.llm_api_key.clone(),
+                http,
+            });
+        }
+        chain
+    }
+
     /// The audience `/api/tasks/process` checks, if the endpoint is on.
     pub fn audience(&self) -> Option<String> {
         if !self.oidc_audience.is_empty() {
@@ -197,11 +235,12 @@ impl ServeConfig {
             },
             providers: Providers {
                 ocr: Vec::new(),
-                llm: if self.llm_base_url.is_empty() {
-                    vec!["rules"]
-                } else {
-                    vec!["openai-compatible", "rules"]
-                },
+                llm: self
+                    .structurers()
+                    .iter()
+                    .map(crate::providers::llm::Structurer::name)
+                    .chain(["rules"])
+                    .collect(),
             },
         }
     }
@@ -230,6 +269,9 @@ impl Default for ServeConfig {
             blobs: "local".into(),
             gcs_bucket: String::new(),
             gcs_api: "https://storage.googleapis.com".into(),
+            gemini_api_key: None,
+            gemini_model: "gemini-2.5-flash".into(),
+            gemini_base_url: "https://generativelanguage.googleapis.com".into(),
             llm_base_url: String::new(),
             llm_model: "google/gemini-2.5-flash".into(),
             llm_api_key: None,

@@ -136,14 +136,7 @@ impl AppState {
             blobs: self.blobs.clone(),
             settings: self.worker_settings(),
             metrics: self.metrics.clone(),
-            llm: (!self.config.llm_base_url.is_empty()).then(|| {
-                crate::providers::llm::ChatProvider {
-                    base_url: self.config.llm_base_url.clone(),
-                    model: self.config.llm_model.clone(),
-                    api_key: self.config.llm_api_key.clone(),
-                    http: reqwest::Client::new(),
-                }
-            }),
+            llm: self.config.structurers(),
         }
     }
 

@@ -55,8 +55,8 @@ pub struct Worker {
     pub settings: WorkerSettings,
     /// Counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// The paid structuring provider; the offline reading only when none.
-    pub llm: Option<crate::providers::llm::ChatProvider>,
+    /// The structuring chain (Gemini, OpenAI-compatible); the offline reading after it.
+    pub llm: Vec<crate::providers::llm::Structurer>,
 }
 
 /// Why a job's stages stopped early.
@@ -222,22 +222,23 @@ impl Worker {
             save(job.clone(), false).await?;
             let offline = job.ocr.as_ref().and_then(|o| o.offline.clone());
             let started = std::time::Instant::now();
-            let (result, score) = match &self.llm {
-                Some(p) => {
-                    let text = job
-                        .ocr
-                        .as_ref()
-                        .map(|o| o.pages.join("\n\u{c}"))
-                        .unwrap_or_default();
-                    match p.structure(&job.job_id, &text).await {
-                        Ok(inv) => llm_result(inv, offline.as_ref()),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "structuring provider failed; using the offline reading");
-                            structure(offline)
-                        }
-                    }
+            let (result, score) = if self.llm.is_empty() {
+                structure(offline)
+            } else {
+                let text = job
+                    .ocr
+                    .as_ref()
+                    .map(|o| o.pages.join("\n\u{c}"))
+                    .unwrap_or_default();
+                let (got, errors) =
+                    crate::providers::llm::structure_chain(&self.llm, &job.job_id, &text).await;
+                for e in &errors {
+                    tracing::warn!(error = %e, "structuring provider failed");
                 }
-                None => structure(offline),
+                match got {
+                    Some((inv, _)) => llm_result(inv, offline.as_ref()),
+                    None => structure(offline),
+                }
             };
             self.metrics.stage("llm", started.elapsed());
             job.result_json = Some(result);

@@ -1,0 +1,250 @@
+//! Contract tests of the structuring providers against local servers that speak Gemini's
+//! `generateContent` and OpenRouter's (OpenAI's) chat-completions JSON: the relay's
+//! requests are checked (path, auth header, schema), and the servers answer with valid
+//! replies, prose, malformed JSON, 429 with Retry-After, 5xx and timeouts.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use relay::providers::llm::{Structurer, structure_chain};
+use serde_json::{Value, json};
+
+const KEY: &str = "test-key-123";
+
+/// What the fake answers, one entry per call (the last one repeats).
+#[derive(Clone)]
+enum Answer {
+    Invoice(&'static str),
+    Prose,
+    Malformed,
+    Status(u16, Option<&'static str>),
+    Slow(Duration),
+}
+
+#[derive(Clone, Default)]
+struct Fake {
+    answers: Arc<Mutex<Vec<Answer>>>,
+    calls: Arc<Mutex<Vec<Value>>>,
+}
+
+fn invoice(number: &str) -> String {
+    json!({
+        "invoiceNumber": number, "invoiceDate": "2025-03-12", "dueDate": null,
+        "vendorName": "ACME B.V.", "currency": "EUR", "subtotal": "100.00", "tax": "21.00",
+        "total": "121.00", "lineItems": [{"description": "Widget", "quantity": "1",
+        "unitPrice": "100.00", "lineTotal": "100.00"}]
+    })
+    .to_string()
+}
+
+impl Fake {
+    fn next(&self) -> Answer {
+        let mut a = self.answers.lock().expect("lock");
+        if a.len() > 1 {
+            a.remove(0)
+        } else {
+            a[0].clone()
+        }
+    }
+}
+
+async fn respond(f: &Fake, gemini: bool, headers: &HeaderMap, body: Value) -> Response {
+    // The request is what the documented APIs expect.
+    if gemini {
+        assert_eq!(
+            headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()),
+            Some(KEY)
+        );
+        assert_eq!(
+            body["generationConfig"]["responseMimeType"],
+            "application/json"
+        );
+        assert_eq!(body["generationConfig"]["responseSchema"]["type"], "OBJECT");
+        assert!(body["contents"][0]["parts"][0]["text"].is_string());
+    } else {
+        let auth = format!("Bearer {KEY}");
+        assert_eq!(
+            headers.get("authorization").and_then(|v| v.to_str().ok()),
+            Some(auth.as_str())
+        );
+        assert_eq!(body["response_format"]["type"], "json_schema");
+        assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+        assert_eq!(body["messages"][1]["role"], "user");
+    }
+    f.calls.lock().expect("lock").push(body);
+    let wrap = |text: String| {
+        if gemini {
+            json!({ "candidates": [{ "content": { "role": "model", "parts": [{ "text": text }] }, "finishReason": "STOP" }] })
+        } else {
+            json!({ "id": "gen-1", "choices": [{ "index": 0, "message": { "role": "assistant", "content": text }, "finish_reason": "stop" }] })
+        }
+    };
+    match f.next() {
+        Answer::Invoice(n) => Json(wrap(invoice(n))).into_response(),
+        Answer::Prose => Json(wrap("The invoice total is 121 euros.".into())).into_response(),
+        Answer::Malformed => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"choices\": [",
+        )
+            .into_response(),
+        Answer::Status(code, retry_after) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = (
+                status,
+                Json(json!({ "error": { "code": code, "message": "nope" } })),
+            )
+                .into_response();
+            if let Some(ra) = retry_after {
+                r.headers_mut()
+                    .insert("retry-after", ra.parse().expect("header"));
+            }
+            r
+        }
+        Answer::Slow(d) => {
+            tokio::time::sleep(d).await;
+            Json(wrap(invoice("SLOW"))).into_response()
+        }
+    }
+}
+
+async fn serve(answers: Vec<Answer>) -> (String, Fake) {
+    let f = Fake {
+        answers: Arc::new(Mutex::new(answers)),
+        ..Fake::default()
+    };
+    let (g, o) = (f.clone(), f.clone());
+    let router = axum::Router::new()
+        .route(
+            "/v1beta/models/{call}",
+            post(
+                move |axum::extract::Path(call): axum::extract::Path<String>,
+                      h: HeaderMap,
+                      Json(b): Json<Value>| {
+                    let g = g.clone();
+                    async move {
+                        assert_eq!(call, "gemini-2.5-flash:generateContent");
+                        respond(&g, true, &h, b).await
+                    }
+                },
+            ),
+        )
+        .route(
+            "/api/v1/chat/completions",
+            post(move |h: HeaderMap, Json(b): Json<Value>| {
+                let o = o.clone();
+                async move { respond(&o, false, &h, b).await }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, f)
+}
+
+fn gemini(base: &str) -> Structurer {
+    Structurer::Gemini {
+        base_url: base.into(),
+        model: "gemini-2.5-flash".into(),
+        api_key: KEY.into(),
+        http: reqwest::Client::new(),
+    }
+}
+
+fn openrouter(base: &str) -> Structurer {
+    Structurer::OpenAi {
+        base_url: format!("{base}/api/v1"),
+        model: "google/gemini-2.5-flash".into(),
+        api_key: Some(KEY.into()),
+        http: reqwest::Client::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gemini_429_with_retry_after_is_waited_out() {
+    let (base, f) = serve(vec![Answer::Status(429, Some("1")), Answer::Invoice("G-1")]).await;
+    let started = Instant::now();
+    let inv = gemini(&base)
+        .structure("job-1", "Factuur G-1")
+        .await
+        .expect("invoice");
+    assert_eq!(inv.invoice_number.as_deref(), Some("G-1"));
+    assert_eq!(inv.total.map(|d| d.to_string()).as_deref(), Some("121.00"));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(f.calls.lock().expect("lock").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prose_from_gemini_falls_through_to_openrouter() {
+    let (g, _) = serve(vec![Answer::Prose]).await;
+    let (o, _) = serve(vec![Answer::Invoice("OR-7")]).await;
+    let (got, errors) = structure_chain(&[gemini(&g), openrouter(&o)], "job-2", "text").await;
+    let (inv, by) = got.expect("an invoice");
+    assert_eq!(
+        (inv.invoice_number.as_deref(), by),
+        (Some("OR-7"), "openai-compatible")
+    );
+    assert!(
+        errors[0].contains("gemini") && errors[0].contains("not an invoice"),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_5xx_and_client_errors_are_errors() {
+    let (o, f) = serve(vec![Answer::Malformed]).await;
+    let e = openrouter(&o)
+        .structure("job-3", "t")
+        .await
+        .expect_err("malformed");
+    assert!(e.contains("not JSON"), "{e}");
+    assert_eq!(f.calls.lock().expect("lock").len(), 1);
+
+    let (o, f) = serve(vec![Answer::Status(503, None)]).await;
+    let e = openrouter(&o)
+        .structure("job-4", "t")
+        .await
+        .expect_err("503");
+    assert!(e.contains("503") && e.contains("3 attempts"), "{e}");
+    assert_eq!(f.calls.lock().expect("lock").len(), 3, "5xx retried");
+
+    let (o, f) = serve(vec![Answer::Status(400, None)]).await;
+    let e = openrouter(&o)
+        .structure("job-5", "t")
+        .await
+        .expect_err("400");
+    assert!(e.contains("400"), "{e}");
+    assert_eq!(
+        f.calls.lock().expect("lock").len(),
+        1,
+        "a client error is not retried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_hangs_times_out_and_the_chain_ends_empty() {
+    let (g, f) = serve(vec![Answer::Slow(Duration::from_secs(5))]).await;
+    let started = Instant::now();
+    let e = gemini(&g)
+        .structure_with_timeout("job-6", "t", Duration::from_millis(200))
+        .await
+        .expect_err("timeout");
+    assert!(e.contains("3 attempts"), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(f.calls.lock().expect("lock").len(), 3);
+    let (got, errors) = structure_chain(&[], "job-7", "t").await;
+    assert!(got.is_none() && errors.is_empty());
+}
