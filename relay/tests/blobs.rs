@@ -1,6 +1,8 @@
 //! One contract for both blob stores: a local directory, and Cloud Storage's JSON API
 //! (against a local server that speaks it, keeping objects in memory).
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -60,12 +62,7 @@ async fn fake_gcs() -> String {
             ),
         )
         .with_state(objects);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    base
+    support::spawn(router).await
 }
 
 async fn contract(b: &dyn BlobStore, name: &str) {

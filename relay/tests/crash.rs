@@ -62,11 +62,7 @@ async fn counting_llm() -> (String, Arc<Mutex<HashMap<String, u32>>>) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("{}/v1", support::spawn(router).await);
     (base, calls)
 }
 

@@ -516,12 +516,7 @@ async fn broken_llm() -> String {
             }))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    base
+    format!("{}/v1", support::spawn(router).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -598,11 +593,7 @@ async fn recording_llm() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("{}/v1", support::spawn(router).await);
     (base, seen)
 }
 

@@ -3,6 +3,8 @@
 //! requests are checked (path, auth header, schema), and the servers answer with valid
 //! replies, prose, malformed JSON, 429 with Retry-After, 5xx and timeouts.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -140,11 +142,7 @@ async fn serve(answers: Vec<Answer>) -> (String, Fake) {
                 async move { respond(&o, false, &h, b).await }
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = support::spawn(router).await;
     (base, f)
 }
 

@@ -57,11 +57,7 @@ async fn google() -> (String, Google) {
                 },
             ),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = support::spawn(router).await;
     (base, g)
 }
 

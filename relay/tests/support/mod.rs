@@ -28,3 +28,13 @@ pub fn firestore_emulator() -> Option<String> {
         }
     }
 }
+
+/// Serves `router` on an ephemeral loopback port; its base URL.
+pub async fn spawn(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
