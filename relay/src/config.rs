@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
+use crate::providers::ocr::{OcrEngine, Tesseract, Vision};
+
 /// Settings of `zonal serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
@@ -86,6 +88,16 @@ pub struct ServeConfig {
         default_value = "https://storage.googleapis.com"
     )]
     pub gcs_api: String,
+    /// Google Cloud Vision API key: OCR by Vision instead of the local Tesseract.
+    #[arg(long, env = "GOOGLE_VISION_API_KEY", hide_env_values = true)]
+    pub vision_api_key: Option<Secret>,
+    /// Vision API base URL.
+    #[arg(
+        long,
+        env = "ZONAL_VISION_BASE_URL",
+        default_value = "https://vision.googleapis.com"
+    )]
+    pub vision_base_url: String,
     /// Gemini API key: enables Gemini as the first structuring provider.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
     pub gemini_api_key: Option<Secret>,
@@ -188,6 +200,18 @@ impl ServeConfig {
         a
     }
 
+    /// The OCR engine: Vision when its key is set, else Tesseract when installed.
+    pub fn ocr(&self) -> Option<OcrEngine> {
+        match &self.vision_api_key {
+            Some(k) => Some(OcrEngine::Vision(Vision {
+                base_url: self.vision_base_url.clone(),
+                api_key: k.clone(),
+                http: reqwest::Client::new(),
+            })),
+            None => Tesseract::find().map(OcrEngine::Tesseract),
+        }
+    }
+
     /// The structuring chain before the offline parser: Gemini when its key is set, then
     /// the OpenAI-compatible endpoint when its URL is set.
     pub fn structurers(&self) -> Vec<crate::providers::llm::Structurer> {
@@ -234,7 +258,7 @@ impl ServeConfig {
                 max_pages: self.max_pages,
             },
             providers: Providers {
-                ocr: Vec::new(),
+                ocr: self.ocr().iter().map(OcrEngine::name).collect(),
                 llm: self
                     .structurers()
                     .iter()
@@ -269,6 +293,8 @@ impl Default for ServeConfig {
             blobs: "local".into(),
             gcs_bucket: String::new(),
             gcs_api: "https://storage.googleapis.com".into(),
+            vision_api_key: None,
+            vision_base_url: "https://vision.googleapis.com".into(),
             gemini_api_key: None,
             gemini_model: "gemini-2.5-flash".into(),
             gemini_base_url: "https://generativelanguage.googleapis.com".into(),

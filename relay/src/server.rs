@@ -39,6 +39,8 @@ pub struct AppState {
     pub verifier: Option<Verifier>,
     /// This process's counters.
     pub metrics: Arc<Metrics>,
+    /// OCR for region crops (Vision or Tesseract), if any.
+    pub ocr: Option<crate::providers::ocr::OcrEngine>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -105,6 +107,7 @@ impl AppState {
         let verifier = config
             .audience()
             .map(|aud| Verifier::new(&config.oidc_jwks_url, &aud));
+        let ocr = config.ocr();
         Self {
             config: Arc::new(config),
             store,
@@ -113,6 +116,7 @@ impl AppState {
             queue,
             verifier,
             metrics: Arc::new(Metrics::default()),
+            ocr,
         }
     }
 

@@ -657,3 +657,67 @@ async fn the_api_key_reaches_its_provider_and_nothing_else() {
     );
     assert_eq!(done["status"], "done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_without_text_is_read_from_its_crop_by_ocr() {
+    use base64::Engine;
+    let r = start(|c| c.workers = 0).await;
+    // The browser renders the page at 300 DPI and crops the region (wasm-core does both).
+    let doc = wasm_core::Document::open(
+        std::fs::read(corpus("invoice2data/oyo.pdf")).expect("oyo"),
+        None,
+    )
+    .expect("opens");
+    let regions: Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus("invoice2data/oyo.pdf.regions.json")).expect("regions"),
+    )
+    .expect("json");
+    let b: Vec<f64> = regions["pages"][0]["regions"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["id"] == "p1-field-invoice_number"))
+        .and_then(|r| r["bbox"].as_array())
+        .expect("bbox")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    let rect = wasm_core::geometry::Rect {
+        x0: b[0] - 4.0,
+        top: b[1] - 3.0,
+        x1: b[2] + 4.0,
+        bottom: b[3] + 3.0,
+    };
+    let crop = doc
+        .render_dpi(1, 300.0)
+        .expect("render")
+        .crop(&rect, 300.0 / 72.0)
+        .expect("crop");
+    let png = base64::engine::general_purpose::STANDARD.encode(crop.to_png().expect("png"));
+    let body = serde_json::json!({
+        "filename": "oyo.pdf",
+        "regions": [{ "page": 1, "field": "invoiceNumber", "pngBase64": png }]
+    });
+    let sid = session();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/regions", r.base))
+        .header("X-Session-Id", &sid)
+        .json(&body)
+        .send()
+        .await
+        .expect("regions");
+    assert_eq!(res.status().as_u16(), 201);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["resultJson"]["invoiceNumber"], "IBZY2087", "{v}");
+    assert_eq!(v["regions"][0]["source"], "tesseract");
+    let c = v["regions"][0]["confidence"].as_f64().unwrap_or(0.0);
+    assert!(c > 0.5 && c <= 1.0, "{v}");
+    // A crop that is not a PNG is refused.
+    let bad = serde_json::json!({ "filename": "x.pdf", "regions": [{ "page": 1, "pngBase64": "R0lGODlh" }] });
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/regions", r.base))
+        .header("X-Session-Id", &sid)
+        .json(&bad)
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(res.status().as_u16(), 415);
+}

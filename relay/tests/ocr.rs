@@ -141,3 +141,53 @@ fn a_scanned_page_is_read_by_ocr() {
         "{v}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vision_requests_and_replies_follow_its_documented_json() {
+    use axum::Json;
+    use axum::extract::Query;
+    use base64::Engine;
+    use relay::providers::ocr::Vision;
+    use std::collections::HashMap;
+
+    let router = axum::Router::new().route(
+        "/v1/images:annotate",
+        axum::routing::post(|Query(q): Query<HashMap<String, String>>, Json(b): Json<Value>| async move {
+            assert_eq!(q.get("key").map(String::as_str), Some("vision-key"));
+            let r = &b["requests"][0];
+            assert_eq!(r["features"][0]["type"], "DOCUMENT_TEXT_DETECTION");
+            assert_eq!(r["imageContext"]["languageHints"], serde_json::json!(["nl", "en"]));
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(r["image"]["content"].as_str().unwrap_or_default())
+                .expect("base64 image");
+            if !png.starts_with(b"\x89PNG") {
+                return Json(serde_json::json!({ "responses": [{ "error": { "code": 3, "message": "Bad image data." } }] }));
+            }
+            let word = |t: &str, x: i64, c: f64| serde_json::json!({
+                "boundingBox": { "vertices": [{"x": x, "y": 10}, {"x": x + 60, "y": 10}, {"x": x + 60, "y": 30}, {"x": x, "y": 30}] },
+                "symbols": t.chars().map(|ch| serde_json::json!({ "text": ch.to_string() })).collect::<Vec<_>>(),
+                "confidence": c
+            });
+            Json(serde_json::json!({ "responses": [{
+                "fullTextAnnotation": {
+                    "text": "Factuur VF1005193039\n",
+                    "pages": [{ "blocks": [{ "paragraphs": [{ "words": [word("Factuur", 0, 0.99), word("VF1005193039", 80, 0.97)] }] }] }]
+                }
+            }] }))
+        }),
+    );
+    let base = support::spawn(router).await;
+    let v = Vision {
+        base_url: base,
+        api_key: "vision-key".into(),
+        http: reqwest::Client::new(),
+    };
+    let png = b"\x89PNG\r\n\x1a\n fake".to_vec();
+    let o = v.read_png(&png).await.expect("text");
+    assert_eq!(o.text, "Factuur VF1005193039");
+    assert_eq!(o.words[1].text, "VF1005193039");
+    assert_eq!(o.words[1].bbox, [80.0, 10.0, 140.0, 30.0]);
+    assert!((o.quality - 0.98).abs() < 1e-9);
+    let e = v.read_png(b"GIF89a").await.expect_err("an error reply");
+    assert!(e.contains("Bad image data"), "{e}");
+}

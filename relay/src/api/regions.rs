@@ -1,8 +1,9 @@
 //! `POST /api/regions`: a job from the browser. The PDF stays on the device; the request
 //! carries the regions the person drew, with their native text and the invoice field each
 //! fills. Fields are typed and checked by wasm-core (the same parsing as templates) and
-//! the job is recorded, done, in the session. Regions without text need OCR, which this
-//! relay offers only when an OCR provider is configured.
+//! the job is recorded, done, in the session. A region without text but with its crop
+//! (`pngBase64`) is read by the relay's OCR (Vision or Tesseract); the OCR text and
+//! confidence come back per region and are kept with the job.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -41,7 +42,13 @@ struct RegionIn {
     field: Option<String>,
     #[serde(default)]
     text: Option<String>,
+    /// The region cropped from the page at 300 DPI, as PNG in base64, for OCR.
+    #[serde(default)]
+    png_base64: Option<String>,
 }
+
+/// Largest crop accepted (decoded bytes).
+const MAX_CROP: usize = 8 << 20;
 
 fn kind(field: &str) -> FieldType {
     match field {
@@ -76,18 +83,48 @@ pub async fn create(
         )));
     }
     let mut fields = Vec::new();
+    let mut read = Vec::new();
     for (i, r) in b.regions.iter().enumerate() {
-        let text = r.text.as_deref().unwrap_or("");
         if r.page == 0 {
             return Err(AppError::BadRequest(format!(
                 "region {i}: pages count from 1"
             )));
         }
-        if text.trim().is_empty() {
+        let native = r.text.as_deref().unwrap_or("");
+        let (text, source, confidence) = if !native.trim().is_empty() {
+            (native.to_string(), "native", 1.0)
+        } else if let Some(png) = &r.png_base64 {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(png.trim())
+                .map_err(|e| {
+                    AppError::BadRequest(format!("region {i}: pngBase64 is not base64: {e}"))
+                })?;
+            if bytes.len() > MAX_CROP {
+                return Err(AppError::TooLarge(format!(
+                    "region {i}: the crop is larger than 8 MB"
+                )));
+            }
+            if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+                return Err(AppError::UnsupportedMedia(format!(
+                    "region {i}: the crop is not a PNG"
+                )));
+            }
+            let engine = state.ocr.as_ref().ok_or_else(|| {
+                AppError::Unprocessable(format!(
+                    "region {i} has no text and OCR is not enabled on this relay"
+                ))
+            })?;
+            let o = engine
+                .read_png(bytes, crate::providers::ocr::Layout::Block)
+                .await
+                .map_err(AppError::Unavailable)?;
+            (o.text, engine.name(), o.quality)
+        } else {
             return Err(AppError::Unprocessable(format!(
-                "region {i} has no text; OCR is not enabled on this relay"
+                "region {i} has neither text nor a crop (pngBase64) to read"
             )));
-        }
+        };
         if text.chars().count() > MAX_TEXT {
             return Err(AppError::TooLarge(format!(
                 "region {i} has more than {MAX_TEXT} characters"
@@ -104,12 +141,13 @@ pub async fn create(
                 label: name.to_string(),
                 kind: kind(name),
                 rules: FieldRules {
-                    value: Some(text.to_string()),
+                    value: Some(text.clone()),
                     ..FieldRules::default()
                 },
                 ..FieldRule::default()
             });
         }
+        read.push(json!({ "page": r.page, "field": r.field, "text": text, "source": source, "confidence": confidence }));
     }
     let has_vendor = fields.iter().any(|f| f.label == "vendorName");
     let template = Template {
@@ -127,7 +165,12 @@ pub async fn create(
         .iter()
         .map(|f| (*f, Source::Region))
         .collect();
-    let confidence = score(&applied.invoice, &sources, 1.0, 1.0);
+    let quality = read
+        .iter()
+        .map(|r| r["confidence"].as_f64().unwrap_or(1.0))
+        .sum::<f64>()
+        / read.len().max(1) as f64;
+    let confidence = score(&applied.invoice, &sources, quality, 1.0);
 
     let pages = b
         .page_count
@@ -135,14 +178,13 @@ pub async fn create(
     let mut job = Job::new(&session.0, b.filename.trim(), body.len() as u64, pages);
     job.has_blob = false;
     job.ocr = Some(OcrOutput {
-        pages: b
-            .regions
+        pages: read
             .iter()
-            .map(|r| r.text.clone().unwrap_or_default())
+            .map(|r| r["text"].as_str().unwrap_or("").to_string())
             .collect(),
         needs_ocr: Vec::new(),
-        quality: 1.0,
-        offline: None,
+        quality,
+        offline: Some(json!({ "regions": read })),
     });
     job.result_json = serde_json::to_value(&applied.invoice).ok();
     job.confidence_score = Some(confidence.score);
@@ -163,6 +205,7 @@ pub async fn create(
             "resultJson": job.result_json,
             "confidenceScore": job.confidence_score,
             "confidence": confidence,
+            "regions": read,
             "warnings": applied.warnings,
         })),
     ))

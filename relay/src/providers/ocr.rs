@@ -1,5 +1,6 @@
-//! OCR with Tesseract (Debian's `tesseract-ocr`, languages nl+en): a PNG in, words with
-//! boxes and confidences out, from Tesseract's TSV output.
+//! OCR: a PNG in, words with boxes and confidences out. Tesseract (Debian's
+//! `tesseract-ocr`, languages nl+en, TSV output) runs on the relay's machine; Google
+//! Cloud Vision (`images:annotate`, `DOCUMENT_TEXT_DETECTION`) when its key is set.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -138,6 +139,149 @@ pub fn parse_tsv(tsv: &str) -> OcrText {
         words,
         text,
         quality,
+    }
+}
+
+/// Google Cloud Vision.
+#[derive(Debug, Clone)]
+pub struct Vision {
+    /// API base, `https://vision.googleapis.com`.
+    pub base_url: String,
+    /// API key (sent as `key=`; never logged).
+    pub api_key: crate::config::Secret,
+    /// Client.
+    pub http: reqwest::Client,
+}
+
+impl Vision {
+    /// `images:annotate` with `DOCUMENT_TEXT_DETECTION` and nl/en hints, the image inline.
+    pub async fn read_png(&self, png: &[u8]) -> Result<OcrText, String> {
+        use base64::Engine;
+        let body = serde_json::json!({
+            "requests": [{
+                "image": { "content": base64::engine::general_purpose::STANDARD.encode(png) },
+                "features": [{ "type": "DOCUMENT_TEXT_DETECTION" }],
+                "imageContext": { "languageHints": ["nl", "en"] },
+            }]
+        });
+        let res = self
+            .http
+            .post(format!(
+                "{}/v1/images:annotate",
+                self.base_url.trim_end_matches('/')
+            ))
+            .query(&[("key", self.api_key.expose())])
+            .timeout(std::time::Duration::from_secs(60))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| format!("vision: {}", e.without_url()))?;
+        let status = res.status();
+        let v: serde_json::Value = res
+            .json()
+            .await
+            .map_err(|e| format!("vision: the reply is not JSON: {}", e.without_url()))?;
+        if !status.is_success() {
+            return Err(format!(
+                "vision: HTTP {status}: {}",
+                v.pointer("/error/message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("")
+            ));
+        }
+        let r = &v["responses"][0];
+        if let Some(m) = r.pointer("/error/message").and_then(|m| m.as_str()) {
+            return Err(format!("vision: {m}"));
+        }
+        Ok(parse_vision(r))
+    }
+}
+
+/// Words of a Vision `AnnotateImageResponse` (`fullTextAnnotation` pages → blocks →
+/// paragraphs → words → symbols).
+pub fn parse_vision(r: &serde_json::Value) -> OcrText {
+    let mut words = Vec::new();
+    let empty = Vec::new();
+    let arr = |v: &serde_json::Value, k: &str| v[k].as_array().cloned().unwrap_or_default();
+    for page in r["fullTextAnnotation"]["pages"]
+        .as_array()
+        .unwrap_or(&empty)
+    {
+        for block in arr(page, "blocks") {
+            for para in arr(&block, "paragraphs") {
+                for w in arr(&para, "words") {
+                    let text: String = arr(&w, "symbols")
+                        .iter()
+                        .filter_map(|s| s["text"].as_str())
+                        .collect();
+                    let xs: Vec<f64> = arr(&w["boundingBox"], "vertices")
+                        .iter()
+                        .map(|p| p["x"].as_f64().unwrap_or(0.0))
+                        .collect();
+                    let ys: Vec<f64> = arr(&w["boundingBox"], "vertices")
+                        .iter()
+                        .map(|p| p["y"].as_f64().unwrap_or(0.0))
+                        .collect();
+                    let x0 = xs.iter().copied().fold(f64::INFINITY, f64::min);
+                    let y0 = ys.iter().copied().fold(f64::INFINITY, f64::min);
+                    let x1 = xs.iter().copied().fold(0.0, f64::max);
+                    let y1 = ys.iter().copied().fold(0.0, f64::max);
+                    if !text.is_empty() {
+                        words.push(OcrWord {
+                            text,
+                            bbox: [x0, y0, x1, y1],
+                            confidence: w["confidence"].as_f64().unwrap_or(0.0),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let quality = if words.is_empty() {
+        0.0
+    } else {
+        words.iter().map(|w| w.confidence).sum::<f64>() / words.len() as f64
+    };
+    OcrText {
+        text: r["fullTextAnnotation"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .trim_end()
+            .to_string(),
+        words,
+        quality,
+    }
+}
+
+/// The configured OCR engine.
+#[derive(Debug, Clone)]
+pub enum OcrEngine {
+    /// Google Cloud Vision.
+    Vision(Vision),
+    /// Local Tesseract.
+    Tesseract(Tesseract),
+}
+
+impl OcrEngine {
+    /// The engine's name for `/api/config`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Vision(_) => "vision",
+            Self::Tesseract(_) => "tesseract",
+        }
+    }
+
+    /// Reads a PNG crop.
+    pub async fn read_png(&self, png: Vec<u8>, layout: Layout) -> Result<OcrText, String> {
+        match self {
+            Self::Vision(v) => v.read_png(&png).await,
+            Self::Tesseract(t) => {
+                let t = t.clone();
+                tokio::task::spawn_blocking(move || t.read_png(&png, layout))
+                    .await
+                    .map_err(|e| format!("tesseract: {e}"))?
+            }
+        }
     }
 }
 
