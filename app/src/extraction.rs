@@ -151,6 +151,8 @@ pub fn on_open(app: AppState, doc: u32) {
                 field: f.label.clone(),
                 text,
                 needs_ocr,
+                ocr: None,
+                ocr_busy: false,
             })
         });
     }

@@ -5,12 +5,13 @@
 //! [`components::page`] (one page: canvas, overlay, drag), [`components::regions`],
 //! [`components::invoice`] and [`components::templates`] (the side panel). Invoice logic
 //! for the UI (running the pipeline, corrections, templates from regions, CSV) is in
-//! [`extraction`]; what survives a reload in [`persist`].
+//! [`extraction`]; what survives a reload in [`persist`]; the relay (OCR) in [`relay`].
 
 mod components;
 mod extraction;
 mod glue;
 mod persist;
+mod relay;
 mod render_queue;
 mod state;
 mod store;

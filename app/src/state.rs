@@ -54,6 +54,10 @@ pub struct Region {
     pub text: String,
     /// The page has no text layer: the region needs OCR.
     pub needs_ocr: bool,
+    /// What the relay's OCR read, with the crop it read (a PNG data URL), or why not.
+    pub ocr: Option<Result<(crate::relay::OcrReading, String), String>>,
+    /// OCR in progress.
+    pub ocr_busy: bool,
 }
 
 /// What the pipeline read from a file, and the invoice as the person corrected it.
@@ -108,6 +112,8 @@ pub struct AppState {
     pub templates: RwSignal<Vec<Template>>,
     /// A message for the person (import errors and the like).
     pub notice: RwSignal<Option<String>>,
+    /// The relay's OCR providers (`Err`: no relay reachable); `None` until known.
+    pub ocr_providers: RwSignal<Option<Result<Vec<String>, String>>>,
     next_id: StoredValue<u32>,
 }
 
@@ -126,6 +132,7 @@ impl AppState {
             extracted: RwSignal::new(Vec::new()),
             templates: RwSignal::new(crate::persist::load_templates()),
             notice: RwSignal::new(None),
+            ocr_providers: RwSignal::new(None),
             next_id: StoredValue::new(1),
         }
     }

@@ -6,7 +6,10 @@ import { staticPort } from '../playwright.config';
 
 test('the app works from a plain static server, without the relay', async ({ page }) => {
   const apiCalls: string[] = [];
-  page.on('request', (r) => { if (r.url().includes('/api/')) apiCalls.push(r.url()); });
+  // The only relay call allowed is the probe for its providers; no document leaves.
+  page.on('request', (r) => {
+    if (r.url().includes('/api/') && !(r.method() === 'GET' && r.url().endsWith('/api/config'))) apiCalls.push(`${r.method()} ${r.url()}`);
+  });
   await page.goto(`http://127.0.0.1:${staticPort}/`);
   await page.getByTestId('file-input').first().setInputFiles(path.join(CORPUS, 'invoice2data/oyo.pdf'));
   await waitForPaint(page);

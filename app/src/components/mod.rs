@@ -16,6 +16,10 @@ use crate::state::{AppState, use_app};
 pub fn App() -> impl IntoView {
     provide_context(AppState::new());
     let app = use_app();
+    leptos::task::spawn_local(async move {
+        app.ocr_providers
+            .set(Some(crate::relay::ocr_providers().await));
+    });
     let has_files = move || app.files.with(|f| !f.is_empty());
     view! {
         <div class="app" on:dragover=files::on_dragover on:drop=move |ev| files::on_drop(app, ev)>

@@ -283,6 +283,8 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
             field: String::new(),
             text,
             needs_ocr,
+            ocr: None,
+            ocr_busy: false,
         })
     });
     app.selected.set(Some(id));
@@ -296,6 +298,7 @@ fn set_rect(app: AppState, id: u32, rect: Rect, final_: bool) {
             if final_ {
                 let (text, needs_ocr) = region_text(r.doc, r.page, &rect);
                 r.text = text;
+                r.ocr = None;
                 r.needs_ocr = needs_ocr;
             }
         }

@@ -23,7 +23,7 @@ pub fn RegionPanel() -> impl IntoView {
             <Show when=move || !regions().is_empty()
                 fallback=|| view! { <p class="hint">"Drag a rectangle over the page to read the text inside it."</p> }>
                 <ol class="region-list">
-                    <For each=regions key=|r| (r.id, r.text.clone(), r.needs_ocr, r.page) let:r>
+                    <For each=regions key=|r| (r.id, r.text.clone(), r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some()) let:r>
                         <RegionItem region=r/>
                     </For>
                 </ol>
@@ -81,7 +81,11 @@ fn RegionItem(region: Region) -> impl IntoView {
         view! { <pre class="region-text" data-testid="region-text">{region.text.clone()}</pre> }
             .into_any()
     } else if region.needs_ocr {
-        view! { <p class="region-empty" data-testid="region-text">"No text layer on this page: it looks like a scan. OCR through the relay will read it (coming soon)."</p> }.into_any()
+        view! {
+            <p class="region-empty" data-testid="region-text">"No text layer on this page: it looks like a scan."</p>
+            <OcrButton id=id busy=region.ocr_busy/>
+        }
+        .into_any()
     } else {
         view! { <p class="region-empty" data-testid="region-text">"No text inside this rectangle."</p> }.into_any()
     };
@@ -108,7 +112,103 @@ fn RegionItem(region: Region) -> impl IntoView {
                 }).collect_view()}
             </select>
             {body}
+            {ocr_view(&region)}
             {table}
         </li>
     }
+}
+
+/// What OCR read for a region: the crop it read, the engine and confidence, or why not.
+fn ocr_view(region: &Region) -> Option<AnyView> {
+    match region.ocr.clone()? {
+        Ok((reading, crop)) => Some(
+            view! {
+                <figure class="region-ocr" data-testid="region-ocr">
+                    <img class="region-crop" src=crop alt="The crop that was read"/>
+                    <figcaption class="muted">
+                        {format!("Read by OCR ({}), confidence {:.0}%", reading.engine, reading.confidence * 100.0)}
+                    </figcaption>
+                </figure>
+            }
+            .into_any(),
+        ),
+        Err(e) => Some(view! { <p class="field-error" role="alert">{e}</p> }.into_any()),
+    }
+}
+
+/// "OCR": sends the region's crop to the relay, or says why it cannot.
+#[component]
+fn OcrButton(id: u32, busy: bool) -> impl IntoView {
+    let app = use_app();
+    let unavailable = move || match app.ocr_providers.get() {
+        None => Some("checking for the relay…".to_string()),
+        Some(Err(e)) => Some(format!("OCR needs the relay: {e}")),
+        Some(Ok(p)) if p.is_empty() => Some("the relay has no OCR provider configured".into()),
+        Some(Ok(_)) => None,
+    };
+    let run = move |ev: web_sys::MouseEvent| {
+        ev.stop_propagation();
+        leptos::task::spawn_local(ocr_region(app, id));
+    };
+    view! {
+        <button class="button small" data-testid="ocr" on:click=run
+            disabled=move || busy || unavailable().is_some()
+            title=move || unavailable().unwrap_or_default()>
+            {if busy { "Reading…" } else { "OCR" }}
+        </button>
+        {move || unavailable().map(|why| view! { <p class="hint" data-testid="ocr-unavailable">{why}</p> })}
+    }
+}
+
+/// Renders the region at 300 DPI, crops it, and has the relay read it.
+async fn ocr_region(app: crate::state::AppState, id: u32) {
+    let Some(r) = app
+        .regions
+        .with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
+    else {
+        return;
+    };
+    let set = move |f: &dyn Fn(&mut Region)| {
+        app.regions.update(|rs| {
+            if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
+                f(r);
+            }
+        })
+    };
+    set(&|r| r.ocr_busy = true);
+    crate::glue::yield_now().await;
+    let filename = app.files.with_untracked(|fs| {
+        fs.iter()
+            .find(|f| f.id == r.doc)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
+    });
+    let png = crate::store::get(r.doc)
+        .ok_or("the file is closed".to_string())
+        .and_then(|d| d.doc.render_dpi(r.page, 300.0).map_err(|e| e.to_string()))
+        .and_then(|img| {
+            img.crop(&r.rect, 300.0 / 72.0)
+                .ok_or("the region is empty".to_string())
+        })
+        .and_then(|c| c.to_png().map_err(|e| e.to_string()));
+    let outcome = match png {
+        Ok(png) => {
+            use base64::Engine;
+            let url = format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&png)
+            );
+            crate::relay::ocr_crop(&png, r.page, &filename)
+                .await
+                .map(|reading| (reading, url))
+        }
+        Err(e) => Err(e),
+    };
+    set(&|r| {
+        r.ocr_busy = false;
+        if let Ok((reading, _)) = &outcome {
+            r.text = reading.text.clone();
+        }
+        r.ocr = Some(outcome.clone());
+    });
 }
