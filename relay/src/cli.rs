@@ -229,7 +229,10 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
     }
 }
 
-fn serve(config: ServeConfig) -> ExitCode {
+fn serve(mut config: ServeConfig) -> ExitCode {
+    if let Err(e) = config.read_secret_files(|k| std::env::var(k).ok()) {
+        return fail(&e);
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_http=warn".into());
     if config.log_json {

@@ -200,6 +200,37 @@ impl ServeConfig {
         a
     }
 
+    /// Secrets mounted as files (Secret Manager volumes): for each key not given
+    /// directly, `<VAR>_FILE` (`GEMINI_API_KEY_FILE`, `GOOGLE_VISION_API_KEY_FILE`,
+    /// `ZONAL_LLM_API_KEY_FILE`) names a file holding it. `env` looks variables up.
+    pub fn read_secret_files(
+        &mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), String> {
+        let read = |var: &str| -> Result<Option<Secret>, String> {
+            let Some(path) = env(&format!("{var}_FILE")).filter(|p| !p.is_empty()) else {
+                return Ok(None);
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {var}_FILE ({path}): {e}"))?;
+            let v = text.trim();
+            if v.is_empty() {
+                return Err(format!("{var}_FILE ({path}) is empty"));
+            }
+            Ok(Some(Secret(v.to_string())))
+        };
+        if self.gemini_api_key.is_none() {
+            self.gemini_api_key = read("GEMINI_API_KEY")?;
+        }
+        if self.vision_api_key.is_none() {
+            self.vision_api_key = read("GOOGLE_VISION_API_KEY")?;
+        }
+        if self.llm_api_key.is_none() {
+            self.llm_api_key = read("ZONAL_LLM_API_KEY")?;
+        }
+        Ok(())
+    }
+
     /// The OCR engine: Vision when its key is set, else Tesseract when installed.
     pub fn ocr(&self) -> Option<OcrEngine> {
         match &self.vision_api_key {
@@ -344,4 +375,34 @@ pub struct Providers {
     pub ocr: Vec<&'static str>,
     /// Structuring providers, in order of preference.
     pub llm: Vec<&'static str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_come_from_files_and_never_show() {
+        let dir = std::env::temp_dir().join(format!("zonal-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let file = dir.join("gemini");
+        std::fs::write(&file, "gm-secret-value\n").expect("write");
+        let mut c = ServeConfig::default();
+        let path = file.display().to_string();
+        c.read_secret_files(|k| (k == "GEMINI_API_KEY_FILE").then(|| path.clone()))
+            .expect("reads");
+        assert_eq!(
+            c.gemini_api_key.as_ref().map(Secret::expose),
+            Some("gm-secret-value")
+        );
+        assert!(!format!("{c:?}").contains("gm-secret-value"));
+        let mut c = ServeConfig::default();
+        let e = c
+            .read_secret_files(|k| {
+                (k == "ZONAL_LLM_API_KEY_FILE").then(|| "/nonexistent/key".into())
+            })
+            .expect_err("missing file");
+        assert!(e.contains("ZONAL_LLM_API_KEY_FILE"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
