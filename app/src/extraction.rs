@@ -94,7 +94,7 @@ pub fn run(app: AppState, doc: u32) {
         };
         if let Some(old) = old {
             for f in old.corrected {
-                copy_field(&old.invoice, &mut e.invoice, f);
+                e.invoice.copy_field(&old.invoice, f);
                 e.corrected.push(f);
             }
         }
@@ -155,20 +155,6 @@ pub fn on_open(app: AppState, doc: u32) {
                 ocr_busy: false,
             })
         });
-    }
-}
-
-fn copy_field(from: &Invoice, to: &mut Invoice, f: &str) {
-    match f {
-        "invoiceNumber" => to.invoice_number = from.invoice_number.clone(),
-        "invoiceDate" => to.invoice_date = from.invoice_date,
-        "dueDate" => to.due_date = from.due_date,
-        "vendorName" => to.vendor_name = from.vendor_name.clone(),
-        "currency" => to.currency = from.currency.clone(),
-        "subtotal" => to.subtotal = from.subtotal,
-        "tax" => to.tax = from.tax,
-        "total" => to.total = from.total,
-        _ => {}
     }
 }
 

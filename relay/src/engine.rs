@@ -231,11 +231,13 @@ pub fn extract(
     templates: &[Template],
     ocr: Option<&Tesseract>,
 ) -> Result<InvoiceResult, EngineError> {
+    let read = read_pages(doc, ocr)?;
+    let q = read.quality();
     let Pages {
         pages,
         quality,
         ocr_notes,
-    } = read_pages(doc, ocr)?;
+    } = read;
     let mut matched = best_match(templates, &pages);
     if matched.is_none()
         && !templates.is_empty()
@@ -254,8 +256,6 @@ pub fn extract(
             .filter(|(_, m)| m.matched)
             .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
     }
-    let native = pages.len() - quality.len();
-    let q = (native as f64 + quality.iter().sum::<f64>()) / pages.len().max(1) as f64;
     let mut out =
         pipeline::read_with_match(&pages, &doc.attachments(), templates, matched, None, q);
     out.warnings.extend(ocr_notes);
@@ -270,6 +270,15 @@ pub struct Pages {
     pub quality: Vec<f64>,
     /// What OCR did, in words.
     pub ocr_notes: Vec<String>,
+}
+
+impl Pages {
+    /// The document's OCR quality: 1.0 per native page, the OCR confidence per OCRed one,
+    /// averaged over the pages.
+    pub fn quality(&self) -> f64 {
+        let native = self.pages.len() - self.quality.len();
+        (native as f64 + self.quality.iter().sum::<f64>()) / self.pages.len().max(1) as f64
+    }
 }
 
 /// Reads every page; pages without a text layer go through `ocr` when given.

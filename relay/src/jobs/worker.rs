@@ -95,9 +95,7 @@ pub fn read_pdf(bytes: Vec<u8>) -> Result<OcrOutput, String> {
     let doc = wasm_core::Document::open(bytes, None).map_err(|e| e.to_string())?;
     let tesseract = crate::providers::ocr::Tesseract::find();
     let read = crate::engine::read_pages(&doc, tesseract.as_ref()).map_err(|e| e.to_string())?;
-    let native = read.pages.len() - read.quality.len();
-    let quality =
-        (native as f64 + read.quality.iter().sum::<f64>()) / read.pages.len().max(1) as f64;
+    let quality = read.quality();
     let result = wasm_core::invoice::pipeline::read(&read.pages, &doc.attachments(), &[], quality);
     Ok(OcrOutput {
         pages: read.pages.iter().map(|p| p.text()).collect(),

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wasm_core::invoice::Invoice;
+use wasm_core::invoice::{HEADER_FIELDS as FIELDS, Invoice};
 
 use crate::config::Secret;
 
@@ -23,16 +23,6 @@ const INSTRUCTIONS: &str = "You read invoices. Return only JSON matching the sch
 dates as YYYY-MM-DD, amounts as decimal strings with a point (\"1234.56\"), currency as an \
 ISO 4217 code, null for anything not printed. Do not invent values.";
 
-const FIELDS: [&str; 8] = [
-    "invoiceNumber",
-    "invoiceDate",
-    "dueDate",
-    "vendorName",
-    "currency",
-    "subtotal",
-    "tax",
-    "total",
-];
 const ITEM_FIELDS: [&str; 4] = ["description", "quantity", "unitPrice", "lineTotal"];
 
 /// The JSON schema of the reply (SPEC.md's invoice), for `json_schema` response formats.

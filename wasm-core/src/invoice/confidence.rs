@@ -85,17 +85,7 @@ pub struct Confidence {
 
 /// Whether the invoice has a value for a header field.
 pub fn has_field(inv: &Invoice, name: &str) -> bool {
-    match name {
-        "invoiceNumber" => inv.invoice_number.is_some(),
-        "invoiceDate" => inv.invoice_date.is_some(),
-        "dueDate" => inv.due_date.is_some(),
-        "vendorName" => inv.vendor_name.is_some(),
-        "currency" => inv.currency.is_some(),
-        "subtotal" => inv.subtotal.is_some(),
-        "tax" => inv.tax.is_some(),
-        "total" => inv.total.is_some(),
-        _ => false,
-    }
+    inv.field(name).is_some()
 }
 
 /// Amounts agree to the cent.
@@ -103,13 +93,9 @@ fn close(a: Decimal, b: Decimal) -> bool {
     (a - b).abs() <= Decimal::new(1, 2)
 }
 
-/// The cross-checks that apply to this invoice.
-pub fn checks(inv: &Invoice) -> Vec<Check> {
-    checks_with(inv, &BTreeMap::new())
-}
-
-/// The cross-checks, leaving out those a derived field would pass by construction.
-fn checks_with(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Check> {
+/// The cross-checks that apply to this invoice, leaving out those a derived field would
+/// pass by construction.
+pub fn checks(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Check> {
     let mut out = Vec::new();
     let derived = |f: &str| sources.get(f) == Some(&Source::Derived);
     if let (Some(s), Some(t), Some(total)) = (inv.subtotal, inv.tax, inv.total)
@@ -170,7 +156,7 @@ pub fn score(
     ocr_quality: f64,
     llm_validity: f64,
 ) -> Confidence {
-    let checks = checks_with(inv, sources);
+    let checks = checks(inv, sources);
     let consistency = if checks.is_empty() {
         0.5
     } else {

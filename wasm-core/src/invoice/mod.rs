@@ -86,6 +86,21 @@ impl Invoice {
             _ => None,
         }
     }
+
+    /// Sets header field `name` (JSON name) to `from`'s value, absence included.
+    pub fn copy_field(&mut self, from: &Invoice, name: &str) {
+        match name {
+            "invoiceNumber" => self.invoice_number = from.invoice_number.clone(),
+            "invoiceDate" => self.invoice_date = from.invoice_date,
+            "dueDate" => self.due_date = from.due_date,
+            "vendorName" => self.vendor_name = from.vendor_name.clone(),
+            "currency" => self.currency = from.currency.clone(),
+            "subtotal" => self.subtotal = from.subtotal,
+            "tax" => self.tax = from.tax,
+            "total" => self.total = from.total,
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,17 +42,12 @@ fn fill(
     source: Source,
     sources: &mut BTreeMap<&'static str, Source>,
 ) {
-    macro_rules! take {
-        ($($f:ident => $n:literal),*) => {$(
-            if into.$f.is_none() && from.$f.is_some() {
-                into.$f = from.$f.clone();
-                sources.insert($n, source);
-            }
-        )*};
+    for f in HEADER_FIELDS {
+        if !has_field(into, f) && has_field(from, f) {
+            into.copy_field(from, f);
+            sources.insert(f, source);
+        }
     }
-    take!(invoice_number => "invoiceNumber", invoice_date => "invoiceDate",
-        due_date => "dueDate", vendor_name => "vendorName", currency => "currency",
-        subtotal => "subtotal", tax => "tax", total => "total");
     if into.line_items.is_empty() && !from.line_items.is_empty() {
         into.line_items = from.line_items.clone();
         sources.insert("lineItems", source);
@@ -113,7 +108,7 @@ pub fn read_with_match(
                 // Only the fields the template itself read count as the template's.
                 for f in HEADER_FIELDS {
                     if !applied.filled.contains(&f) {
-                        clear(&mut found, f);
+                        found.copy_field(&Invoice::default(), f);
                     }
                 }
                 fill(&mut invoice, &found, Source::Template, &mut sources);
@@ -178,23 +173,9 @@ fn fill_drawn(
         let mut found = applied.invoice.clone();
         for f in HEADER_FIELDS {
             if !applied.filled.contains(&f) || (f == "vendorName" && !t.has_field(f)) {
-                clear(&mut found, f);
+                found.copy_field(&Invoice::default(), f);
             }
         }
         fill(invoice, &found, Source::Region, sources);
-    }
-}
-
-fn clear(inv: &mut Invoice, field: &str) {
-    match field {
-        "invoiceNumber" => inv.invoice_number = None,
-        "invoiceDate" => inv.invoice_date = None,
-        "dueDate" => inv.due_date = None,
-        "vendorName" => inv.vendor_name = None,
-        "currency" => inv.currency = None,
-        "subtotal" => inv.subtotal = None,
-        "tax" => inv.tax = None,
-        "total" => inv.total = None,
-        _ => {}
     }
 }
