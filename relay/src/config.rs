@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::providers::ocr::{OcrEngine, Tesseract, Vision};
+use crate::google::TokenSource;
+use crate::providers::ocr::{OcrEngine, Tesseract, Vision, VisionAuth};
 
 /// Settings of `zonal serve`.
 #[derive(Debug, Clone, Args)]
@@ -91,6 +92,10 @@ pub struct ServeConfig {
     /// Google Cloud Vision API key: OCR by Vision instead of the local Tesseract.
     #[arg(long, env = "GOOGLE_VISION_API_KEY", hide_env_values = true)]
     pub vision_api_key: Option<Secret>,
+    /// OCR by Vision with the service account's access token (from the token endpoint,
+    /// `--tasks-token-url`) instead of an API key.
+    #[arg(long, env = "ZONAL_VISION_SERVICE_ACCOUNT")]
+    pub vision_service_account: bool,
     /// Vision API base URL.
     #[arg(
         long,
@@ -231,16 +236,23 @@ impl ServeConfig {
         Ok(())
     }
 
-    /// The OCR engine: Vision when its key is set, else Tesseract when installed.
+    /// The OCR engine: Vision when its key is set or its service account is chosen,
+    /// else Tesseract when installed.
     pub fn ocr(&self) -> Option<OcrEngine> {
-        match &self.vision_api_key {
-            Some(k) => Some(OcrEngine::Vision(Vision {
-                base_url: self.vision_base_url.clone(),
-                api_key: k.clone(),
-                http: reqwest::Client::new(),
-            })),
-            None => Tesseract::find().map(OcrEngine::Tesseract),
-        }
+        let http = reqwest::Client::new();
+        let auth = match &self.vision_api_key {
+            Some(k) => VisionAuth::ApiKey(k.clone()),
+            None if self.vision_service_account => VisionAuth::ServiceAccount(TokenSource::new(
+                (!self.tasks_token_url.is_empty()).then(|| self.tasks_token_url.clone()),
+                http.clone(),
+            )),
+            None => return Tesseract::find().map(OcrEngine::Tesseract),
+        };
+        Some(OcrEngine::Vision(Vision {
+            base_url: self.vision_base_url.clone(),
+            auth,
+            http,
+        }))
     }
 
     /// The structuring chain before the offline parser: Gemini when its key is set, then
@@ -325,6 +337,7 @@ impl Default for ServeConfig {
             gcs_bucket: String::new(),
             gcs_api: "https://storage.googleapis.com".into(),
             vision_api_key: None,
+            vision_service_account: false,
             vision_base_url: "https://vision.googleapis.com".into(),
             gemini_api_key: None,
             gemini_model: "gemini-2.5-flash".into(),

@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// OCR for region crops (Vision or Tesseract), if any.
     pub ocr: Option<crate::providers::ocr::OcrEngine>,
+    /// The structuring chain before the offline parser (Gemini, OpenAI-compatible).
+    pub llm: Vec<crate::providers::llm::Structurer>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -108,6 +110,7 @@ impl AppState {
             .audience()
             .map(|aud| Verifier::new(&config.oidc_jwks_url, &aud));
         let ocr = config.ocr();
+        let llm = config.structurers();
         Self {
             config: Arc::new(config),
             store,
@@ -117,6 +120,7 @@ impl AppState {
             verifier,
             metrics: Arc::new(Metrics::default()),
             ocr,
+            llm,
         }
     }
 
@@ -140,7 +144,7 @@ impl AppState {
             blobs: self.blobs.clone(),
             settings: self.worker_settings(),
             metrics: self.metrics.clone(),
-            llm: self.config.structurers(),
+            llm: self.llm.clone(),
         }
     }
 
@@ -161,11 +165,14 @@ impl AppState {
     }
 }
 
-/// Deletes a session's jobs and their PDFs.
+/// Deletes a session's jobs, their PDFs and their OCR crops.
 pub async fn delete_session(state: &AppState, sid: &str) -> Result<usize, AppError> {
     let jobs = state.store.delete_session(sid).await?;
     for j in &jobs {
         state.blobs.delete(&j.blob_key()).await?;
+        for k in j.crop_keys() {
+            state.blobs.delete(&k).await?;
+        }
     }
     Ok(jobs.len())
 }

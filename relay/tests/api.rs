@@ -112,11 +112,13 @@ async fn the_openapi_document_lists_every_route_with_its_errors() {
             "/api/jobs",
             "/api/jobs/{id}",
             "/api/jobs/{id}/events",
+            "/api/jobs/{id}/regions/{n}.png",
             "/api/jobs/{id}/retry",
             "/api/regions",
             "/api/sessions/{id}",
             "/api/sessions/{id}/export.csv",
             "/api/sessions/{id}/jobs",
+            "/api/structure",
             "/api/tasks/process",
         ]
     );

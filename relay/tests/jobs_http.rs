@@ -710,6 +710,64 @@ async fn a_region_without_text_is_read_from_its_crop_by_ocr() {
     assert_eq!(v["regions"][0]["source"], "tesseract");
     let c = v["regions"][0]["confidence"].as_f64().unwrap_or(0.0);
     assert!(c > 0.5 && c <= 1.0, "{v}");
+    // The crop that was read is kept with the job, for this session only…
+    let url = format!(
+        "{}{}",
+        r.base,
+        v["regions"][0]["crop"].as_str().expect("crop url")
+    );
+    let http = reqwest::Client::new();
+    let got = http
+        .get(&url)
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("crop");
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.headers()["content-type"], "image/png");
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(&png)
+        .expect("b64");
+    assert_eq!(got.bytes().await.expect("bytes").to_vec(), sent);
+    let other = http
+        .get(&url)
+        .header("X-Session-Id", session())
+        .send()
+        .await
+        .expect("crop");
+    assert_eq!(other.status().as_u16(), 404);
+    let job = v["jobId"].as_str().expect("job id");
+    let past = http
+        .get(format!("{}/api/jobs/{job}/regions/7.png", r.base))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("crop");
+    assert_eq!(past.status().as_u16(), 404);
+    // …and goes with the session.
+    let del = http
+        .delete(format!("{}/api/sessions/{sid}", r.base))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("delete");
+    assert!(del.status().is_success());
+    let gone = http
+        .get(&url)
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("crop");
+    assert_eq!(gone.status().as_u16(), 404);
+    let artifacts = r.state.config.data_dir.join("blobs/artifacts").join(&sid);
+    let left = std::fs::read_dir(&artifacts)
+        .map(|d| {
+            d.flatten()
+                .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten())
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(left, 0, "crops left in {}", artifacts.display());
     // A crop that is not a PNG is refused.
     let bad = serde_json::json!({ "filename": "x.pdf", "regions": [{ "page": 1, "pngBase64": "R0lGODlh" }] });
     let res = reqwest::Client::new()

@@ -246,3 +246,128 @@ async fn a_provider_that_hangs_times_out_and_the_chain_ends_empty() {
     let (got, errors) = structure_chain(&[], "job-7", "t").await;
     assert!(got.is_none() && errors.is_empty());
 }
+
+/// A relay on loopback with the given chain settings; its base URL.
+async fn relay_with(
+    dir: &std::path::Path,
+    tune: impl FnOnce(&mut relay::config::ServeConfig),
+) -> String {
+    let mut config = relay::config::ServeConfig {
+        data_dir: dir.join("data"),
+        dist: dir.join("dist"),
+        workers: 0,
+        ..relay::config::ServeConfig::default()
+    };
+    tune(&mut config);
+    let state = relay::server::AppState::open(config).expect("state");
+    support::spawn(relay::server::app(state)).await
+}
+
+async fn post_structure(base: &str, sid: &str, body: String) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/structure"))
+        .header("X-Session-Id", sid)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("structure");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// "Structure with AI": the browser's text goes through the chain (Gemini's prose falls
+/// through to OpenRouter); the provider's invoice comes back as it is, with the provider's
+/// name and Gemini's failure, and the job is recorded, done, in the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn structure_endpoint_runs_the_chain_on_the_browsers_text() {
+    let (g, _) = serve(vec![Answer::Prose]).await;
+    let (o, seen) = serve(vec![Answer::Invoice("OR-9")]).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = relay_with(dir.path(), |c| {
+        c.gemini_api_key = Some(KEY.into());
+        c.gemini_base_url = g;
+        c.llm_base_url = format!("{o}/api/v1");
+        c.llm_api_key = Some(KEY.into());
+    })
+    .await;
+    let sid = uuid::Uuid::new_v4().to_string();
+    let text = "invoiceNumber: OR-9\ntotal: 121,00 EUR";
+    let body = json!({ "filename": "acme.pdf", "text": text }).to_string();
+    let (s, v) = post_structure(&base, &sid, body).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["provider"], "openai-compatible");
+    assert_eq!(v["resultJson"]["invoiceNumber"], "OR-9");
+    assert_eq!(v["resultJson"]["lineItems"][0]["description"], "Widget");
+    assert!(
+        v["errors"][0].as_str().unwrap_or("").contains("gemini"),
+        "{v}"
+    );
+    let c = v["confidence"]["score"].as_f64().unwrap_or(0.0);
+    assert!(c > 0.5 && c <= 1.0, "{v}");
+    let prompt = seen.calls.lock().expect("lock")[0]["messages"][1]["content"].clone();
+    assert!(prompt.as_str().unwrap_or("").contains("OR-9"), "{prompt}");
+    let list: Value = reqwest::Client::new()
+        .get(format!("{base}/api/sessions/{sid}/jobs"))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["jobs"][0]["status"], "done", "{list}");
+    assert_eq!(list["jobs"][0]["filename"], "acme.pdf");
+}
+
+/// With no provider configured, or all failing, the rule parser reads the text: the oyo
+/// receipt's layout text gives its invoice number and total.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn structure_endpoint_falls_back_to_the_rules_and_refuses_bad_bodies() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = relay_with(dir.path(), |_| {}).await;
+    let doc = wasm_core::Document::open(
+        std::fs::read(support::corpus("invoice2data/oyo.pdf")).expect("oyo"),
+        None,
+    )
+    .expect("opens");
+    let text = doc.page_text(1).expect("text").layout_text();
+    let sid = uuid::Uuid::new_v4().to_string();
+    let body = json!({ "filename": "oyo.pdf", "text": text }).to_string();
+    let (s, v) = post_structure(&base, &sid, body).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["provider"], "rules");
+    assert_eq!(v["resultJson"]["invoiceNumber"], "IBZY2087", "{v}");
+    assert_eq!(v["resultJson"]["total"], "1939", "{v}");
+
+    let long = "x".repeat(200_001);
+    for (what, body, want) in [
+        ("not JSON", "filename=a.pdf".to_string(), 400),
+        (
+            "no text",
+            json!({ "filename": "a.pdf", "text": "  " }).to_string(),
+            400,
+        ),
+        (
+            "no filename",
+            json!({ "filename": "", "text": "x" }).to_string(),
+            400,
+        ),
+        (
+            "too long",
+            json!({ "filename": "a.pdf", "text": long }).to_string(),
+            413,
+        ),
+    ] {
+        let (s, v) = post_structure(&base, &sid, body).await;
+        assert_eq!(s, want, "{what}: {v}");
+        assert!(v["error"].is_string(), "{what}: {v}");
+    }
+    let (s, _) = post_structure(
+        &base,
+        "not-a-uuid",
+        json!({ "filename": "a.pdf", "text": "x" }).to_string(),
+    )
+    .await;
+    assert_eq!(s, 400);
+}

@@ -147,13 +147,14 @@ async fn vision_requests_and_replies_follow_its_documented_json() {
     use axum::Json;
     use axum::extract::Query;
     use base64::Engine;
-    use relay::providers::ocr::Vision;
+    use relay::providers::ocr::{Vision, VisionAuth};
     use std::collections::HashMap;
 
     let router = axum::Router::new().route(
         "/v1/images:annotate",
-        axum::routing::post(|Query(q): Query<HashMap<String, String>>, Json(b): Json<Value>| async move {
-            assert_eq!(q.get("key").map(String::as_str), Some("vision-key"));
+        axum::routing::post(|h: axum::http::HeaderMap, Query(q): Query<HashMap<String, String>>, Json(b): Json<Value>| async move {
+            assert_eq!(h.get("x-goog-api-key").and_then(|v| v.to_str().ok()), Some("vision-key"));
+            assert!(q.is_empty(), "the key never travels in the URL: {q:?}");
             let r = &b["requests"][0];
             assert_eq!(r["features"][0]["type"], "DOCUMENT_TEXT_DETECTION");
             assert_eq!(r["imageContext"]["languageHints"], serde_json::json!(["nl", "en"]));
@@ -179,7 +180,7 @@ async fn vision_requests_and_replies_follow_its_documented_json() {
     let base = support::spawn(router).await;
     let v = Vision {
         base_url: base,
-        api_key: "vision-key".into(),
+        auth: VisionAuth::ApiKey("vision-key".into()),
         http: reqwest::Client::new(),
     };
     let png = b"\x89PNG\r\n\x1a\n fake".to_vec();
@@ -190,4 +191,67 @@ async fn vision_requests_and_replies_follow_its_documented_json() {
     assert!((o.quality - 0.98).abs() < 1e-9);
     let e = v.read_png(b"GIF89a").await.expect_err("an error reply");
     assert!(e.contains("Bad image data"), "{e}");
+}
+
+/// With a service account instead of a key, Vision gets the metadata server's access
+/// token as a bearer token, fetched once and reused, and no `key=` parameter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vision_with_a_service_account_sends_its_access_token() {
+    use axum::extract::Query;
+    use axum::http::HeaderMap;
+    use relay::google::TokenSource;
+    use relay::providers::ocr::{Vision, VisionAuth};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let token_calls = Arc::new(AtomicUsize::new(0));
+    let calls = token_calls.clone();
+    let router = axum::Router::new()
+        .route(
+            "/token",
+            axum::routing::get(move |h: HeaderMap| {
+                let calls = calls.clone();
+                async move {
+                    assert_eq!(h["metadata-flavor"], "Google");
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    axum::Json(serde_json::json!({ "access_token": "ya29.sa-token", "expires_in": 3599, "token_type": "Bearer" }))
+                }
+            }),
+        )
+        .route(
+            "/v1/images:annotate",
+            axum::routing::post(|h: HeaderMap, Query(q): Query<HashMap<String, String>>| async move {
+                if q.contains_key("key") || h.contains_key("x-goog-api-key") || h.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer ya29.sa-token") {
+                    return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": { "code": 401, "message": "Request is missing required authentication credential.", "status": "UNAUTHENTICATED" } })));
+                }
+                (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "responses": [{ "fullTextAnnotation": { "text": "Total 12,00\n", "pages": [] } }] })))
+            }),
+        );
+    let base = support::spawn(router).await;
+    let http = reqwest::Client::new();
+    let v = Vision {
+        base_url: base.clone(),
+        auth: VisionAuth::ServiceAccount(TokenSource::new(
+            Some(format!("{base}/token")),
+            http.clone(),
+        )),
+        http: http.clone(),
+    };
+    let png = b"\x89PNG\r\n\x1a\n fake".to_vec();
+    assert_eq!(v.read_png(&png).await.expect("text").text, "Total 12,00");
+    assert_eq!(v.read_png(&png).await.expect("text").text, "Total 12,00");
+    assert_eq!(token_calls.load(Ordering::SeqCst), 1, "the token is cached");
+
+    // A wrong token is Vision's 401, reported with its message.
+    let v = Vision {
+        base_url: base.clone(),
+        auth: VisionAuth::ApiKey("not-a-token".into()),
+        http,
+    };
+    let e = v.read_png(&png).await.expect_err("401");
+    assert!(
+        e.contains("401") && e.contains("missing required authentication"),
+        "{e}"
+    );
 }

@@ -66,3 +66,38 @@ fn dutch_invoice_with_header_row_layout() {
     assert_eq!((inv.tax, inv.total), (dec("8.68"), dec("49.99")));
     assert_eq!(inv.currency.as_deref(), Some("EUR"));
 }
+
+/// Plain text (what an LLM prompt or a pasted OCR result is) reads like the PDF it came
+/// from: the invoice2data set's header fields come out the same from the pages' layout
+/// text as from their positioned characters.
+#[test]
+fn plain_text_reads_like_the_pdf() {
+    use wasm_core::text::PageText;
+    let mut compared = 0;
+    for path in common::files_in("invoice2data") {
+        if path.extension().and_then(|e| e.to_str()) != Some("pdf") {
+            continue;
+        }
+        let Ok(doc) = Document::open(std::fs::read(&path).unwrap_or_default(), None) else {
+            continue;
+        };
+        let pages: Vec<PageText> = (1..=doc.page_count())
+            .filter_map(|p| doc.page_text(p).ok())
+            .collect();
+        if pages.iter().all(PageText::needs_ocr) {
+            continue;
+        }
+        let plain: Vec<PageText> = pages
+            .iter()
+            .map(|p| PageText::from_plain_text(p.page, &p.layout_text()))
+            .collect();
+        let (a, b) = (extract(&pages).invoice, extract(&plain).invoice);
+        let name = path.display();
+        assert_eq!(a.invoice_number, b.invoice_number, "{name}");
+        assert_eq!(a.invoice_date, b.invoice_date, "{name}");
+        assert_eq!(a.total, b.total, "{name}");
+        assert_eq!(a.currency, b.currency, "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 5, "only {compared} invoices compared");
+}

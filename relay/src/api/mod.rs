@@ -3,6 +3,7 @@
 pub mod jobs;
 pub mod openapi;
 pub mod regions;
+pub mod structure;
 pub mod tasks;
 
 use axum::Router;
@@ -65,6 +66,7 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
         .route("/jobs/{id}", get(jobs::get))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/jobs/{id}/retry", post(jobs::retry))
+        .route("/jobs/{id}/regions/{file}", get(regions::crop))
         .route("/sessions/{id}/jobs", get(jobs::list))
         .route("/sessions/{id}/export.csv", get(jobs::export_csv))
         .route(
@@ -73,5 +75,6 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/tasks/process", post(tasks::process))
         .route("/regions", post(regions::create))
+        .route("/structure", post(structure::create))
         .route("/openapi.json", get(openapi::document))
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{jobs, regions, tasks};
+use super::{jobs, regions, structure, tasks};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -22,6 +22,8 @@ use super::{jobs, regions, tasks};
         jobs::export_csv,
         jobs::delete_session,
         regions::create,
+        regions::crop,
+        structure::create,
         tasks::process,
         super::super::server::healthz,
         super::super::server::config,

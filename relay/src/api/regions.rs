@@ -17,7 +17,7 @@ use wasm_core::template::{FieldRule, FieldRules, FieldType, Template};
 
 use super::SessionId;
 use crate::error::AppError;
-use crate::jobs::{Job, OcrOutput, Status};
+use crate::jobs::{Job, OcrOutput};
 use crate::server::AppState;
 
 /// Most regions per request.
@@ -82,8 +82,14 @@ pub async fn create(
             "send 1–{MAX_REGIONS} regions"
         )));
     }
+    let pages = b
+        .page_count
+        .unwrap_or_else(|| b.regions.iter().map(|r| r.page).max().unwrap_or(1));
+    let mut job = Job::new(&session.0, b.filename.trim(), body.len() as u64, pages);
+    job.has_blob = false;
     let mut fields = Vec::new();
     let mut read = Vec::new();
+    let mut crops = Vec::new();
     for (i, r) in b.regions.iter().enumerate() {
         if r.page == 0 {
             return Err(AppError::BadRequest(format!(
@@ -91,6 +97,7 @@ pub async fn create(
             )));
         }
         let native = r.text.as_deref().unwrap_or("");
+        let mut crop = None;
         let (text, source, confidence) = if !native.trim().is_empty() {
             (native.to_string(), "native", 1.0)
         } else if let Some(png) = &r.png_base64 {
@@ -116,9 +123,11 @@ pub async fn create(
                 ))
             })?;
             let o = engine
-                .read_png(bytes, crate::providers::ocr::Layout::Block)
+                .read_png(bytes.clone(), crate::providers::ocr::Layout::Block)
                 .await
                 .map_err(AppError::Unavailable)?;
+            crop = Some(format!("/api/jobs/{}/regions/{i}.png", job.job_id));
+            crops.push((job.crop_key(i), bytes));
             (o.text, engine.name(), o.quality)
         } else {
             return Err(AppError::Unprocessable(format!(
@@ -147,7 +156,7 @@ pub async fn create(
                 ..FieldRule::default()
             });
         }
-        read.push(json!({ "page": r.page, "field": r.field, "text": text, "source": source, "confidence": confidence }));
+        read.push(json!({ "page": r.page, "field": r.field, "text": text, "source": source, "confidence": confidence, "crop": crop }));
     }
     let has_vendor = fields.iter().any(|f| f.label == "vendorName");
     let template = Template {
@@ -172,12 +181,15 @@ pub async fn create(
         / read.len().max(1) as f64;
     let confidence = score(&applied.invoice, &sources, quality, 1.0);
 
-    let pages = b
-        .page_count
-        .unwrap_or_else(|| b.regions.iter().map(|r| r.page).max().unwrap_or(1));
-    let mut job = Job::new(&session.0, b.filename.trim(), body.len() as u64, pages);
-    job.has_blob = false;
-    job.ocr = Some(OcrOutput {
+    // The crops are kept with the job as debug artifacts, until the session goes.
+    for (key, png) in &crops {
+        state
+            .blobs
+            .put(key, png)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot keep the crop: {e}")))?;
+    }
+    let ocr = OcrOutput {
         pages: read
             .iter()
             .map(|r| r["text"].as_str().unwrap_or("").to_string())
@@ -185,17 +197,9 @@ pub async fn create(
         needs_ocr: Vec::new(),
         quality,
         offline: Some(json!({ "regions": read })),
-    });
-    job.result_json = serde_json::to_value(&applied.invoice).ok();
-    job.confidence_score = Some(confidence.score);
-    for s in [
-        Status::Processing,
-        Status::Extracting,
-        Status::Llm,
-        Status::Done,
-    ] {
-        job.advance(s);
-    }
+    };
+    let result = serde_json::to_value(&applied.invoice).unwrap_or(Value::Null);
+    job.finish_with(ocr, result, confidence.score);
     state.store.insert(&job).await?;
     Ok((
         StatusCode::CREATED,
@@ -208,5 +212,45 @@ pub async fn create(
             "regions": read,
             "warnings": applied.warnings,
         })),
+    ))
+}
+
+/// Serves a region's OCR crop kept with the job.
+#[utoipa::path(get, path = "/api/jobs/{id}/regions/{n}.png", tag = "jobs", params(SessionId,
+        ("id" = String, Path, description = "job id"), ("n" = usize, Path, description = "the region's index in the request")),
+    responses((status = 200, content_type = "image/png", description = "the crop that was read"),
+        (status = 404, body = crate::api::jobs::ErrorBody)))]
+pub async fn crop(
+    State(state): State<AppState>,
+    session: SessionId,
+    axum::extract::Path((id, file)): axum::extract::Path<(String, String)>,
+) -> Result<impl axum::response::IntoResponse, AppError> {
+    let missing = || AppError::NotFound("no such crop".into());
+    let n: usize = file
+        .strip_suffix(".png")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(missing)?;
+    let job = state
+        .store
+        .get(&id)
+        .await?
+        .filter(|j| j.session_id == session.0)
+        .ok_or_else(missing)?;
+    let key = job.crop_key(n);
+    if !job.crop_keys().contains(&key) {
+        return Err(missing());
+    }
+    let png = state
+        .blobs
+        .get(&key)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .ok_or_else(missing)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png"),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        png,
     ))
 }

@@ -220,6 +220,49 @@ impl Job {
     pub fn blob_key(&self) -> String {
         format!("uploads/{}/{}.pdf", self.session_id, self.job_id)
     }
+
+    /// Records a job the browser already did (its text, its result): every stage
+    /// passed at once, the job `done`.
+    pub fn finish_with(&mut self, ocr: OcrOutput, result: serde_json::Value, score: f64) {
+        self.ocr = Some(ocr);
+        self.result_json = Some(result);
+        self.confidence_score = Some(score);
+        for s in [
+            Status::Processing,
+            Status::Extracting,
+            Status::Llm,
+            Status::Done,
+        ] {
+            self.advance(s);
+        }
+    }
+
+    /// Where region `n`'s OCR crop (a PNG debug artifact) is kept.
+    pub fn crop_key(&self, n: usize) -> String {
+        format!(
+            "artifacts/{}/{}/region-{n}.png",
+            self.session_id, self.job_id
+        )
+    }
+
+    /// The keys of every crop kept for this job (regions read by OCR).
+    pub fn crop_keys(&self) -> Vec<String> {
+        let regions = self
+            .ocr
+            .as_ref()
+            .and_then(|o| o.offline.as_ref())
+            .and_then(|v| v.get("regions"))
+            .and_then(serde_json::Value::as_array);
+        regions
+            .map(|rs| {
+                rs.iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.get("crop").and_then(serde_json::Value::as_str).is_some())
+                    .map(|(n, _)| self.crop_key(n))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// A store failure.

@@ -142,13 +142,23 @@ pub fn parse_tsv(tsv: &str) -> OcrText {
     }
 }
 
+/// How the relay proves itself to Vision.
+#[derive(Debug, Clone)]
+pub enum VisionAuth {
+    /// An API key, sent as the `x-goog-api-key` header (never in a URL, never logged).
+    ApiKey(crate::config::Secret),
+    /// The service account's OAuth access token (from the metadata server on Cloud
+    /// Run), sent as `Authorization: Bearer`.
+    ServiceAccount(crate::google::TokenSource),
+}
+
 /// Google Cloud Vision.
 #[derive(Debug, Clone)]
 pub struct Vision {
     /// API base, `https://vision.googleapis.com`.
     pub base_url: String,
-    /// API key (sent as `key=`; never logged).
-    pub api_key: crate::config::Secret,
+    /// API key or service-account token.
+    pub auth: VisionAuth,
     /// Client.
     pub http: reqwest::Client,
 }
@@ -164,13 +174,18 @@ impl Vision {
                 "imageContext": { "languageHints": ["nl", "en"] },
             }]
         });
-        let res = self
-            .http
-            .post(format!(
-                "{}/v1/images:annotate",
-                self.base_url.trim_end_matches('/')
-            ))
-            .query(&[("key", self.api_key.expose())])
+        let req = self.http.post(format!(
+            "{}/v1/images:annotate",
+            self.base_url.trim_end_matches('/')
+        ));
+        let req = match &self.auth {
+            VisionAuth::ApiKey(k) => req.header("x-goog-api-key", k.expose()),
+            VisionAuth::ServiceAccount(tokens) => match tokens.token().await? {
+                Some(t) => req.bearer_auth(t),
+                None => return Err("vision: no access token endpoint is configured".into()),
+            },
+        };
+        let res = req
             .timeout(std::time::Duration::from_secs(60))
             .json(&body)
             .send()

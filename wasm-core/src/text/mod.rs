@@ -85,6 +85,45 @@ impl PageText {
         Self::from_chars(page, width, height, 0, chars)
     }
 
+    /// A page's text from plain text (what an OCR service or a person typed): each
+    /// whitespace-separated word is boxed at its column on a fixed 6 × 12 pt grid, so the
+    /// parsers see the same lines and left-to-right order as in the text.
+    pub fn from_plain_text(page: usize, text: &str) -> Self {
+        const CW: f64 = 6.0;
+        const LH: f64 = 12.0;
+        let mut words = Vec::new();
+        let mut widest = 0usize;
+        let mut rows = 0usize;
+        for (row, line) in text.lines().enumerate() {
+            rows = row + 1;
+            let mut col = 0usize;
+            let mut word = String::new();
+            let mut start = 0usize;
+            for ch in line.chars().chain(std::iter::once(' ')) {
+                if ch.is_whitespace() {
+                    if !word.is_empty() {
+                        let top = row as f64 * LH;
+                        let b = Rect {
+                            x0: start as f64 * CW,
+                            top,
+                            x1: col as f64 * CW,
+                            bottom: top + LH * 0.8,
+                        };
+                        words.push((std::mem::take(&mut word), b));
+                    }
+                } else {
+                    if word.is_empty() {
+                        start = col;
+                    }
+                    word.push(ch);
+                }
+                col += 1;
+            }
+            widest = widest.max(col);
+        }
+        Self::from_ocr_words(page, widest as f64 * CW, rows as f64 * LH, &words)
+    }
+
     /// Adds the page's ruling lines (thin boxes in page points).
     pub fn with_rules(mut self, rules: Vec<Rect>) -> Self {
         self.rules = rules;
