@@ -7,6 +7,11 @@ const bin = process.env.ZONAL_BIN ?? `${process.env.HOME}/.cache/zonal/target/re
 const dist = process.env.ZONAL_DIST ?? '../dist';
 /** A plain static server for dist/: the app must work with no relay at all. */
 export const staticPort = port + 1;
+/** The stand-in Gemini API the relay structures with (e2e/support/fake-gemini.mjs). */
+export const geminiPort = port + 2;
+/** The relay's Gemini key: scripts/test.sh makes a random one and also builds the app
+ * with it in the environment, so the bundle check has something to look for. */
+export const geminiKey = process.env.GEMINI_API_KEY ?? 'zonal-e2e-gemini-key-local';
 
 export default defineConfig({
   testDir: './tests',
@@ -27,7 +32,18 @@ export default defineConfig({
   },
   webServer: [
     {
+      command: `node support/fake-gemini.mjs ${geminiPort}`,
+      url: `http://127.0.0.1:${geminiPort}/seen`,
+      env: { GEMINI_API_KEY: geminiKey },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
       command: `${bin} serve --port ${port} --dist ${dist}`,
+      env: {
+        GEMINI_API_KEY: geminiKey,
+        ZONAL_GEMINI_BASE_URL: `http://127.0.0.1:${geminiPort}`,
+      },
       url: `http://127.0.0.1:${port}/api/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,

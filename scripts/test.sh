@@ -33,10 +33,15 @@ cargo test --locked -p wasm-core -p relay
 step "wasm-bindgen-test in headless Chromium (app glue)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --locked -p app --target wasm32-unknown-unknown
+# A random Gemini key for this run, in the environment of the app's build and of the
+# relay the browser tests start: e2e/tests/secrets.spec.ts checks it never reaches the
+# bundle or the browser (the relay talks to a local stand-in Gemini).
+GEMINI_E2E_KEY="zonal-e2e-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 step "build the app (trunk build → dist/)"
-trunk build
+GEMINI_API_KEY="$GEMINI_E2E_KEY" trunk build
 step "Playwright e2e against zonal serve"
 # The zonal binary that `cargo test` built (dependencies optimised, see Cargo.toml): no
 # second, release build of the relay just for the browser tests.
 cd e2e
-ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" npx playwright test
+GEMINI_API_KEY="$GEMINI_E2E_KEY" ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
+  npx playwright test

@@ -11,7 +11,7 @@ use wasm_core::invoice::pipeline::read_with_regions;
 use wasm_core::invoice::{HEADER_FIELDS, Invoice};
 use wasm_core::template::{FieldRule, FieldType, Match, PageSize, Region as TRegion, Template};
 
-use crate::state::{AppState, Extracted, FileStatus, Region};
+use crate::state::{AiStatus, AppState, Extracted, FileStatus, Region};
 use crate::store;
 
 /// The invoice fields a region can be mapped to, with their names for people.
@@ -91,8 +91,10 @@ pub fn run(app: AppState, doc: u32) {
             invoice: result.invoice.clone(),
             result,
             corrected: Vec::new(),
+            ai: None,
         };
         if let Some(old) = old {
+            e.ai = old.ai;
             for f in old.corrected {
                 e.invoice.copy_field(&old.invoice, f);
                 e.corrected.push(f);
@@ -100,6 +102,78 @@ pub fn run(app: AppState, doc: u32) {
         }
         all.push(e);
     });
+}
+
+/// The text "Structure with AI" sends for `doc`: the texts of the regions the person
+/// drew (each after its field's or label's name), or, with none, the document's text
+/// page by page. Also a short description of what is sent and the page count.
+pub fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
+    let loaded = store::get(doc)?;
+    let pages = loaded.pages.len();
+    let regions: Vec<String> = app.regions.with_untracked(|rs| {
+        rs.iter()
+            .filter(|r| r.doc == doc && !r.text.trim().is_empty())
+            .map(|r| {
+                let name = if r.field.is_empty() {
+                    r.label.clone()
+                } else {
+                    field_title(&r.field).to_string()
+                };
+                format!("{name}: {}", r.text.trim())
+            })
+            .collect()
+    });
+    if !regions.is_empty() {
+        let what = format!(
+            "the text of {} region{}",
+            regions.len(),
+            if regions.len() == 1 { "" } else { "s" }
+        );
+        return Some((regions.join("\n"), what, pages));
+    }
+    let text: Vec<String> = (1..=pages)
+        .filter_map(|p| loaded.page_text(p).map(|t| t.layout_text()))
+        .collect();
+    let text = text.join("\n\u{c}");
+    (!text.trim().is_empty()).then(|| {
+        (
+            text,
+            format!(
+                "the text of {pages} page{}",
+                if pages == 1 { "" } else { "s" }
+            ),
+            pages,
+        )
+    })
+}
+
+/// "Structure with AI": sends [`ai_text`] to the relay and keeps the answer beside the
+/// rule-based reading.
+pub async fn structure_with_ai(app: AppState, doc: u32) {
+    let set = move |status: AiStatus| {
+        app.extracted.update(|all| {
+            if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
+                e.ai = Some(status);
+            }
+        })
+    };
+    let Some((text, what, pages)) = ai_text(app, doc) else {
+        set(AiStatus::Failed(
+            "this document has no text to send: draw regions and read them by OCR first".into(),
+        ));
+        return;
+    };
+    let filename = app.files.with_untracked(|fs| {
+        fs.iter()
+            .find(|f| f.id == doc)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
+    });
+    set(AiStatus::Asking(what));
+    match crate::relay::structure(&text, &filename, pages).await {
+        Ok(r) => set(AiStatus::Done(r)),
+        Err(e) => set(AiStatus::Failed(e)),
+    }
 }
 
 /// On opening a file: read it, and show the matched template's regions on the page.

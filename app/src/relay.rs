@@ -1,5 +1,6 @@
 //! Talking to the relay (gloo-net): the browser session's id, which providers the relay
-//! offers, and OCR of a region's crop. Everything else in the app works without it.
+//! offers, OCR of a region's crop, and structuring text with AI. Everything else in the
+//! app works without it.
 
 use base64::Engine;
 use gloo_net::http::Request;
@@ -17,8 +18,24 @@ pub fn session_id() -> String {
     SESSION.with(Clone::clone)
 }
 
-/// The relay's OCR providers; an error when the relay cannot be reached.
-pub async fn ocr_providers() -> Result<Vec<String>, String> {
+/// The providers a relay offers, from `GET /api/config`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Providers {
+    /// OCR engines (empty: no OCR).
+    pub ocr: Vec<String>,
+    /// Structuring providers, `rules` last (only `rules`: no AI).
+    pub llm: Vec<String>,
+}
+
+impl Providers {
+    /// The AI providers, without the offline rules.
+    pub fn ai(&self) -> Vec<String> {
+        self.llm.iter().filter(|p| *p != "rules").cloned().collect()
+    }
+}
+
+/// The relay's providers; an error when the relay cannot be reached.
+pub async fn providers() -> Result<Providers, String> {
     let res = Request::get("/api/config")
         .send()
         .await
@@ -30,14 +47,20 @@ pub async fn ocr_providers() -> Result<Vec<String>, String> {
         .json()
         .await
         .map_err(|_| "no relay serves this page".to_string())?;
-    Ok(v["providers"]["ocr"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default())
+    let list = |k: &str| -> Vec<String> {
+        v["providers"][k]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(Providers {
+        ocr: list("ocr"),
+        llm: list("llm"),
+    })
 }
 
 /// What OCR read from a crop.
@@ -51,15 +74,45 @@ pub struct OcrReading {
     pub engine: String,
 }
 
-/// Sends a region's PNG crop to the relay's OCR (`POST /api/regions`).
-pub async fn ocr_crop(png: &[u8], page: usize, filename: &str) -> Result<OcrReading, String> {
-    let body = json!({
-        "filename": filename,
-        "regions": [{ "page": page, "pngBase64": base64::engine::general_purpose::STANDARD.encode(png) }],
-    });
-    let res = Request::post("/api/regions")
+/// What the relay's AI made of some text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiReading {
+    /// Which provider answered (`rules` when every AI provider failed).
+    pub provider: String,
+    /// The invoice as the provider gave it.
+    pub invoice: wasm_core::invoice::Invoice,
+    /// Overall confidence, 0–1.
+    pub confidence: f64,
+    /// Why the providers before it failed.
+    pub errors: Vec<String>,
+}
+
+/// Asks the relay to structure `text` (`POST /api/structure`).
+pub async fn structure(text: &str, filename: &str, pages: usize) -> Result<AiReading, String> {
+    let body = json!({ "filename": filename, "text": text, "pageCount": pages });
+    let v = post_json("/api/structure", &body).await?;
+    let invoice = serde_json::from_value(v["resultJson"].clone())
+        .map_err(|e| format!("the relay's invoice cannot be read: {e}"))?;
+    Ok(AiReading {
+        provider: v["provider"].as_str().unwrap_or("").to_string(),
+        invoice,
+        confidence: v["confidence"]["score"].as_f64().unwrap_or(0.0),
+        errors: v["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// POSTs JSON with the session header; the answer's JSON, or the relay's error message.
+async fn post_json(path: &str, body: &Value) -> Result<Value, String> {
+    let res = Request::post(path)
         .header("X-Session-Id", &session_id())
-        .json(&body)
+        .json(body)
         .map_err(|e| e.to_string())?
         .send()
         .await
@@ -69,8 +122,21 @@ pub async fn ocr_crop(png: &[u8], page: usize, filename: &str) -> Result<OcrRead
         .await
         .map_err(|_| "the relay's answer is not JSON".to_string())?;
     if !res.ok() {
-        return Err(v["error"].as_str().unwrap_or("OCR failed").to_string());
+        return Err(v["error"]
+            .as_str()
+            .unwrap_or("the relay refused the request")
+            .to_string());
     }
+    Ok(v)
+}
+
+/// Sends a region's PNG crop to the relay's OCR (`POST /api/regions`).
+pub async fn ocr_crop(png: &[u8], page: usize, filename: &str) -> Result<OcrReading, String> {
+    let body = json!({
+        "filename": filename,
+        "regions": [{ "page": page, "pngBase64": base64::engine::general_purpose::STANDARD.encode(png) }],
+    });
+    let v = post_json("/api/regions", &body).await?;
     let r = &v["regions"][0];
     Ok(OcrReading {
         text: r["text"].as_str().unwrap_or("").to_string(),

@@ -71,6 +71,19 @@ pub struct Extracted {
     pub invoice: Invoice,
     /// Fields the person changed, by JSON name.
     pub corrected: Vec<&'static str>,
+    /// "Structure with AI": what the relay's AI read, or why it could not.
+    pub ai: Option<AiStatus>,
+}
+
+/// Where a "Structure with AI" request stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AiStatus {
+    /// Sent; waiting for the answer. Says what was sent.
+    Asking(String),
+    /// The AI's invoice.
+    Done(crate::relay::AiReading),
+    /// Why it failed.
+    Failed(String),
 }
 
 /// Zoom setting.
@@ -112,8 +125,8 @@ pub struct AppState {
     pub templates: RwSignal<Vec<Template>>,
     /// A message for the person (import errors and the like).
     pub notice: RwSignal<Option<String>>,
-    /// The relay's OCR providers (`Err`: no relay reachable); `None` until known.
-    pub ocr_providers: RwSignal<Option<Result<Vec<String>, String>>>,
+    /// The relay's providers (`Err`: no relay reachable); `None` until known.
+    pub providers: RwSignal<Option<Result<crate::relay::Providers, String>>>,
     next_id: StoredValue<u32>,
 }
 
@@ -132,7 +145,7 @@ impl AppState {
             extracted: RwSignal::new(Vec::new()),
             templates: RwSignal::new(crate::persist::load_templates()),
             notice: RwSignal::new(None),
-            ocr_providers: RwSignal::new(None),
+            providers: RwSignal::new(None),
             next_id: StoredValue::new(1),
         }
     }

@@ -1,10 +1,11 @@
 //! The invoice panel: read the active file, see each field with its confidence,
-//! correct any value, and save the mapped regions as a vendor template.
+//! correct any value, compare with what the relay's AI reads, and save the mapped
+//! regions as a vendor template.
 
 use leptos::prelude::*;
 
 use crate::extraction::{self, field_title, field_value};
-use crate::state::{Extracted, use_app};
+use crate::state::{AiStatus, Extracted, use_app};
 
 /// The active file's invoice.
 #[component]
@@ -56,9 +57,14 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
         .collect_view();
     let items = e.invoice.line_items.clone();
     let warnings = e.result.warnings.clone();
+    let ai = e.ai.clone().map(|status| {
+        view! { <AiComparison doc=doc status=status ours=e.invoice.clone()/> }
+    });
     view! {
         {banner}
         {einvoice}
+        <AiButton doc=doc busy=matches!(e.ai, Some(AiStatus::Asking(_)))/>
+        {ai}
         <p class="confidence" data-testid="confidence">
             {format!("Confidence {:.0}%", conf.score * 100.0)}
             <span class="muted">{format!(" · {} of 8 fields · {}/{} checks pass",
@@ -87,6 +93,101 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
         </ul>
         <SaveTemplate doc=doc vendor=e.invoice.vendor_name.clone().unwrap_or_default()/>
     }
+}
+
+/// "Structure with AI", or why it is unavailable (no relay, no AI provider).
+#[component]
+fn AiButton(doc: u32, busy: bool) -> impl IntoView {
+    let app = use_app();
+    let unavailable = move || match app.providers.get() {
+        None => Some("checking for the relay…".to_string()),
+        Some(Err(e)) => Some(format!("AI structuring needs the relay: {e}")),
+        Some(Ok(p)) if p.ai().is_empty() => {
+            Some("the relay has no AI provider configured (only the offline rules)".into())
+        }
+        Some(Ok(_)) => None,
+    };
+    let providers = move || match app.providers.get() {
+        Some(Ok(p)) => p.ai().join(" → "),
+        _ => String::new(),
+    };
+    let run = move |_| leptos::task::spawn_local(extraction::structure_with_ai(app, doc));
+    view! {
+        <div class="ai-action">
+            <button class="button small" data-testid="structure-ai" on:click=run
+                disabled=move || busy || unavailable().is_some()
+                title=move || unavailable().unwrap_or_else(|| format!("Sends the text to {}", providers()))>
+                {if busy { "Asking the AI…" } else { "Structure with AI" }}
+            </button>
+            {move || unavailable().map(|why| view! { <p class="hint" data-testid="ai-unavailable">{why}</p> })}
+        </div>
+    }
+}
+
+/// The AI's invoice beside the rule-based one; rows that differ are marked, and the
+/// AI's value can be taken as a correction.
+#[component]
+fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -> impl IntoView {
+    let app = use_app();
+    let reading = match status {
+        AiStatus::Asking(what) => {
+            return view! {
+                <p class="hint" role="status" data-testid="ai-status">
+                    <span class="spinner" aria-hidden="true"></span>{format!("Sent {what} to the relay; waiting for the AI…")}
+                </p>
+            }
+            .into_any();
+        }
+        AiStatus::Failed(e) => {
+            return view! { <p class="field-error" role="alert" data-testid="ai-status">{format!("AI structuring failed: {e}")}</p> }.into_any();
+        }
+        AiStatus::Done(r) => r,
+    };
+    let differing = extraction::fields()
+        .into_iter()
+        .filter(|f| field_value(&ours, f) != field_value(&reading.invoice, f))
+        .count();
+    let rows = extraction::fields()
+        .into_iter()
+        .map(|f| {
+            let mine = field_value(&ours, f);
+            let theirs = field_value(&reading.invoice, f);
+            let differs = mine != theirs;
+            let take = theirs.clone();
+            let adopt = move |_| {
+                if let Err(e) = extraction::correct(app, doc, f, &take) {
+                    app.notice.set(Some(e));
+                }
+            };
+            view! {
+                <tr class:differs=differs data-testid="ai-row" data-field=f data-differs=differs.to_string()>
+                    <th scope="row">{field_title(f)}</th>
+                    <td>{if mine.is_empty() { "—".to_string() } else { mine }}</td>
+                    <td>{if theirs.is_empty() { "—".to_string() } else { theirs.clone() }}</td>
+                    <td>{(differs && !theirs.is_empty()).then(|| view! {
+                        <button class="button small" data-testid="ai-use" on:click=adopt
+                            title="Use the AI's value for this field">"Use"</button>
+                    })}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let fell_back = reading.provider == "rules";
+    let errors = reading.errors.join("; ");
+    view! {
+        <section class="ai-compare" aria-label="AI comparison" data-testid="ai-compare">
+            <p class="hint" data-testid="ai-status">
+                {format!("Read by {} · confidence {:.0}% · {differing} of 8 fields differ from the rules",
+                    reading.provider, reading.confidence * 100.0)}
+            </p>
+            {fell_back.then(|| view! { <p class="field-error" role="alert">{format!("Every AI provider failed, so the relay's rules answered: {errors}")}</p> })}
+            <table class="compare">
+                <thead><tr><th>"Field"</th><th>"Rules"</th><th>{format!("AI ({})", reading.provider)}</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

@@ -17,8 +17,7 @@ pub fn App() -> impl IntoView {
     provide_context(AppState::new());
     let app = use_app();
     leptos::task::spawn_local(async move {
-        app.ocr_providers
-            .set(Some(crate::relay::ocr_providers().await));
+        app.providers.set(Some(crate::relay::providers().await));
     });
     let has_files = move || app.files.with(|f| !f.is_empty());
     view! {

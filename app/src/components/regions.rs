@@ -140,10 +140,10 @@ fn ocr_view(region: &Region) -> Option<AnyView> {
 #[component]
 fn OcrButton(id: u32, busy: bool) -> impl IntoView {
     let app = use_app();
-    let unavailable = move || match app.ocr_providers.get() {
+    let unavailable = move || match app.providers.get() {
         None => Some("checking for the relay…".to_string()),
         Some(Err(e)) => Some(format!("OCR needs the relay: {e}")),
-        Some(Ok(p)) if p.is_empty() => Some("the relay has no OCR provider configured".into()),
+        Some(Ok(p)) if p.ocr.is_empty() => Some("the relay has no OCR provider configured".into()),
         Some(Ok(_)) => None,
     };
     let run = move |ev: web_sys::MouseEvent| {
