@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::config::ServeConfig;
 use crate::engine::{self, EngineError};
-use crate::providers::ocr::Tesseract;
+use crate::providers::ocr::{PageReader, Tesseract};
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 
 /// Zonal: structured data from PDF invoices.
@@ -174,7 +174,11 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             let templates = engine::load_templates(&templates)?;
             let doc = engine::open(&file, password.as_deref())?;
             let tesseract = (ocr == "auto").then(Tesseract::find).flatten();
-            let out = engine::extract(&doc, &templates, tesseract.as_ref())?;
+            let out = engine::extract(
+                &doc,
+                &templates,
+                tesseract.as_ref().map(|t| t as &dyn PageReader),
+            )?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
         Command::Table(args) => {
@@ -200,7 +204,8 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                results.push((engine::extract(&doc, &templates, tesseract.as_ref())?, name));
+                let ocr = tesseract.as_ref().map(|t| t as &dyn PageReader);
+                results.push((engine::extract(&doc, &templates, ocr)?, name));
             }
             let rows: Vec<CsvInvoice<'_>> = results
                 .iter()

@@ -9,7 +9,7 @@ use wasm_core::geometry::Rect;
 use wasm_core::invoice::pipeline::{self, InvoiceResult};
 use wasm_core::template::best_match;
 
-use crate::providers::ocr::{Layout, Tesseract};
+use crate::providers::ocr::PageReader;
 use wasm_core::template::{Template, TemplateError};
 use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
 
@@ -229,7 +229,7 @@ pub fn load_templates(paths: &[PathBuf]) -> Result<Vec<Template>, EngineError> {
 pub fn extract(
     doc: &Document,
     templates: &[Template],
-    ocr: Option<&Tesseract>,
+    ocr: Option<&dyn PageReader>,
 ) -> Result<InvoiceResult, EngineError> {
     let read = read_pages(doc, ocr)?;
     let q = read.quality();
@@ -282,7 +282,7 @@ impl Pages {
 }
 
 /// Reads every page; pages without a text layer go through `ocr` when given.
-pub fn read_pages(doc: &Document, ocr: Option<&Tesseract>) -> Result<Pages, EngineError> {
+pub fn read_pages(doc: &Document, ocr: Option<&dyn PageReader>) -> Result<Pages, EngineError> {
     let mut pages = (1..=doc.page_count())
         .map(|p| doc.page_text(p))
         .collect::<Result<Vec<_>, _>>()?;
@@ -314,16 +314,16 @@ pub fn read_pages(doc: &Document, ocr: Option<&Tesseract>) -> Result<Pages, Engi
 /// OCR resolution: pixels per inch of the rendered page.
 const OCR_DPI: f64 = 300.0;
 
-/// One page rendered at [`OCR_DPI`] and read by Tesseract: words in page points and the
-/// mean confidence.
+/// One page rendered at [`OCR_DPI`] and read by OCR: words in page points and the mean
+/// confidence.
 fn ocr_page(
     doc: &Document,
     page: usize,
-    t: &Tesseract,
+    ocr: &dyn PageReader,
 ) -> Result<(Vec<(String, Rect)>, f64), String> {
     let img = doc.render_dpi(page, OCR_DPI).map_err(|e| e.to_string())?;
     let png = img.to_png().map_err(|e| e.to_string())?;
-    let o = t.read_png(&png, Layout::Page)?;
+    let o = ocr.read_page(&png)?;
     let k = 72.0 / OCR_DPI;
     let words = o
         .words

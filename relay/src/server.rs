@@ -145,6 +145,7 @@ impl AppState {
             settings: self.worker_settings(),
             metrics: self.metrics.clone(),
             llm: self.llm.clone(),
+            ocr: self.ocr.clone(),
         }
     }
 

@@ -255,3 +255,110 @@ async fn vision_with_a_service_account_sends_its_access_token() {
         "{e}"
     );
 }
+
+/// Server jobs OCR scanned pages with the relay's engine: with Vision configured, the page
+/// is rendered at 300 DPI by wasm-core, sent to Vision once, and its words become the
+/// page's text that the job reads (no Tesseract involved).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_job_reads_a_scanned_page_with_vision() {
+    use axum::Json;
+    use base64::Engine;
+    use std::sync::{Arc, Mutex};
+
+    let sizes: Arc<Mutex<Vec<(u32, u32)>>> = Default::default();
+    let seen = sizes.clone();
+    let router = axum::Router::new().route(
+        "/v1/images:annotate",
+        axum::routing::post(move |Json(b): Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                let png = base64::engine::general_purpose::STANDARD
+                    .decode(b["requests"][0]["image"]["content"].as_str().unwrap_or_default())
+                    .unwrap_or_default();
+                let dims = image_size(&png);
+                seen.lock().expect("lock").push(dims);
+                let word = |t: &str, x: i64| serde_json::json!({
+                    "boundingBox": { "vertices": [{"x": x, "y": 300}, {"x": x + 400, "y": 300}, {"x": x + 400, "y": 360}, {"x": x, "y": 360}] },
+                    "symbols": t.chars().map(|ch| serde_json::json!({ "text": ch.to_string() })).collect::<Vec<_>>(),
+                    "confidence": 0.93
+                });
+                Json(serde_json::json!({ "responses": [{ "fullTextAnnotation": {
+                    "text": "Invoice number: SCAN-4379\n",
+                    "pages": [{ "blocks": [{ "paragraphs": [{ "words": [
+                        word("Invoice", 300), word("number:", 750), word("SCAN-4379", 1200)
+                    ] }] }] }]
+                } }] }))
+            }
+        }),
+    );
+    let vision = support::spawn(router).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = relay::config::ServeConfig {
+        data_dir: dir.path().join("data"),
+        dist: dir.path().join("dist"),
+        workers: 1,
+        vision_api_key: Some("vision-key".into()),
+        vision_base_url: vision,
+        ..relay::config::ServeConfig::default()
+    };
+    let state = relay::server::AppState::open(config).expect("state");
+    state.spawn_background();
+    let base = support::spawn(relay::server::app(state)).await;
+    let sid = uuid::Uuid::new_v4().to_string();
+    let pdf = std::fs::read(support::corpus("pdfjs/issue4379.pdf")).expect("scan");
+    let form = reqwest::multipart::Form::new().part(
+        "files[]",
+        reqwest::multipart::Part::bytes(pdf)
+            .file_name("scan.pdf")
+            .mime_str("application/pdf")
+            .expect("mime"),
+    );
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .post(format!("{base}/api/jobs"))
+        .header("X-Session-Id", &sid)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let job = v["jobs"][0]["jobId"].as_str().expect("job").to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let done = loop {
+        let j: Value = http
+            .get(format!("{base}/api/jobs/{job}"))
+            .header("X-Session-Id", &sid)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if j["status"] == "done" || j["status"] == "failed" {
+            break j;
+        }
+        assert!(std::time::Instant::now() < deadline, "{j}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["resultJson"]["invoiceNumber"], "SCAN-4379", "{done}");
+    let sizes = sizes.lock().expect("lock").clone();
+    assert_eq!(sizes.len(), 1, "one page, one Vision call");
+    // A4 at 300 DPI is 2480 × 3508 pixels.
+    let (w, h) = sizes[0];
+    assert!(
+        (2400..2560).contains(&w) && (3400..3600).contains(&h),
+        "{w}×{h}"
+    );
+}
+
+/// Width and height from a PNG's IHDR.
+fn image_size(png: &[u8]) -> (u32, u32) {
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    if png.len() < 24 || !png.starts_with(b"\x89PNG") {
+        return (0, 0);
+    }
+    (be(&png[16..20]), be(&png[20..24]))
+}

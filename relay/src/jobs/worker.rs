@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use super::{Job, JobStore, OcrOutput, Status, StoreError};
 use crate::blobs::BlobStore;
+use crate::providers::ocr::{BlockingOcr, PageReader};
 
 /// How workers behave.
 #[derive(Debug, Clone)]
@@ -57,6 +58,8 @@ pub struct Worker {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The structuring chain (Gemini, OpenAI-compatible); the offline reading after it.
     pub llm: Vec<crate::providers::llm::Structurer>,
+    /// OCR of pages without a text layer (Vision or Tesseract), if any.
+    pub ocr: Option<crate::providers::ocr::OcrEngine>,
 }
 
 /// Why a job's stages stopped early.
@@ -91,10 +94,12 @@ impl From<crate::blobs::BlobError> for StageError {
 
 /// Reads a PDF's text (OCR for pages without a text layer, when Tesseract is installed)
 /// and the offline pipeline's invoice. Blocking: run it off the runtime.
-pub fn read_pdf(bytes: Vec<u8>) -> Result<OcrOutput, String> {
+pub fn read_pdf(
+    bytes: Vec<u8>,
+    ocr: Option<&dyn crate::providers::ocr::PageReader>,
+) -> Result<OcrOutput, String> {
     let doc = wasm_core::Document::open(bytes, None).map_err(|e| e.to_string())?;
-    let tesseract = crate::providers::ocr::Tesseract::find();
-    let read = crate::engine::read_pages(&doc, tesseract.as_ref()).map_err(|e| e.to_string())?;
+    let read = crate::engine::read_pages(&doc, ocr).map_err(|e| e.to_string())?;
     let quality = read.quality();
     let result = wasm_core::invoice::pipeline::read(&read.pages, &doc.attachments(), &[], quality);
     Ok(OcrOutput {
@@ -193,7 +198,14 @@ impl Worker {
                 Err(e) => return Err(Stop::Stage(Box::new(job), e.into())),
             };
             let started = std::time::Instant::now();
-            let read = tokio::task::spawn_blocking(move || read_pdf(pdf)).await;
+            let ocr = self.ocr.clone().map(|engine| BlockingOcr {
+                engine,
+                handle: tokio::runtime::Handle::current(),
+            });
+            let read = tokio::task::spawn_blocking(move || {
+                read_pdf(pdf, ocr.as_ref().map(|o| o as &dyn PageReader))
+            })
+            .await;
             self.metrics.stage("extracting", started.elapsed());
             match read {
                 Ok(Ok(ocr)) => job.ocr = Some(ocr),

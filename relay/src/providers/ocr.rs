@@ -300,6 +300,35 @@ impl OcrEngine {
     }
 }
 
+/// Reads a whole rendered page (PNG) and blocks until done: what the engine's page OCR
+/// (CLI and server jobs, on blocking threads) calls.
+pub trait PageReader: Sync {
+    /// The page's words, boxes in the image's pixels.
+    fn read_page(&self, png: &[u8]) -> Result<OcrText, String>;
+}
+
+impl PageReader for Tesseract {
+    fn read_page(&self, png: &[u8]) -> Result<OcrText, String> {
+        self.read_png(png, Layout::Page)
+    }
+}
+
+/// An [`OcrEngine`] (Vision or Tesseract) called from a blocking thread through the
+/// runtime's handle.
+pub struct BlockingOcr {
+    /// The engine.
+    pub engine: OcrEngine,
+    /// The runtime the engine's requests run on.
+    pub handle: tokio::runtime::Handle,
+}
+
+impl PageReader for BlockingOcr {
+    fn read_page(&self, png: &[u8]) -> Result<OcrText, String> {
+        self.handle
+            .block_on(self.engine.read_png(png.to_vec(), Layout::Page))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
