@@ -305,43 +305,19 @@ async fn a_server_job_reads_a_scanned_page_with_vision() {
     state.spawn_background();
     let base = support::spawn(relay::server::app(state)).await;
     let sid = uuid::Uuid::new_v4().to_string();
-    let pdf = std::fs::read(support::corpus("pdfjs/issue4379.pdf")).expect("scan");
-    let form = reqwest::multipart::Form::new().part(
-        "files[]",
-        reqwest::multipart::Part::bytes(pdf)
-            .file_name("scan.pdf")
-            .mime_str("application/pdf")
-            .expect("mime"),
-    );
     let http = reqwest::Client::new();
     let v: Value = http
         .post(format!("{base}/api/jobs"))
         .header("X-Session-Id", &sid)
-        .multipart(form)
+        .multipart(support::pdf_form("pdfjs/issue4379.pdf", "scan.pdf"))
         .send()
         .await
         .expect("upload")
         .json()
         .await
         .expect("json");
-    let job = v["jobs"][0]["jobId"].as_str().expect("job").to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let done = loop {
-        let j: Value = http
-            .get(format!("{base}/api/jobs/{job}"))
-            .header("X-Session-Id", &sid)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        if j["status"] == "done" || j["status"] == "failed" {
-            break j;
-        }
-        assert!(std::time::Instant::now() < deadline, "{j}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let job = v["jobs"][0]["jobId"].as_str().expect("job");
+    let done = support::wait_final(&base, &sid, job).await;
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(done["resultJson"]["invoiceNumber"], "SCAN-4379", "{done}");
     let sizes = sizes.lock().expect("lock").clone();

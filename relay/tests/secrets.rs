@@ -148,18 +148,10 @@ async fn no_secret_in_any_response_or_log_line() {
     assert!(body.contains("vision"), "{body}");
     record("regions", status, body);
     // A whole-PDF job, structured by the (failing) chain in a worker.
-    let pdf = std::fs::read(support::corpus("invoice2data/oyo.pdf")).expect("oyo");
-    let form = reqwest::multipart::Form::new().part(
-        "files[]",
-        reqwest::multipart::Part::bytes(pdf)
-            .file_name("oyo.pdf")
-            .mime_str("application/pdf")
-            .expect("mime"),
-    );
     let r = http
         .post(format!("{base}/api/jobs"))
         .header("X-Session-Id", &sid)
-        .multipart(form)
+        .multipart(support::pdf_form("invoice2data/oyo.pdf", "oyo.pdf"))
         .send()
         .await
         .expect("upload");
@@ -168,26 +160,19 @@ async fn no_secret_in_any_response_or_log_line() {
         r.status().as_u16(),
         r.text().await.unwrap_or_default(),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = http
-            .get(format!("{base}/api/sessions/{sid}/jobs"))
-            .header("X-Session-Id", &sid)
-            .send()
-            .await
-            .expect("list");
-        let text = r.text().await.unwrap_or_default();
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let all_done = v["jobs"]
-            .as_array()
-            .is_some_and(|js| js.len() == 2 && js.iter().all(|j| j["status"] == "done"));
-        if all_done {
-            record("list", 200, text);
-            break;
-        }
-        assert!(Instant::now() < deadline, "jobs did not finish: {v}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let upload: Value =
+        serde_json::from_str(&bodies.last().map(|b| b.2.clone()).unwrap_or_default())
+            .unwrap_or(Value::Null);
+    let job = upload["jobs"][0]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        support::wait_final(&base, &sid, &job).await["status"],
+        "done"
+    );
+    let (_, list) = support::get_json(&base, &sid, &format!("/api/sessions/{sid}/jobs")).await;
+    bodies.push(("list".into(), 200, list.to_string()));
     let _ = child.kill();
     let _ = child.wait();
     let mut logs = String::new();

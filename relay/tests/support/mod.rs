@@ -38,3 +38,41 @@ pub async fn spawn(router: axum::Router) -> String {
     tokio::spawn(async move { axum::serve(listener, router).await });
     base
 }
+
+/// `GET base+path` with the session header: status and JSON body (`Null` if not JSON).
+pub async fn get_json(base: &str, sid: &str, path: &str) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("X-Session-Id", sid)
+        .send()
+        .await
+        .expect("GET");
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A multipart upload of one corpus PDF as `files[]`, under `name`.
+pub fn pdf_form(rel: &str, name: &str) -> reqwest::multipart::Form {
+    let bytes = std::fs::read(corpus(rel)).expect("corpus file");
+    reqwest::multipart::Form::new().part(
+        "files[]",
+        reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str("application/pdf")
+            .expect("mime"),
+    )
+}
+
+/// Polls a job until it is `done` or `failed` (at most a minute); its last view.
+pub async fn wait_final(base: &str, sid: &str, job: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (s, v) = get_json(base, sid, &format!("/api/jobs/{job}")).await;
+        assert_eq!(s, 200, "{v}");
+        if v["status"] == "done" || v["status"] == "failed" {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "job stuck: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
