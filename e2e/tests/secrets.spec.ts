@@ -23,9 +23,10 @@ test('the bundle holds no secret', async () => {
 });
 
 test('no response the browser gets holds the key the relay uses', async ({ page }) => {
-  const bodies: { url: string; body: Buffer }[] = [];
-  page.on('response', async (r) => {
-    try { bodies.push({ url: r.url(), body: await r.body() }); } catch { /* redirects have no body */ }
+  // Every response, its body read when it arrives (collected once the page is done).
+  const pending: Promise<{ url: string; body: Buffer } | null>[] = [];
+  page.on('response', (r) => {
+    pending.push(r.body().then((body) => ({ url: r.url(), body }), () => null)); // redirects have no body
   });
   const before = (await (await fetch(`http://127.0.0.1:${geminiPort}/seen`)).json()).seen;
   await openFiles(page, 'invoice2data/oyo.pdf');
@@ -33,6 +34,7 @@ test('no response the browser gets holds the key the relay uses', async ({ page 
   await page.getByTestId('structure-ai').click();
   await expect(page.getByTestId('ai-compare')).toBeVisible({ timeout: 30_000 });
   const after = (await (await fetch(`http://127.0.0.1:${geminiPort}/seen`)).json()).seen;
+  const bodies = (await Promise.all(pending)).filter((b) => b !== null);
   expect(after).toBeGreaterThan(before); // the relay did use the key
   const urls = bodies.map((b) => b.url);
   expect(urls.some((u) => u.endsWith('/api/config'))).toBe(true);

@@ -1,5 +1,6 @@
-//! Transient blobs (uploaded PDFs until their job ends): a local directory by default, or
-//! a Google Cloud Storage bucket (JSON API) when several instances share the work.
+//! Blobs: uploaded PDFs until their job ends, OCR crops until their session goes, and
+//! sealed shared sessions until they expire. A local directory by default, or a Google
+//! Cloud Storage bucket (JSON API) when several instances share the work.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
     /// Deletes `key`; deleting a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// The keys that start with `prefix` (a folder such as `shares/`), sorted.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError>;
 }
 
 /// Blobs as files under a directory.
@@ -81,6 +84,53 @@ impl BlobStore for LocalBlobs {
             Err(e) => Err(BlobError(e.to_string())),
         }
     }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let mut dirs = vec![root.clone()];
+            while let Some(dir) = dirs.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(BlobError(e.to_string())),
+                };
+                for e in entries.flatten() {
+                    let path = e.path();
+                    if path.is_dir() {
+                        dirs.push(path);
+                    } else if path.extension().is_none_or(|x| x != "part")
+                        && let Ok(rel) = path.strip_prefix(&root)
+                    {
+                        let key = rel
+                            .components()
+                            .map(|c| c.as_os_str().to_string_lossy())
+                            .collect::<Vec<_>>()
+                            .join("/");
+                        if key.starts_with(&prefix) {
+                            out.push(key);
+                        }
+                    }
+                }
+            }
+            out.sort();
+            Ok(out)
+        })
+        .await
+        .map_err(|e| BlobError(e.to_string()))?
+    }
+}
+
+/// The media type of a key, from its extension.
+fn content_type(key: &str) -> &'static str {
+    match key.rsplit('.').next() {
+        Some("pdf") => "application/pdf",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Blobs as objects in a Google Cloud Storage bucket (JSON API).
@@ -138,7 +188,7 @@ impl BlobStore for GcsBlobs {
             .send(
                 self.http
                     .post(u)
-                    .header("content-type", "application/pdf")
+                    .header("content-type", content_type(key))
                     .body(bytes.to_vec()),
             )
             .await?;
@@ -170,5 +220,42 @@ impl BlobStore for GcsBlobs {
         res.error_for_status()
             .map(|_| ())
             .map_err(|e| BlobError(e.to_string()))
+    }
+    /// `objects.list` with `prefix`, following `nextPageToken`.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        let mut out = Vec::new();
+        let mut page: Option<String> = None;
+        loop {
+            let mut u = self.url(&["storage", "v1"], None)?;
+            {
+                let mut q = u.query_pairs_mut();
+                q.append_pair("prefix", prefix)
+                    .append_pair("fields", "items(name),nextPageToken");
+                if let Some(p) = &page {
+                    q.append_pair("pageToken", p);
+                }
+            }
+            let v: serde_json::Value = self
+                .send(self.http.get(u))
+                .await?
+                .error_for_status()
+                .map_err(|e| BlobError(e.to_string()))?
+                .json()
+                .await
+                .map_err(|e| BlobError(e.to_string()))?;
+            out.extend(
+                v["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i["name"].as_str().map(str::to_string)),
+            );
+            match v["nextPageToken"].as_str() {
+                Some(t) if !t.is_empty() => page = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }

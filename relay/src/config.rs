@@ -151,6 +151,12 @@ pub struct ServeConfig {
     /// Sessions with no new job for this long (hours) are deleted.
     #[arg(long, env = "ZONAL_SESSION_TTL_HOURS", default_value_t = 24)]
     pub session_ttl_hours: u64,
+    /// Longest a shared session may live (hours); 30 days by default.
+    #[arg(long, env = "ZONAL_SHARE_MAX_HOURS", default_value_t = 720)]
+    pub share_max_hours: u32,
+    /// Largest sealed shared session (megabytes), PDFs included.
+    #[arg(long, env = "ZONAL_SHARE_MAX_MB", default_value_t = 50)]
+    pub share_max_mb: u32,
     /// Origins allowed to call the API from a browser (comma-separated); same-origin
     /// only when empty.
     #[arg(long, env = "ZONAL_CORS_ORIGINS", value_delimiter = ',')]
@@ -352,6 +358,8 @@ impl Default for ServeConfig {
             max_attempts: 4,
             retry_backoff_ms: 30_000,
             session_ttl_hours: 24,
+            share_max_hours: 720,
+            share_max_mb: 50,
             cors_origins: Vec::new(),
         }
     }

@@ -178,8 +178,13 @@ pub async fn delete_session(state: &AppState, sid: &str) -> Result<usize, AppErr
     Ok(jobs.len())
 }
 
-/// Deletes sessions past their time to live.
+/// Deletes sessions past their time to live, and shares past their expiry.
 pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
+    let shares = crate::api::shares::sweep(state).await?;
+    Ok(shares + sweep_sessions(state).await?)
+}
+
+async fn sweep_sessions(state: &AppState) -> Result<usize, AppError> {
     let ttl = chrono::Duration::hours(state.config.session_ttl_hours.min(24 * 365) as i64);
     let mut n = 0;
     for sid in state
@@ -229,6 +234,7 @@ fn api(state: AppState) -> Router {
             .allow_headers([
                 header::CONTENT_TYPE,
                 axum::http::HeaderName::from_static("x-session-id"),
+                axum::http::HeaderName::from_static("x-share-token"),
             ])
     };
     Router::new()

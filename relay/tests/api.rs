@@ -118,6 +118,8 @@ async fn the_openapi_document_lists_every_route_with_its_errors() {
             "/api/sessions/{id}",
             "/api/sessions/{id}/export.csv",
             "/api/sessions/{id}/jobs",
+            "/api/shares",
+            "/api/shares/{id}",
             "/api/structure",
             "/api/tasks/process",
         ]

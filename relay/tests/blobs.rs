@@ -40,6 +40,32 @@ async fn fake_gcs() -> String {
             ),
         )
         .route(
+            "/storage/v1/b/{bucket}/o",
+            // objects.list, two items a page so that nextPageToken is followed.
+            get(
+                |State(o): State<Objects>,
+                 Path(bucket): Path<String>,
+                 Query(q): Query<HashMap<String, String>>| async move {
+                    let prefix = q.get("prefix").cloned().unwrap_or_default();
+                    let mut names: Vec<String> = o
+                        .lock()
+                        .expect("lock")
+                        .keys()
+                        .filter(|(b, n)| *b == bucket && n.starts_with(&prefix))
+                        .map(|(_, n)| n.clone())
+                        .collect();
+                    names.sort();
+                    let from: usize = q.get("pageToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+                    let page: Vec<_> = names.iter().skip(from).take(2).map(|n| serde_json::json!({ "name": n })).collect();
+                    let mut v = serde_json::json!({ "kind": "storage#objects", "items": page });
+                    if from + 2 < names.len() {
+                        v["nextPageToken"] = serde_json::json!((from + 2).to_string());
+                    }
+                    axum::Json(v)
+                },
+            ),
+        )
+        .route(
             "/storage/v1/b/{bucket}/o/{object}",
             get(
                 |State(o): State<Objects>,
@@ -92,6 +118,26 @@ async fn contract(b: &dyn BlobStore, name: &str) {
     b.delete(&key).await.expect("delete");
     assert_eq!(b.get(&key).await.expect("get"), None, "{name}: deleted");
     b.delete(&key).await.expect("deleting twice is fine");
+    // Listing by prefix (the share sweeper's view), across pages.
+    let folder = format!("shares-{}/", uuid::Uuid::new_v4().simple());
+    for n in ["c", "a", "b", "d", "e"] {
+        b.put(&format!("{folder}{n}.bin"), n.as_bytes())
+            .await
+            .expect("put");
+    }
+    b.put(&format!("other-{folder}x.bin"), b"x")
+        .await
+        .expect("put");
+    let listed = b.list(&folder).await.expect("list");
+    let want: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|n| format!("{folder}{n}.bin"))
+        .collect();
+    assert_eq!(listed, want, "{name}");
+    assert!(
+        b.list("nothing-here/").await.expect("list").is_empty(),
+        "{name}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

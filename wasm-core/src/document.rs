@@ -96,6 +96,11 @@ impl Document {
         Ok(Self { pdf })
     }
 
+    /// The PDF's bytes, as opened.
+    pub fn bytes(&self) -> &[u8] {
+        self.pdf.data().as_ref()
+    }
+
     /// Number of pages.
     pub fn page_count(&self) -> usize {
         self.pdf.pages().len()

@@ -14,6 +14,8 @@
 //! * [`render`] — a page to RGBA, a bitmap to PNG, crops.
 //! * [`invoice`] — the structured invoice and the amount and date normalisers.
 //! * [`template`] — per-vendor templates (and invoice2data imports): match and apply.
+//! * [`share`] — a session as it travels in a link: sealed with AES-256-GCM for the
+//!   relay, or deflated into the link's fragment.
 //!
 //! ```no_run
 //! use wasm_core::{Document, geometry::Rect};
@@ -34,6 +36,7 @@ pub mod document;
 pub mod geometry;
 pub mod invoice;
 pub mod render;
+pub mod share;
 pub mod template;
 pub mod text;
 

@@ -3,6 +3,7 @@
 pub mod jobs;
 pub mod openapi;
 pub mod regions;
+pub mod shares;
 pub mod structure;
 pub mod tasks;
 
@@ -76,5 +77,12 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
         .route("/tasks/process", post(tasks::process))
         .route("/regions", post(regions::create))
         .route("/structure", post(structure::create))
+        .route(
+            "/shares",
+            post(shares::create).layer(DefaultBodyLimit::max(
+                (c.share_max_mb as usize).saturating_mul(1024 * 1024),
+            )),
+        )
+        .route("/shares/{id}", get(shares::get).delete(shares::delete))
         .route("/openapi.json", get(openapi::document))
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{jobs, regions, structure, tasks};
+use super::{jobs, regions, shares, structure, tasks};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -24,6 +24,9 @@ use super::{jobs, regions, structure, tasks};
         regions::create,
         regions::crop,
         structure::create,
+        shares::create,
+        shares::get,
+        shares::delete,
         tasks::process,
         super::super::server::healthz,
         super::super::server::config,
