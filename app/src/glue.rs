@@ -1,4 +1,5 @@
-//! Browser glue: files to bytes, bitmaps to canvases, yielding to the event loop.
+//! Browser glue: files to bytes, bitmaps to canvases, yielding to the event loop,
+//! downloads, random bytes, the page's URL fragment and the clipboard.
 
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
@@ -46,11 +47,18 @@ pub fn device_pixel_ratio() -> f64 {
 
 /// Offers `text` to the person as a file download.
 pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+    download_parts(
+        filename,
+        mime,
+        &js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text)),
+    )
+}
+
+fn download_parts(filename: &str, mime: &str, parts: &js_sys::Array) -> Result<(), String> {
     let fail = |_| "the browser refused the download".to_string();
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(fail)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &opts).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let doc = web_sys::window()
         .and_then(|w| w.document())
@@ -69,6 +77,61 @@ pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     })
     .forget();
     Ok(())
+}
+
+/// `n` bytes from the browser's cryptographic random source.
+pub fn random_bytes(n: usize) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; n];
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .ok_or("no crypto in this browser")?
+        .get_random_values_with_u8_array(&mut buf)
+        .map_err(|_| "the browser refused random bytes".to_string())?;
+    Ok(buf)
+}
+
+/// The page's URL fragment, without the `#`.
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.trim_start_matches('#').to_string())
+        .unwrap_or_default()
+}
+
+/// The page's URL without its fragment (where share links point).
+pub fn page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+/// Drops the fragment from the address bar without reloading (so a reload does not
+/// open a share twice).
+pub fn clear_hash() {
+    if let Some(w) = web_sys::window()
+        && let Ok(h) = w.history()
+    {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&page_url()));
+    }
+}
+
+/// Copies `text` to the clipboard (the browser may refuse; the caller shows the text
+/// anyway).
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let clip = web_sys::window()
+        .map(|w| w.navigator().clipboard())
+        .ok_or("no clipboard")?;
+    JsFuture::from(clip.write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|_| "the browser refused the clipboard".to_string())
+}
+
+/// Offers bytes to the person as a file download.
+pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let arr = js_sys::Uint8Array::from(bytes);
+    download_parts(filename, mime, &js_sys::Array::of1(&arr))
 }
 
 #[cfg(test)]

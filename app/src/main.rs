@@ -5,7 +5,8 @@
 //! [`components::page`] (one page: canvas, overlay, drag), [`components::regions`],
 //! [`components::invoice`] and [`components::templates`] (the side panel). Invoice logic
 //! for the UI (running the pipeline, corrections, templates from regions, CSV) is in
-//! [`extraction`]; what survives a reload in [`persist`]; the relay (OCR) in [`relay`].
+//! [`extraction`]; what survives a reload in [`persist`]; the relay (OCR, AI, shares) in
+//! [`relay`]; share links in [`share`].
 
 mod components;
 mod extraction;
@@ -13,6 +14,7 @@ mod glue;
 mod persist;
 mod relay;
 mod render_queue;
+mod share;
 mod state;
 mod store;
 

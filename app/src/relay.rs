@@ -110,10 +110,16 @@ pub async fn structure(text: &str, filename: &str, pages: usize) -> Result<AiRea
 
 /// POSTs JSON with the session header; the answer's JSON, or the relay's error message.
 async fn post_json(path: &str, body: &Value) -> Result<Value, String> {
-    let res = Request::post(path)
+    let req = Request::post(path)
         .header("X-Session-Id", &session_id())
         .json(body)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    send_for_json(req).await
+}
+
+/// Sends a request; the answer's JSON, or the relay's error message.
+async fn send_for_json(req: gloo_net::http::Request) -> Result<Value, String> {
+    let res = req
         .send()
         .await
         .map_err(|_| "the relay cannot be reached".to_string())?;
@@ -143,4 +149,64 @@ pub async fn ocr_crop(png: &[u8], page: usize, filename: &str) -> Result<OcrRead
         confidence: r["confidence"].as_f64().unwrap_or(0.0),
         engine: r["source"].as_str().unwrap_or("").to_string(),
     })
+}
+
+/// A share the relay stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredShare {
+    /// Its id.
+    pub id: String,
+    /// The token that deletes it.
+    pub delete_token: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+}
+
+/// Stores sealed bytes (`POST /api/shares`).
+pub async fn create_share(sealed: &[u8], ttl_hours: u32) -> Result<StoredShare, String> {
+    let req = Request::post(&format!("/api/shares?ttlHours={ttl_hours}"))
+        .header("content-type", "application/octet-stream")
+        .body(js_sys::Uint8Array::from(sealed))
+        .map_err(|e| e.to_string())?;
+    let v = send_for_json(req).await?;
+    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    Ok(StoredShare {
+        id: s("id"),
+        delete_token: s("deleteToken"),
+        expires_at: s("expiresAt"),
+    })
+}
+
+/// The sealed bytes of a share (`GET /api/shares/{id}`).
+pub async fn get_share(id: &str) -> Result<Vec<u8>, String> {
+    if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err("the link's share id is malformed".into());
+    }
+    let res = Request::get(&format!("/api/shares/{id}"))
+        .send()
+        .await
+        .map_err(|_| "the relay that keeps this share cannot be reached".to_string())?;
+    if res.status() == 404 {
+        return Err("the share does not exist any more (expired or deleted)".into());
+    }
+    if !res.ok() {
+        return Err(format!("the relay answered {}", res.status()));
+    }
+    res.binary()
+        .await
+        .map_err(|_| "the share could not be downloaded".to_string())
+}
+
+/// Deletes a share (`DELETE /api/shares/{id}` with its token).
+pub async fn delete_share(id: &str, token: &str) -> Result<(), String> {
+    let res = Request::delete(&format!("/api/shares/{id}"))
+        .header("X-Share-Token", token)
+        .send()
+        .await
+        .map_err(|_| "the relay cannot be reached".to_string())?;
+    if res.ok() {
+        Ok(())
+    } else {
+        Err(format!("the relay refused to delete it ({})", res.status()))
+    }
 }

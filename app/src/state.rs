@@ -125,6 +125,11 @@ pub struct AppState {
     pub templates: RwSignal<Vec<Template>>,
     /// A message for the person (import errors and the like).
     pub notice: RwSignal<Option<String>>,
+    /// Files of an opened shared session still to be opened (by name), and those whose
+    /// PDF came with the share while they are being read.
+    pub pending: RwSignal<Vec<wasm_core::share::SharedFile>>,
+    /// What an opened shared session held, for the "Keep a copy" banner.
+    pub received: RwSignal<Option<String>>,
     /// The relay's providers (`Err`: no relay reachable); `None` until known.
     pub providers: RwSignal<Option<Result<crate::relay::Providers, String>>>,
     next_id: StoredValue<u32>,
@@ -146,6 +151,8 @@ impl AppState {
             templates: RwSignal::new(crate::persist::load_templates()),
             notice: RwSignal::new(None),
             providers: RwSignal::new(None),
+            pending: RwSignal::new(Vec::new()),
+            received: RwSignal::new(None),
             next_id: StoredValue::new(1),
         }
     }

@@ -94,7 +94,7 @@ test('a broken template file is refused with its reason', async ({ page }, info)
   const bad = info.outputPath('bad.yml');
   fs.writeFileSync(bad, 'issuer: X\nfields:\n  amount: (unclosed\n');
   await page.getByTestId('template-import').setInputFiles(bad);
-  await expect(page.getByTestId('templates-panel').getByRole('alert')).toContainText('bad.yml');
+  await expect(page.getByTestId('notice')).toContainText('bad.yml');
   await expect(page.getByTestId('template-item')).toHaveCount(0);
 });
 

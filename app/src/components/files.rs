@@ -26,36 +26,69 @@ pub fn on_drop(app: AppState, ev: web_sys::DragEvent) {
 fn open_file_list(app: AppState, list: web_sys::FileList) {
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
     for file in files {
-        let id = app.next_id();
         let name = file.name();
-        app.files.update(|fs| {
-            fs.push(FileEntry {
-                id,
-                name,
-                size: file.size() as usize,
-                status: FileStatus::Loading,
-            })
-        });
-        if app.active.get_untracked().is_none() {
-            app.active.set(Some(id));
-        }
-        leptos::task::spawn_local(async move {
-            let status = match glue::read_file(&file).await {
-                Ok(bytes) => {
-                    glue::yield_now().await;
-                    open_bytes(id, Arc::new(bytes), None)
+        if name.ends_with(crate::share::COPY_EXTENSION) {
+            leptos::task::spawn_local(async move {
+                match glue::read_file(&file).await {
+                    Ok(bytes) => crate::share::open_copy(app, &bytes),
+                    Err(e) => app.notice.set(Some(e)),
                 }
-                Err(e) => FileStatus::Failed(e),
-            };
-            let ready = matches!(status, FileStatus::Ready(_));
-            set_status(app, id, status);
-            if ready {
-                // Let the first page paint, then read the invoice and apply a template.
-                glue::yield_now().await;
-                crate::extraction::on_open(app, id);
+            });
+            continue;
+        }
+        let id = add_entry(app, name, file.size() as usize);
+        leptos::task::spawn_local(async move {
+            match glue::read_file(&file).await {
+                Ok(bytes) => open_in_list(app, id, bytes).await,
+                Err(e) => set_status(app, id, FileStatus::Failed(e)),
             }
         });
     }
+}
+
+/// Adds a file to the list, loading; its id.
+fn add_entry(app: AppState, name: String, size: usize) -> u32 {
+    let id = app.next_id();
+    app.files.update(|fs| {
+        fs.push(FileEntry {
+            id,
+            name,
+            size,
+            status: FileStatus::Loading,
+        })
+    });
+    if app.active.get_untracked().is_none() {
+        app.active.set(Some(id));
+    }
+    id
+}
+
+/// Opens the bytes of list entry `id`; once it is ready, the regions a shared session
+/// holds for it are restored, the invoice read, and the shared corrections applied.
+async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
+    glue::yield_now().await;
+    let status = open_bytes(id, Arc::new(bytes), None);
+    let ready = matches!(status, FileStatus::Ready(_));
+    set_status(app, id, status);
+    if ready {
+        let shared = crate::share::take_pending(app, id);
+        if let Some(f) = &shared {
+            crate::share::restore_regions(app, id, f);
+        }
+        // Let the first page paint, then read the invoice and apply a template.
+        glue::yield_now().await;
+        crate::extraction::on_open(app, id);
+        if let Some(f) = &shared {
+            crate::share::restore_corrections(app, id, f);
+        }
+    }
+}
+
+/// Adds a file from bytes already in memory (a shared session's PDFs).
+pub fn open_named_bytes(app: AppState, name: String, bytes: Vec<u8>) -> u32 {
+    let id = add_entry(app, name, bytes.len());
+    leptos::task::spawn_local(open_in_list(app, id, bytes));
+    id
 }
 
 /// Parses a document and registers it; the status says what happened.
@@ -114,7 +147,7 @@ fn FilePicker(label: &'static str, class: &'static str) -> impl IntoView {
     view! {
         <label class=class>
             {label}
-            <input type="file" accept="application/pdf,.pdf" multiple class="visually-hidden"
+            <input type="file" accept="application/pdf,.pdf,.zonal" multiple class="visually-hidden"
                 data-testid="file-input" on:change=file_input_handler(app)/>
         </label>
     }
@@ -154,6 +187,19 @@ pub fn FileList() -> impl IntoView {
                     <FileItem file=file/>
                 </For>
             </ul>
+            <Show when=move || app.pending.with(|p| p.iter().any(|f| f.pdf_base64.is_none()))>
+                <h2>"Shared, not included"</h2>
+                <ul>
+                    {move || app.pending.get().into_iter().filter(|f| f.pdf_base64.is_none()).map(|f| view! {
+                        <li class="file pending" data-testid="pending-file">
+                            <div class="file-name" title=f.name.clone()>{f.name.clone()}</div>
+                            <div class="file-detail muted">{format!(
+                                "Open your copy of this PDF to see its {} region{}",
+                                f.regions.len(), if f.regions.len() == 1 { "" } else { "s" })}</div>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </Show>
         </aside>
     }
 }

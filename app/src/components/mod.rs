@@ -4,6 +4,7 @@ pub mod files;
 pub mod invoice;
 pub mod page;
 pub mod regions;
+pub mod share;
 pub mod templates;
 pub mod viewer;
 
@@ -19,7 +20,11 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         app.providers.set(Some(crate::relay::providers().await));
     });
-    let has_files = move || app.files.with(|f| !f.is_empty());
+    leptos::task::spawn_local(async move {
+        crate::share::open_from_location(app).await;
+    });
+    let has_files =
+        move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
     view! {
         <div class="app" on:dragover=files::on_dragover on:drop=move |ev| files::on_drop(app, ev)>
             <header class="topbar">
@@ -29,10 +34,13 @@ pub fn App() -> impl IntoView {
                     <span class="tagline">"Invoice data, straight from the PDF"</span>
                 </div>
                 <div class="actions">
+                    <share::ShareButton/>
                     <ExportCsv/>
                     <files::OpenButton/>
                 </div>
             </header>
+            <Notice/>
+            <share::ReceivedBanner/>
             <Show when=has_files fallback=|| view! { <files::EmptyState/> }>
                 <main class="workspace">
                     <files::FileList/>
@@ -45,6 +53,22 @@ pub fn App() -> impl IntoView {
                 </main>
             </Show>
         </div>
+    }
+}
+
+/// A message for the person (a refused file, a share that cannot be opened), dismissible.
+#[component]
+fn Notice() -> impl IntoView {
+    let app = use_app();
+    move || {
+        app.notice.get().map(|n| {
+            view! {
+                <div class="notice" role="alert" data-testid="notice">
+                    <span>{n}</span>
+                    <button class="icon" aria-label="Dismiss" on:click=move |_| app.notice.set(None)>"×"</button>
+                </div>
+            }
+        })
     }
 }
 

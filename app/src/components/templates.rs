@@ -30,7 +30,6 @@ pub fn TemplatesPanel() -> impl IntoView {
                 <button class="button small" on:click=export
                     disabled=move || app.templates.with(Vec::is_empty)>"Export"</button>
             </div>
-            {move || app.notice.get().map(|n| view! { <p class="field-error" role="alert">{n}</p> })}
             <Show when=move || app.templates.with(|t| !t.is_empty())
                 fallback=|| view! { <p class="hint">"No templates yet. Save one from an invoice, or import invoice2data templates."</p> }>
                 <ul class="template-list">

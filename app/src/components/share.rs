@@ -1,0 +1,160 @@
+//! The Share button and dialog (a link through the relay, encrypted, or a link carrying
+//! the session without one), and the banner a receiver sees with "Keep a copy".
+
+use leptos::prelude::*;
+
+use crate::share::{self, Link};
+use crate::state::use_app;
+
+/// "Share" in the header; opens the dialog.
+#[component]
+pub fn ShareButton() -> impl IntoView {
+    let app = use_app();
+    let open = RwSignal::new(false);
+    let has_work = move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
+    view! {
+        <button class="button" data-testid="share-open" on:click=move |_| open.set(true)
+            disabled=move || !has_work() aria-haspopup="dialog">"Share"</button>
+        <Show when=move || open.get()>
+            <ShareDialog close=move || open.set(false)/>
+        </Show>
+    }
+}
+
+fn select_all(ev: web_sys::FocusEvent) {
+    event_target::<web_sys::HtmlInputElement>(&ev).select();
+}
+
+#[component]
+fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
+    let app = use_app();
+    let with_pdfs = RwSignal::new(true);
+    let ttl = RwSignal::new(168u32);
+    let busy = RwSignal::new(false);
+    let link = RwSignal::new(None::<Link>);
+    let message = RwSignal::new(None::<String>);
+    let relay_ok = move || matches!(app.providers.get(), Some(Ok(_)));
+    let create = move |_| {
+        message.set(None);
+        if !relay_ok() {
+            link.set(Some(share::create_fragment_link(app)));
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match share::create_relay_link(app, with_pdfs.get_untracked(), ttl.get_untracked())
+                .await
+            {
+                Ok(l) => link.set(Some(l)),
+                Err(e) => message.set(Some(format!("The link could not be made: {e}"))),
+            }
+            busy.set(false);
+        });
+    };
+    let copy = move |_| {
+        let Some(l) = link.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            message.set(Some(match crate::glue::copy_text(&l.url).await {
+                Ok(()) => "Link copied.".into(),
+                Err(e) => format!("Copy it by hand: {e}."),
+            }));
+        });
+    };
+    let delete = move |_| {
+        let Some((id, token)) = link.get_untracked().and_then(|l| l.relay) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match crate::relay::delete_share(&id, &token).await {
+                Ok(()) => {
+                    link.set(None);
+                    message.set(Some(
+                        "The share was deleted: the link no longer opens.".into(),
+                    ));
+                }
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            close();
+        }
+    };
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| close()>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="share-title"
+                data-testid="share-dialog" on:click=|ev| ev.stop_propagation() on:keydown=on_key>
+                <h2 id="share-title">"Share this session"</h2>
+                {move || if relay_ok() {
+                    view! {
+                        <p class="hint">"The session is encrypted in this browser (AES-256-GCM). The relay stores only ciphertext; the key travels in the link's #fragment, which is never sent to a server."</p>
+                        <label class="check"><input type="checkbox" data-testid="share-pdfs"
+                            prop:checked=move || with_pdfs.get()
+                            on:change=move |ev| with_pdfs.set(event_target_checked(&ev))/>
+                            "Include the PDFs"</label>
+                        <label>"Expires after "
+                            <select data-testid="share-ttl" on:change=move |ev| ttl.set(event_target_value(&ev).parse().unwrap_or(168))>
+                                <option value="24">"1 day"</option>
+                                <option value="168" selected>"7 days"</option>
+                                <option value="720">"30 days"</option>
+                            </select>
+                        </label>
+                    }.into_any()
+                } else {
+                    view! { <p class="hint" data-testid="share-offline">"No relay is reachable: the link will carry the regions, labels, templates and results itself (compressed). The PDFs are not included; the receiver opens their own copy."</p> }.into_any()
+                }}
+                <div class="dialog-actions">
+                    <button class="button primary" data-testid="share-create" on:click=create autofocus
+                        disabled=move || busy.get()>{move || if busy.get() { "Encrypting…" } else { "Create link" }}</button>
+                    <button class="button" on:click=move |_| close()>"Close"</button>
+                </div>
+                {move || link.get().map(|l| {
+                    let len = l.url.len();
+                    let expires = l.expires_at.clone();
+                    let stored = l.relay.is_some();
+                    view! {
+                        <div class="share-link">
+                            <input readonly data-testid="share-link" aria-label="Share link" prop:value=l.url.clone()
+                                on:focus=select_all/>
+                            <button class="button small" data-testid="share-copy" on:click=copy>"Copy"</button>
+                            {stored.then(|| view! { <button class="button small danger" data-testid="share-delete" on:click=delete>"Delete share"</button> })}
+                        </div>
+                        <p class="hint">{match expires {
+                            Some(t) => format!("Stored encrypted on the relay until {} UTC.",
+                                t.get(..16).unwrap_or(&t).replace('T', " ")),
+                            None => format!("The link holds the session itself ({len} characters)."),
+                        }}</p>
+                    }
+                })}
+                {move || message.get().map(|m| view! { <p class="hint" role="status" data-testid="share-message">{m}</p> })}
+            </div>
+        </div>
+    }
+}
+
+/// Shown after opening a shared session: what it held, and "Keep a copy".
+#[component]
+pub fn ReceivedBanner() -> impl IntoView {
+    let app = use_app();
+    let message = RwSignal::new(None::<String>);
+    let keep = move |_| {
+        message.set(Some(match share::keep_copy(app) {
+            Ok(m) | Err(m) => m,
+        }))
+    };
+    move || {
+        app.received.get().map(|what| {
+            view! {
+                <div class="banner" role="status" data-testid="shared-banner">
+                    <span>{format!("Opened a shared session: {what}.")}</span>
+                    <button class="button small" data-testid="keep-copy" on:click=keep>"Keep a copy"</button>
+                    <button class="icon" aria-label="Dismiss" on:click=move |_| app.received.set(None)>"×"</button>
+                    {move || message.get().map(|m| view! { <span class="muted" data-testid="keep-message">{m}</span> })}
+                </div>
+            }
+        })
+    }
+}
