@@ -79,6 +79,21 @@ fn download_parts(filename: &str, mime: &str, parts: &js_sys::Array) -> Result<(
     Ok(())
 }
 
+/// Sets the colour theme on `<html data-theme>` (`system` removes it, so the
+/// stylesheet follows the system's preference).
+pub fn set_theme(theme: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = if theme == "system" {
+            root.remove_attribute("data-theme")
+        } else {
+            root.set_attribute("data-theme", theme)
+        };
+    }
+}
+
 /// `n` bytes from the browser's cryptographic random source.
 pub fn random_bytes(n: usize) -> Result<Vec<u8>, String> {
     let mut buf = vec![0u8; n];

@@ -15,6 +15,7 @@ mod persist;
 mod relay;
 mod render_queue;
 mod share;
+mod shortcuts;
 mod state;
 mod store;
 

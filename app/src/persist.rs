@@ -1,4 +1,5 @@
-//! What survives a reload: the person's templates, kept in `localStorage` as JSON.
+//! What survives a reload: the person's templates (JSON) and colour theme, kept in
+//! `localStorage`.
 
 use wasm_core::template::Template;
 
@@ -22,4 +23,21 @@ pub fn save_templates(templates: &[Template]) -> bool {
         return false;
     };
     storage().is_some_and(|s| s.set_item(TEMPLATES_KEY, &json).is_ok())
+}
+
+const THEME_KEY: &str = "zonal.theme";
+
+/// The chosen theme: `light`, `dark`, or `system` (the default).
+pub fn load_theme() -> String {
+    storage()
+        .and_then(|s| s.get_item(THEME_KEY).ok().flatten())
+        .filter(|t| matches!(t.as_str(), "light" | "dark"))
+        .unwrap_or_else(|| "system".into())
+}
+
+/// Remembers the theme (best effort).
+pub fn save_theme(theme: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(THEME_KEY, theme);
+    }
 }

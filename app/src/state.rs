@@ -95,6 +95,9 @@ pub enum Zoom {
     Factor(f64),
 }
 
+/// The zoom factors offered (and stepped through with + and −).
+pub const ZOOM_STEPS: [f64; 9] = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0];
+
 /// Smallest and largest zoom factors.
 pub const ZOOM_MIN: f64 = 0.5;
 /// Largest zoom factor.
@@ -132,7 +135,31 @@ pub struct AppState {
     pub received: RwSignal<Option<String>>,
     /// The relay's providers (`Err`: no relay reachable); `None` until known.
     pub providers: RwSignal<Option<Result<crate::relay::Providers, String>>>,
+    /// Undo and redo of region edits.
+    pub history: RwSignal<History>,
     next_id: StoredValue<u32>,
+}
+
+/// Snapshots of the regions before each edit (draw, move, resize, label, field, delete).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    undo: Vec<Vec<Region>>,
+    redo: Vec<Vec<Region>>,
+}
+
+/// Edits remembered for undo.
+const HISTORY_DEPTH: usize = 100;
+
+impl History {
+    /// Whether there is an edit to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether there is an undone edit to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
 }
 
 impl AppState {
@@ -153,6 +180,7 @@ impl AppState {
             providers: RwSignal::new(None),
             pending: RwSignal::new(Vec::new()),
             received: RwSignal::new(None),
+            history: RwSignal::new(History::default()),
             next_id: StoredValue::new(1),
         }
     }
@@ -162,6 +190,105 @@ impl AppState {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         id
+    }
+
+    /// Remembers the regions as they are, before an edit (undo goes back here).
+    pub fn checkpoint(&self) {
+        let now = self.regions.get_untracked();
+        self.history.update(|h| {
+            h.undo.push(now);
+            if h.undo.len() > HISTORY_DEPTH {
+                h.undo.remove(0);
+            }
+            h.redo.clear();
+        });
+    }
+
+    /// Forgets the last checkpoint (an edit that changed nothing, such as a click).
+    pub fn cancel_checkpoint(&self) {
+        self.history.update(|h| {
+            h.undo.pop();
+        });
+    }
+
+    /// Records the current regions and applies `edit` to them.
+    pub fn edit_regions(&self, edit: impl FnOnce(&mut Vec<Region>)) {
+        self.checkpoint();
+        self.regions.update(edit);
+    }
+
+    /// Undoes the last region edit; false when there is none.
+    pub fn undo(&self) -> bool {
+        self.step_history(true)
+    }
+
+    /// Redoes the last undone edit; false when there is none.
+    pub fn redo(&self) -> bool {
+        self.step_history(false)
+    }
+
+    fn step_history(&self, back: bool) -> bool {
+        let now = self.regions.get_untracked();
+        let mut target = None;
+        self.history.update(|h| {
+            let (from, to) = if back {
+                (&mut h.undo, &mut h.redo)
+            } else {
+                (&mut h.redo, &mut h.undo)
+            };
+            if let Some(prev) = from.pop() {
+                to.push(now);
+                target = Some(prev);
+            }
+        });
+        let Some(regions) = target else {
+            return false;
+        };
+        let selected = self.selected.get_untracked();
+        if selected.is_some_and(|id| !regions.iter().any(|r| r.id == id)) {
+            self.selected.set(None);
+        }
+        self.regions.set(regions);
+        true
+    }
+
+    /// Scrolls `delta` pages from the current one, within the active file.
+    pub fn go_page(&self, delta: isize) {
+        let n = self.active_pages().map_or(0, |(_, p)| p.len());
+        if n == 0 {
+            return;
+        }
+        let cur = self.current_page.get_untracked() as isize;
+        self.scroll_to
+            .set(Some((cur + delta).clamp(1, n as isize) as usize));
+    }
+
+    /// One zoom step in or out.
+    pub fn step_zoom(&self, up: bool) {
+        let cur = self.zoom_factor.get_untracked();
+        let next = if up {
+            ZOOM_STEPS
+                .iter()
+                .copied()
+                .find(|z| *z > cur + 1e-6)
+                .unwrap_or(ZOOM_MAX)
+        } else {
+            ZOOM_STEPS
+                .iter()
+                .rev()
+                .copied()
+                .find(|z| *z < cur - 1e-6)
+                .unwrap_or(ZOOM_MIN)
+        };
+        self.zoom.set(Zoom::Factor(next));
+    }
+
+    /// Deletes the selected region (an undoable edit).
+    pub fn delete_selected(&self) {
+        if let Some(id) = self.selected.get_untracked() {
+            self.edit_regions(|rs| rs.retain(|r| r.id != id));
+            self.selected.set(None);
+        }
     }
 
     /// Pages of the active file, if it is open.

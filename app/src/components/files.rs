@@ -223,7 +223,12 @@ fn FileItem(file: FileEntry) -> impl IntoView {
         FileStatus::Loading => view! { <span class="muted">"Opening…"</span> }.into_any(),
         FileStatus::Ready(p) => {
             let n = p.len();
-            view! { <span class="muted">{format!("{n} page{}", if n == 1 { "" } else { "s" })}</span> }.into_any()
+            let first = p.first().copied();
+            view! {
+                {first.map(|info| view! { <Thumbnail doc=id info=info/> })}
+                <span class="muted">{format!("{n} page{}", if n == 1 { "" } else { "s" })}</span>
+            }
+            .into_any()
         }
         FileStatus::Failed(msg) => {
             view! { <span class="error" role="alert" data-testid="file-error">{msg.clone()}</span> }
@@ -250,6 +255,37 @@ fn FileItem(file: FileEntry) -> impl IntoView {
             <div class="file-detail">{detail}</div>
             <button class="icon" title="Close file" aria-label=format!("Close {}", file.name) on:click=close>"×"</button>
         </li>
+    }
+}
+
+/// Thumbnail width in CSS pixels.
+const THUMB_WIDTH: f64 = 44.0;
+
+/// Page 1 of a file, small, rendered through the same queue as the pages.
+#[component]
+fn Thumbnail(doc: u32, info: wasm_core::PageInfo) -> impl IntoView {
+    let canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
+    let key = format!("thumb:{doc}");
+    let key2 = key.clone();
+    let scale = THUMB_WIDTH * glue::device_pixel_ratio() / info.width.max(1.0);
+    Effect::new(move |_| {
+        if canvas.get().is_none() {
+            return;
+        }
+        crate::render_queue::enqueue(key.clone(), move || {
+            let (Some(d), Some(c)) = (store::get(doc), canvas.get_untracked()) else {
+                return;
+            };
+            if let Ok(img) = d.doc.render(1, scale) {
+                let _ = glue::paint(&c, &img);
+            }
+        });
+    });
+    on_cleanup(move || crate::render_queue::cancel(&key2));
+    let height = THUMB_WIDTH * info.height / info.width.max(1.0);
+    view! {
+        <canvas node_ref=canvas class="thumb" aria-hidden="true" data-testid="thumbnail"
+            style:width=format!("{THUMB_WIDTH}px") style:height=format!("{height:.1}px")></canvas>
     }
 }
 

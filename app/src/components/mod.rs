@@ -23,6 +23,8 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         crate::share::open_from_location(app).await;
     });
+    let help = RwSignal::new(false);
+    crate::shortcuts::install(app, help);
     let has_files =
         move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
     view! {
@@ -34,11 +36,17 @@ pub fn App() -> impl IntoView {
                     <span class="tagline">"Invoice data, straight from the PDF"</span>
                 </div>
                 <div class="actions">
+                    <ThemeToggle/>
+                    <button class="icon" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"
+                        data-testid="shortcuts-open" on:click=move |_| help.set(true)>"⌨"</button>
                     <share::ShareButton/>
                     <ExportCsv/>
                     <files::OpenButton/>
                 </div>
             </header>
+            <Show when=move || help.get()>
+                <ShortcutsHelp close=move || help.set(false)/>
+            </Show>
             <Notice/>
             <share::ReceivedBanner/>
             <Show when=has_files fallback=|| view! { <files::EmptyState/> }>
@@ -52,6 +60,54 @@ pub fn App() -> impl IntoView {
                     </div>
                 </main>
             </Show>
+        </div>
+    }
+}
+
+/// Cycles the colour theme: system → light → dark, remembered in this browser.
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let theme = RwSignal::new(crate::persist::load_theme());
+    Effect::new(move |_| crate::glue::set_theme(&theme.get()));
+    let next = move |_| {
+        let t = match theme.get_untracked().as_str() {
+            "system" => "light",
+            "light" => "dark",
+            _ => "system",
+        };
+        crate::persist::save_theme(t);
+        theme.set(t.to_string());
+    };
+    let label = move || match theme.get().as_str() {
+        "light" => "☀ Light",
+        "dark" => "☾ Dark",
+        _ => "◐ Auto",
+    };
+    view! {
+        <button class="button" data-testid="theme" on:click=next
+            title="Colour theme: follow the system, light or dark">{label}</button>
+    }
+}
+
+/// The list of keyboard shortcuts.
+#[component]
+fn ShortcutsHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| close()>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="keys-title"
+                data-testid="shortcuts" on:click=|ev| ev.stop_propagation()>
+                <h2 id="keys-title">"Keyboard shortcuts"</h2>
+                <table class="shortcuts">
+                    <tbody>
+                        {crate::shortcuts::SHORTCUTS.iter().map(|(k, what)| view! {
+                            <tr><th scope="row"><kbd>{*k}</kbd></th><td>{*what}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <div class="dialog-actions">
+                    <button class="button" on:click=move |_| close() autofocus>"Close"</button>
+                </div>
+            </div>
         </div>
     }
 }

@@ -174,12 +174,16 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
                     add_region(app, doc, page, r);
                 }
             }
-            Drag::Move { id, .. } | Drag::Resize { id, .. } => {
+            Drag::Move { id, orig, .. } | Drag::Resize { id, orig, .. } => {
                 if let Some(r) = app
                     .regions
                     .with_untracked(|rs| rs.iter().find(|r| r.id == id).map(|r| r.rect))
                 {
-                    set_rect(app, id, r, true);
+                    if r == orig {
+                        app.cancel_checkpoint(); // a click, not an edit
+                    } else {
+                        set_rect(app, id, r, true);
+                    }
                 }
             }
         }
@@ -200,6 +204,7 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
         };
         capture(ev);
         app.selected.set(Some(id));
+        app.checkpoint();
         drag.set(Some(if resize {
             Drag::Resize { id, start: p, orig }
         } else {
@@ -273,7 +278,7 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
     let id = app.next_id();
     let n = app.regions.with_untracked(|rs| rs.len()) + 1;
     let (text, needs_ocr) = region_text(doc, page, &rect);
-    app.regions.update(|rs| {
+    app.edit_regions(|rs| {
         rs.push(Region {
             id,
             doc,

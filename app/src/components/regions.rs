@@ -23,7 +23,7 @@ pub fn RegionPanel() -> impl IntoView {
             <Show when=move || !regions().is_empty()
                 fallback=|| view! { <p class="hint">"Drag a rectangle over the page to read the text inside it."</p> }>
                 <ol class="region-list">
-                    <For each=regions key=|r| (r.id, r.text.clone(), r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some()) let:r>
+                    <For each=regions key=|r| (r.id, r.text.clone(), r.label.clone(), r.field.clone(), r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some()) let:r>
                         <RegionItem region=r/>
                     </For>
                 </ol>
@@ -41,7 +41,7 @@ fn RegionItem(region: Region) -> impl IntoView {
     let field = region.field.clone();
     let on_field = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
-        app.regions.update(|rs| {
+        app.edit_regions(|rs| {
             if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
                 r.field = v;
             }
@@ -49,14 +49,14 @@ fn RegionItem(region: Region) -> impl IntoView {
     };
     let on_label = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
-        app.regions.update(|rs| {
+        app.edit_regions(|rs| {
             if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
                 r.label = v;
             }
         });
     };
     let delete = move |_| {
-        app.regions.update(|rs| rs.retain(|r| r.id != id));
+        app.edit_regions(|rs| rs.retain(|r| r.id != id));
         if app.selected.get_untracked() == Some(id) {
             app.selected.set(None);
         }

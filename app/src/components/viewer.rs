@@ -4,9 +4,7 @@ use leptos::prelude::*;
 use wasm_core::geometry::{CSS_PX_PER_INCH, POINTS_PER_INCH};
 
 use super::page::PageView;
-use crate::state::{ZOOM_MAX, ZOOM_MIN, Zoom, use_app};
-
-const ZOOM_STEPS: [f64; 9] = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0];
+use crate::state::{ZOOM_MAX, ZOOM_MIN, ZOOM_STEPS, Zoom, use_app};
 /// Horizontal padding around pages in the scroll area, in CSS pixels.
 const PAGE_GUTTER: f64 = 48.0;
 
@@ -99,33 +97,8 @@ fn ViewerMessage() -> impl IntoView {
 fn Toolbar() -> impl IntoView {
     let app = use_app();
     let page_count = move || app.active_pages().map(|(_, p)| p.len()).unwrap_or(0);
-    let go = move |delta: isize| {
-        let n = page_count();
-        if n == 0 {
-            return;
-        }
-        let cur = app.current_page.get_untracked() as isize;
-        let target = (cur + delta).clamp(1, n as isize) as usize;
-        app.scroll_to.set(Some(target));
-    };
-    let step_zoom = move |up: bool| {
-        let cur = app.zoom_factor.get_untracked();
-        let next = if up {
-            ZOOM_STEPS
-                .iter()
-                .copied()
-                .find(|z| *z > cur + 1e-6)
-                .unwrap_or(ZOOM_MAX)
-        } else {
-            ZOOM_STEPS
-                .iter()
-                .rev()
-                .copied()
-                .find(|z| *z < cur - 1e-6)
-                .unwrap_or(ZOOM_MIN)
-        };
-        app.zoom.set(Zoom::Factor(next));
-    };
+    let go = move |delta: isize| app.go_page(delta);
+    let step_zoom = move |up: bool| app.step_zoom(up);
     let zoom_value = move || match app.zoom.get() {
         Zoom::FitWidth => "fit".to_string(),
         Zoom::Factor(f) => format!("{}", (f * 100.0).round() as i64),
@@ -155,6 +128,11 @@ fn Toolbar() -> impl IntoView {
             </select>
             <button class="icon" aria-label="Zoom in" title="Zoom in" on:click=move |_| step_zoom(true)>"+"</button>
             <span class="zoom-readout muted">{move || format!("{}%", (app.zoom_factor.get() * 100.0).round())}</span>
+            <span class="divider" aria-hidden="true"></span>
+            <button class="icon" aria-label="Undo" title="Undo (Ctrl+Z)" data-testid="undo"
+                disabled=move || !app.history.with(|h| h.can_undo()) on:click=move |_| { app.undo(); }>"↶"</button>
+            <button class="icon" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" data-testid="redo"
+                disabled=move || !app.history.with(|h| h.can_redo()) on:click=move |_| { app.redo(); }>"↷"</button>
         </div>
     }
 }
