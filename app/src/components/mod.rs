@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || help.get()>
                 <ShortcutsHelp close=move || help.set(false)/>
             </Show>
+            <OpeningProgress/>
             <Notice/>
             <share::ReceivedBanner/>
             <Show when=has_files fallback=|| view! { <files::EmptyState/> }>
@@ -109,6 +110,32 @@ fn ShortcutsHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
                 </div>
             </div>
         </div>
+    }
+}
+
+/// A progress bar while files are being opened.
+#[component]
+fn OpeningProgress() -> impl IntoView {
+    let app = use_app();
+    let counts = move || {
+        app.files.with(|fs| {
+            let loading = fs
+                .iter()
+                .filter(|f| matches!(f.status, crate::state::FileStatus::Loading))
+                .count();
+            (fs.len() - loading, fs.len(), loading)
+        })
+    };
+    move || {
+        let (done, total, loading) = counts();
+        (loading > 0).then(|| {
+            view! {
+                <div class="progress" role="status" data-testid="opening-progress">
+                    <progress max=total value=done aria-label="Opening files"></progress>
+                    <span class="muted">{format!("Opening {} of {total} file{}…", done + 1, if total == 1 { "" } else { "s" })}</span>
+                </div>
+            }
+        })
     }
 }
 
