@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmarks against peers, each measured in the same run (these machines are noisy, so
+# only the ratios are comparable across runs). Not tests: nothing here fails on a number.
+#
+#   scripts/bench.sh [text|size|render|relay|all]   (default: all)
+#
+# text    words of every corpus page: Zonal natively (cargo bench) vs pdfplumber, PyMuPDF
+# size    the app's wasm + JS, gzipped, vs pdf.js (pdf.min.mjs + pdf.worker.min.mjs)
+# render  Zonal in Chromium vs pdf.js in the same Chromium (e2e/bench/render.bench.ts)
+# relay   POST /api/regions at 50/200/1000 connections (wrk), and the relay's memory with
+#         10,000 queued jobs
+# Results go to stdout; BENCHMARKS.md records them with the date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+what="${1:-all}"
+out="${BENCH_OUT:-$CARGO_TARGET_DIR/bench}"
+mkdir -p "$out"
+corpus="${ZONAL_CORPUS:-$ROOT/../shared/corpus/dev}"
+step() { printf '\n## %s\n\n' "$*"; }
+
+if [[ $what == text || $what == all ]]; then
+  step "text: words, Zonal native vs pdfplumber and PyMuPDF"
+  python3 -c 'import pdfplumber, pymupdf' 2>/dev/null || pip install -q pdfplumber pymupdf
+  cargo bench -q -p wasm-core --bench words >"$out/words-zonal.jsonl"
+  python3 scripts/bench/text_peers.py "$corpus" >"$out/words-peers.jsonl"
+  python3 scripts/bench/compare_text.py "$out/words-zonal.jsonl" "$out/words-peers.jsonl"
+fi
+
+if [[ $what == size || $what == all ]]; then
+  step "size: gzipped, Zonal's app vs pdf.js"
+  [[ -d dist ]] || trunk build >/dev/null
+  gz() { cat "$@" | gzip -9 | wc -c; }
+  ours=$(gz dist/*.wasm dist/app-*.js)
+  pdfjs=$(gz e2e/node_modules/pdfjs-dist/build/pdf.min.mjs e2e/node_modules/pdfjs-dist/build/pdf.worker.min.mjs)
+  raw=$(cat dist/*.wasm dist/app-*.js | wc -c)
+  echo "| | raw bytes | gzip -9 bytes |"
+  echo "| --- | ---: | ---: |"
+  echo "| Zonal (wasm + JS) | $raw | $ours |"
+  echo "| pdf.js (pdf.min.mjs + pdf.worker.min.mjs) | $(cat e2e/node_modules/pdfjs-dist/build/pdf.min.mjs e2e/node_modules/pdfjs-dist/build/pdf.worker.min.mjs | wc -c) | $pdfjs |"
+  python3 -c "print(f'ratio Zonal / pdf.js gzipped: {$ours / $pdfjs:.2f}')"
+fi
+
+if [[ $what == render || $what == all ]]; then
+  step "render: Zonal vs pdf.js in the same Chromium"
+  [[ -d dist ]] || trunk build >/dev/null
+  cargo build -q -p relay
+  (cd e2e && ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
+    npx playwright test -c playwright.bench.config.ts --reporter=line 2>&1 | tee "$out/render.log" | grep -E '^RESULT|error' || true)
+fi
+
+if [[ $what == relay || $what == all ]]; then
+  step "relay: POST /api/regions under load (wrk), memory with 10,000 queued jobs"
+  command -v wrk >/dev/null || { sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
+  cargo build -q --release -p relay
+  python3 scripts/bench/relay_load.py "$CARGO_TARGET_DIR/release/zonal" "$corpus"
+fi

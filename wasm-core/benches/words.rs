@@ -1,0 +1,65 @@
+//! Words of every page of every corpus PDF, natively: per file, the best of several
+//! rounds, as JSON lines `{"file", "pages", "seconds"}` (scripts/bench.sh compares them
+//! with pdfplumber and PyMuPDF on the same files). Run: `cargo bench -p wasm-core --bench
+//! words` (`ZONAL_CORPUS` picks the corpus directory, `ROUNDS` the rounds, 3 by default).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use wasm_core::Document;
+
+fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            pdfs(&p, out);
+        } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf")) {
+            out.push(p);
+        }
+    }
+}
+
+/// Opens the file and collects every page's words; the page count.
+fn words(bytes: &[u8]) -> Option<(usize, usize)> {
+    let doc = Document::open(bytes.to_vec(), None).ok()?;
+    let mut n = 0;
+    for p in 1..=doc.page_count() {
+        n += doc.page_text(p).map(|t| t.words().count()).unwrap_or(0);
+    }
+    Some((doc.page_count(), n))
+}
+
+fn main() {
+    let root = std::env::var_os("ZONAL_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"),
+        PathBuf::from,
+    );
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let mut files = Vec::new();
+    pdfs(&root, &mut files);
+    files.sort();
+    for f in files {
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
+        let mut best = f64::INFINITY;
+        let mut got = None;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            got = words(&bytes);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        let Some((pages, n)) = got else { continue };
+        let rel = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
+        println!(
+            "{{\"file\": {:?}, \"pages\": {pages}, \"words\": {n}, \"seconds\": {best:.6}}}",
+            rel
+        );
+    }
+}
