@@ -7,6 +7,7 @@
 # text    words of every corpus page: Zonal natively (cargo bench) vs pdfplumber, PyMuPDF
 # size    the app's wasm + JS, gzipped, vs pdf.js (pdf.min.mjs + pdf.worker.min.mjs)
 # render  Zonal in Chromium vs pdf.js in the same Chromium (e2e/bench/render.bench.ts)
+# scale   a generated 500-page PDF: first page, freezes, memory while scrolling
 # relay   POST /api/regions at 50/200/1000 connections (wrk), and the relay's memory with
 #         10,000 queued jobs
 # Results go to stdout; BENCHMARKS.md records them with the date.
@@ -46,7 +47,17 @@ if [[ $what == render || $what == all ]]; then
   [[ -d dist ]] || trunk build >/dev/null
   cargo build -q -p relay
   (cd e2e && ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
-    npx playwright test -c playwright.bench.config.ts --reporter=line 2>&1 | tee "$out/render.log" | grep -E '^RESULT|error' || true)
+    npx playwright test -c playwright.bench.config.ts --reporter=line bench/render.bench.ts 2>&1 | tee "$out/render.log" | grep -E '^RESULT|error' || true)
+fi
+
+if [[ $what == scale || $what == all ]]; then
+  step "scale: a generated 500-page PDF in the app"
+  python3 -c 'import pymupdf' 2>/dev/null || pip install -q pymupdf
+  python3 scripts/bench/make_long_pdf.py "$out/long-500.pdf" 500
+  [[ -d dist ]] || trunk build >/dev/null
+  cargo build -q -p relay
+  (cd e2e && ZONAL_LONG_PDF="$out/long-500.pdf" ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
+    npx playwright test -c playwright.bench.config.ts --reporter=line bench/scale.bench.ts 2>&1 | tee "$out/scale.log" | grep -E '^RESULT|error' || true)
 fi
 
 if [[ $what == relay || $what == all ]]; then

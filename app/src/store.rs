@@ -38,6 +38,22 @@ impl LoadedDoc {
     }
 }
 
+/// Extracts the text of every page of `id` ahead of the invoice pipeline, in slices of
+/// about 8 ms with the event loop in between, so a long document never freezes the page.
+pub async fn warm_texts(id: u32) {
+    let Some(doc) = get(id) else { return };
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let now = || perf.as_ref().map_or(0.0, web_sys::Performance::now);
+    let mut slice = now();
+    for page in 1..=doc.pages.len() {
+        let _ = doc.page_text(page);
+        if now() - slice > 8.0 {
+            crate::glue::yield_now().await;
+            slice = now();
+        }
+    }
+}
+
 thread_local! {
     static DOCS: RefCell<HashMap<u32, Rc<LoadedDoc>>> = RefCell::new(HashMap::new());
 }

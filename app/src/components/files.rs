@@ -75,8 +75,10 @@ async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
         if let Some(f) = &shared {
             crate::share::restore_regions(app, id, f);
         }
-        // Let the first page paint, then read the invoice and apply a template.
+        // Let the first page paint, read the pages' text in slices, then read the invoice
+        // and apply a template.
         glue::yield_now().await;
+        store::warm_texts(id).await;
         crate::extraction::on_open(app, id);
         if let Some(f) = &shared {
             crate::share::restore_corrections(app, id, f);

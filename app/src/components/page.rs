@@ -69,6 +69,15 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
         };
         if !visible.get() {
             render_queue::cancel(&key);
+            // A page far from the viewport keeps no bitmap: memory stays bounded
+            // however long the document (it is rendered again when it comes back).
+            if rendered_scale.get_untracked() > 0.0
+                && let Some(c) = canvas.get_untracked()
+            {
+                c.set_width(0);
+                c.set_height(0);
+                rendered_scale.set(0.0);
+            }
             return;
         }
         if (rendered_scale.get_untracked() - scale).abs() < 1e-3 {
@@ -228,7 +237,7 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
     view! {
         <div class="page" node_ref=container data-page=page data-testid=format!("page-{page}")
             style:width=move || format!("{:.2}px", css_w()) style:height=move || format!("{:.2}px", css_h())>
-            <canvas node_ref=canvas class="page-canvas" aria-label=format!("Page {page}")></canvas>
+            <canvas node_ref=canvas class="page-canvas" width="0" height="0" aria-label=format!("Page {page}")></canvas>
             <Show when=move || rendered_scale.get() == 0.0 && render_error.get().is_none()>
                 <div class="page-placeholder">{format!("Page {page}")}</div>
             </Show>

@@ -1,0 +1,53 @@
+// Scale: a generated 500-page PDF (scripts/bench/make_long_pdf.py). Opening it must show
+// page 1 without freezing the page, and memory must stay bounded while scrolling to the
+// end (only pages near the viewport are rendered; the others keep no bitmap).
+// Not a test: `scripts/bench.sh scale` (ZONAL_LONG_PDF names the file).
+import { test, expect } from '@playwright/test';
+
+const FILE = process.env.ZONAL_LONG_PDF ?? '/tmp/zonal-500.pdf';
+
+test('500 pages: first page, longest main-thread stall, memory while scrolling', async ({ page }) => {
+  // The wasm instance (for its linear memory's size), as Trunk's loader announces it.
+  await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e: any) => { (window as any).zonalWasm = e.detail.wasm; }));
+  await page.goto('/');
+  // Longest gap between animation frames = how long the page froze.
+  await page.evaluate(() => {
+    (window as any).maxGap = 0;
+    let last = performance.now();
+    const tick = (t: number) => { (window as any).maxGap = Math.max((window as any).maxGap, t - last); last = t; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    window.addEventListener('change', () => performance.mark('bench:drop'), { capture: true, once: true });
+  });
+  await page.getByTestId('file-input').first().setInputFiles(FILE);
+  const first = await page.waitForFunction(() => {
+    const drop = performance.getEntriesByName('bench:drop')[0];
+    const r = performance.getEntriesByType('measure').find((e) => e.name.startsWith('zonal:render') && e.name.endsWith(':1'));
+    return drop && r ? r.startTime + r.duration - drop.startTime : null;
+  }, undefined, { timeout: 120_000 }).then((h) => h.jsonValue());
+  const openGap = await page.evaluate(() => (window as any).maxGap);
+  await expect(page.getByTestId('page-indicator')).toContainText('of 500');
+
+  const heap = () => page.evaluate(() => (performance as any).memory?.usedJSHeapSize / 1e6);
+  const wasmMb = () => page.evaluate(() => (window as any).zonalWasm?.memory?.buffer?.byteLength / 1e6);
+  const canvasPixels = () => page.evaluate(() => [...document.querySelectorAll('canvas.page-canvas')]
+    .reduce((n, c) => n + (c as HTMLCanvasElement).width * (c as HTMLCanvasElement).height, 0) / 1e6);
+  const samples: { page: number; heapMb: number; wasmMb: number; canvasMpx: number }[] = [];
+  const scroller = page.getByTestId('pages');
+  for (let step = 0; step <= 20; step++) {
+    await scroller.evaluate((el, f) => el.scrollTo(0, el.scrollHeight * f), step / 20);
+    await page.waitForTimeout(300);
+    samples.push({ page: Number((await page.getByTestId('page-indicator').textContent())?.match(/Page (\d+)/)?.[1]), heapMb: +(await heap()).toFixed(1), wasmMb: +(await wasmMb()).toFixed(1), canvasMpx: +(await canvasPixels()).toFixed(1) });
+  }
+  const maxGap = await page.evaluate(() => (window as any).maxGap);
+  console.log(JSON.stringify(samples));
+  console.log(`RESULT ${JSON.stringify({
+    first_page_ms: +(first as number).toFixed(0),
+    longest_frame_gap_while_opening_ms: +openGap.toFixed(0),
+    longest_frame_gap_overall_ms: +maxGap.toFixed(0),
+    heap_mb_first: samples[0].heapMb,
+    heap_mb_max: Math.max(...samples.map((s) => s.heapMb)),
+    wasm_memory_mb_first: samples[0].wasmMb,
+    wasm_memory_mb_max: Math.max(...samples.map((s) => s.wasmMb)),
+    canvas_mpx_max: Math.max(...samples.map((s) => s.canvasMpx)),
+  })}`);
+});
