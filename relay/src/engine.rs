@@ -107,15 +107,14 @@ pub struct WordOut {
 
 /// Words of every page, or of one page (1-based).
 pub fn words(doc: &Document, page: Option<usize>) -> Result<WordsOutput, EngineError> {
-    let pages: Vec<usize> = match page {
-        Some(p) => vec![p],
-        None => (1..=doc.page_count()).collect(),
+    let texts = match page {
+        Some(p) => vec![doc.page_text(p)?],
+        None => doc.page_texts(),
     };
-    let mut out = Vec::with_capacity(pages.len());
-    for p in pages {
-        let t = doc.page_text(p)?;
+    let mut out = Vec::with_capacity(texts.len());
+    for t in texts {
         out.push(PageWords {
-            page: p,
+            page: t.page,
             width: r3(t.width),
             height: r3(t.height),
             rotation: t.rotation,
@@ -283,9 +282,7 @@ impl Pages {
 
 /// Reads every page; pages without a text layer go through `ocr` when given.
 pub fn read_pages(doc: &Document, ocr: Option<&dyn PageReader>) -> Result<Pages, EngineError> {
-    let mut pages = (1..=doc.page_count())
-        .map(|p| doc.page_text(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut pages = doc.page_texts();
     let mut quality = Vec::new();
     let mut ocr_notes = Vec::new();
     if let Some(t) = ocr {

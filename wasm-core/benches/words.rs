@@ -25,10 +25,7 @@ fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Opens the file and collects every page's words; the page count.
 fn words(bytes: &[u8]) -> Option<(usize, usize)> {
     let doc = Document::open(bytes.to_vec(), None).ok()?;
-    let mut n = 0;
-    for p in 1..=doc.page_count() {
-        n += doc.page_text(p).map(|t| t.words().count()).unwrap_or(0);
-    }
+    let n = doc.page_texts().iter().map(|t| t.words().count()).sum();
     Some((doc.page_count(), n))
 }
 

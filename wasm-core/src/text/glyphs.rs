@@ -276,17 +276,22 @@ impl<'a> Device<'a> for CharCollector {
 /// `base` maps PDF user space to page points (see [`crate::geometry`]). Annotations
 /// (form field appearances, stamps) are not part of the page's text, as in pdf.js's
 /// text layer and pdfplumber.
-pub(crate) fn collect_chars(page: &Page<'_>, base: KAffine) -> (Vec<Char>, Vec<Rect>) {
+/// `cache` holds parsed fonts and objects; sharing one across the pages of a document
+/// parses each font once.
+pub(crate) fn collect_chars<'a>(
+    page: &Page<'a>,
+    base: KAffine,
+    cache: &InterpreterCache<'a>,
+) -> (Vec<Char>, Vec<Rect>) {
     let settings = InterpreterSettings {
         render_content: RenderContent::PAGE,
         ..Default::default()
     };
-    let cache = InterpreterCache::new();
     let (w, h) = page.render_dimensions();
     let mut context = Context::new(
         base,
         kurbo::Rect::new(0.0, 0.0, f64::from(w), f64::from(h)),
-        &cache,
+        cache,
         page.xref(),
         settings,
     );

@@ -183,10 +183,27 @@ impl PageText {
 impl Document {
     /// Extracts the positioned text of a page (1-based).
     pub fn page_text(&self, page: usize) -> Result<PageText, PageOutOfRange> {
+        self.page_text_with(page, &hayro_interpret::InterpreterCache::new())
+    }
+
+    /// The text of every page, in order; fonts are parsed once for the whole document
+    /// (faster than [`Self::page_text`] page by page on documents of several pages).
+    pub fn page_texts(&self) -> Vec<PageText> {
+        let cache = hayro_interpret::InterpreterCache::new();
+        (1..=self.page_count())
+            .filter_map(|p| self.page_text_with(p, &cache).ok())
+            .collect()
+    }
+
+    fn page_text_with<'a>(
+        &'a self,
+        page: usize,
+        cache: &hayro_interpret::InterpreterCache<'a>,
+    ) -> Result<PageText, PageOutOfRange> {
         let hp = self.hayro_page(page)?;
         let g = page_geometry(hp);
         let [a, b, c, d, e, f] = g.user_to_page_transform().0;
-        let (chars, rules) = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]));
+        let (chars, rules) = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]), cache);
         Ok(
             PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), chars)
                 .with_rules(rules),
