@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The relay under load: `POST /api/regions` (a browser job with native text: JSON parsing,
 wasm-core's typing of the fields, one SQLite insert) at 50, 200 and 1000 connections with
-wrk; then the resident memory of a relay holding 10,000 queued jobs (workers off).
+wrk (closed loop: as fast as it goes), then at fixed rates with oha (open loop, latency
+corrected: the relay's own latency below saturation); then the resident memory of a relay
+holding 10,000 queued jobs (workers off).
 
 usage: relay_load.py ZONAL_BIN CORPUS_DIR
 """
@@ -9,6 +11,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -75,6 +78,17 @@ def wrk(port, conns, seconds=10):
     return float(rps.group(1)) if rps else 0.0, ms(p50), ms(p99), int(non2xx.group(1)) if non2xx else 0, (errors.group(1) if errors else "")
 
 
+def oha(port, conns, rate, seconds=10):
+    out = subprocess.run(["oha", "-z", f"{seconds}s", "-c", str(conns), "-q", str(rate), "--latency-correction",
+                          "--no-tui", "--output-format", "json", "-m", "POST", "-H", "content-type: application/json",
+                          "-H", f"x-session-id: {uuid.uuid4()}", "-d", BODY, f"http://127.0.0.1:{port}/api/regions"],
+                         capture_output=True, text=True).stdout
+    v = json.loads(out)
+    p = v["latencyPercentiles"]
+    ok = v["statusCodeDistribution"].get("201", 0)
+    return v["summary"]["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, ok
+
+
 def main():
     binary, corpus = sys.argv[1], sys.argv[2]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -87,6 +101,15 @@ def main():
             for c in (50, 200, 1000):
                 rps, p50, p99, bad, err = wrk(port, c)
                 print(f"| {c} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {bad} | {err} |")
+            if shutil.which("oha"):
+                print("\nopen loop (oha, latency-corrected):\n")
+                print("| connections | offered/s | achieved/s | p50 ms | p99 ms | 201s |")
+                print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+                for c, rate in ((50, 2000), (200, 1000), (200, 2000), (200, 4000), (1000, 2000)):
+                    rps, p50, p99, ok = oha(port, c, rate)
+                    print(f"| {c} | {rate} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ok} |")
+            else:
+                print("\n(oha not installed: `cargo install --locked oha` for the open-loop table)")
         finally:
             p.terminate()
             p.wait()
