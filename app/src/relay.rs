@@ -166,6 +166,7 @@ pub struct StoredShare {
 pub async fn create_share(sealed: &[u8], ttl_hours: u32) -> Result<StoredShare, String> {
     let req = Request::post(&format!("/api/shares?ttlHours={ttl_hours}"))
         .header("content-type", "application/octet-stream")
+        .header("X-Session-Id", &session_id())
         .body(js_sys::Uint8Array::from(sealed))
         .map_err(|e| e.to_string())?;
     let v = send_for_json(req).await?;
@@ -179,7 +180,7 @@ pub async fn create_share(sealed: &[u8], ttl_hours: u32) -> Result<StoredShare, 
 
 /// The sealed bytes of a share (`GET /api/shares/{id}`).
 pub async fn get_share(id: &str) -> Result<Vec<u8>, String> {
-    if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !wasm_core::share::is_share_id(id) {
         return Err("the link's share id is malformed".into());
     }
     let res = Request::get(&format!("/api/shares/{id}"))

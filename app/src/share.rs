@@ -169,10 +169,12 @@ pub fn restore(app: AppState, session: SharedSession) {
         session.templates.len(),
         plural(session.templates.len())
     );
+    // The receiver's own templates win: a shared one is added only for a new vendor.
     app.templates.update(|ts| {
         for t in session.templates {
-            ts.retain(|x| x.vendor != t.vendor);
-            ts.push(t);
+            if !ts.iter().any(|x| x.vendor == t.vendor) {
+                ts.push(t);
+            }
         }
     });
     for f in session.files {

@@ -86,11 +86,19 @@ impl BlobStore for LocalBlobs {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        if prefix.split('/').any(|p| p == ".." || p.contains('\\')) {
+            return Err(BlobError(format!("bad blob prefix {prefix:?}")));
+        }
         let root = self.root.clone();
         let prefix = prefix.to_string();
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
-            let mut dirs = vec![root.clone()];
+            // Walk only the prefix's folder (`shares/` → root/shares).
+            let start = match prefix.rfind('/') {
+                Some(i) => root.join(&prefix[..i]),
+                None => root.clone(),
+            };
+            let mut dirs = vec![start];
             while let Some(dir) = dirs.pop() {
                 let entries = match std::fs::read_dir(&dir) {
                     Ok(e) => e,

@@ -188,10 +188,7 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
         }
         Command::Text { file, password } => {
             let doc = engine::open(&file, password.as_deref())?;
-            let mut pages = Vec::new();
-            for p in 1..=doc.page_count() {
-                pages.push(doc.page_text(p)?.layout_text());
-            }
+            let pages: Vec<String> = doc.page_texts().iter().map(|t| t.layout_text()).collect();
             Ok(pages.join("\n\u{c}"))
         }
         Command::Csv { files, templates } => {

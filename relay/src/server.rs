@@ -166,9 +166,17 @@ impl AppState {
     }
 }
 
-/// Deletes a session's jobs, their PDFs and their OCR crops.
+/// Deletes a session's PDFs and OCR crops, then its jobs (so a failed blob delete leaves
+/// the records that name what is left, for the next attempt).
 pub async fn delete_session(state: &AppState, sid: &str) -> Result<usize, AppError> {
+    for j in state.store.list_session(sid).await? {
+        state.blobs.delete(&j.blob_key()).await?;
+        for k in j.crop_keys() {
+            state.blobs.delete(&k).await?;
+        }
+    }
     let jobs = state.store.delete_session(sid).await?;
+    // Jobs that arrived meanwhile.
     for j in &jobs {
         state.blobs.delete(&j.blob_key()).await?;
         for k in j.crop_keys() {
@@ -180,8 +188,17 @@ pub async fn delete_session(state: &AppState, sid: &str) -> Result<usize, AppErr
 
 /// Deletes sessions past their time to live, and shares past their expiry.
 pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
-    let shares = crate::api::shares::sweep(state).await?;
-    Ok(shares + sweep_sessions(state).await?)
+    // One failing half does not keep the other from running.
+    let shares = crate::api::shares::sweep(state).await;
+    let sessions = sweep_sessions(state).await;
+    match (shares, sessions) {
+        (Ok(a), Ok(b)) => Ok(a + b),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(a), Err(b)) => {
+            tracing::warn!(error = %a, "share sweep failed");
+            Err(b)
+        }
+    }
 }
 
 async fn sweep_sessions(state: &AppState) -> Result<usize, AppError> {

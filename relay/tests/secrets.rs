@@ -1,7 +1,7 @@
 //! The relay's secrets stay in the relay: `zonal serve` runs as a process with every
 //! provider key set (Gemini, Vision, the OpenAI-compatible key), its providers are local
 //! servers that fail in the ways that produce error messages (HTTP errors, malformed
-//! JSON, a closed port), and neither any response body nor any line the process logs —
+//! JSON), and neither any response body nor any line the process logs —
 //! at `debug`, in JSON — contains a key. The built app bundle is checked by the e2e suite
 //! (`e2e/tests/secrets.spec.ts`).
 
@@ -25,10 +25,10 @@ fn free_port() -> u16 {
 }
 
 /// Gemini answers 400 with its error JSON, the OpenAI-compatible endpoint answers
-/// malformed JSON; both record the credentials they were sent.
+/// malformed JSON, Vision answers 403; each records the credentials it was sent.
 async fn failing_providers() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
-    let (s1, s2) = (seen.clone(), seen.clone());
+    let (s1, s2, s3) = (seen.clone(), seen.clone(), seen.clone());
     let router = axum::Router::new()
         .route(
             "/v1beta/models/{call}",
@@ -40,6 +40,20 @@ async fn failing_providers() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Str
                     (
                         axum::http::StatusCode::BAD_REQUEST,
                         axum::Json(json!({ "error": { "code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT" } })),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/v1/images:annotate",
+            axum::routing::post(move |h: axum::http::HeaderMap| {
+                let s3 = s3.clone();
+                async move {
+                    let k = h.get("x-goog-api-key").and_then(|v| v.to_str().ok());
+                    s3.lock().expect("lock").push(k.unwrap_or("").to_string());
+                    (
+                        axum::http::StatusCode::FORBIDDEN,
+                        axum::Json(json!({ "error": { "code": 403, "message": "Cloud Vision API has not been used in project 0 before or it is disabled.", "status": "PERMISSION_DENIED" } })),
                     )
                 }
             }),
@@ -61,7 +75,6 @@ async fn failing_providers() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_any_response_or_log_line() {
     let (fake, seen) = failing_providers().await;
-    let closed = format!("http://127.0.0.1:{}", free_port());
     let dir = tempfile::tempdir().expect("tmp");
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zonal"))
@@ -74,7 +87,7 @@ async fn no_secret_in_any_response_or_log_line() {
         .env("GEMINI_API_KEY", GEMINI)
         .env("ZONAL_GEMINI_BASE_URL", &fake)
         .env("GOOGLE_VISION_API_KEY", VISION)
-        .env("ZONAL_VISION_BASE_URL", &closed)
+        .env("ZONAL_VISION_BASE_URL", &fake)
         .env("ZONAL_LLM_API_KEY", LLM)
         .env("ZONAL_LLM_BASE_URL", format!("{fake}/v1"))
         .stdout(Stdio::piped())
@@ -130,7 +143,7 @@ async fn no_secret_in_any_response_or_log_line() {
         "{structured}"
     );
     record("structure", status, structured.to_string());
-    // OCR: Vision is unreachable, so the crop cannot be read (503 with the reason).
+    // OCR: Vision refuses, so the crop cannot be read (503 with Vision's reason).
     let png = {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nnot really")
@@ -145,7 +158,7 @@ async fn no_secret_in_any_response_or_log_line() {
     let status = r.status().as_u16();
     let body = r.text().await.unwrap_or_default();
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains("vision"), "{body}");
+    assert!(body.contains("vision") && body.contains("403"), "{body}");
     record("regions", status, body);
     // A whole-PDF job, structured by the (failing) chain in a worker.
     let r = http
@@ -197,6 +210,7 @@ async fn no_secret_in_any_response_or_log_line() {
     // The providers got their keys (so the test is not vacuous)…
     let seen = seen.lock().expect("lock").clone();
     assert!(seen.iter().any(|k| k == GEMINI), "{seen:?}");
+    assert!(seen.iter().any(|k| k == VISION), "{seen:?}");
     assert!(
         seen.iter().any(|k| *k == format!("Bearer {LLM}")),
         "{seen:?}"

@@ -188,6 +188,14 @@ pub fn is_sealed(bytes: &[u8]) -> bool {
     bytes.len() >= MAGIC.len() + NONCE_LEN + 16 && bytes.starts_with(MAGIC)
 }
 
+/// Whether `id` is a share id as the relay makes them (32 lowercase hex digits).
+pub fn is_share_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A key as it goes in a link (base64url, no padding).
 pub fn key_to_text(key: &[u8; 32]) -> String {
     URL_SAFE_NO_PAD.encode(key)

@@ -130,7 +130,13 @@ pub struct ErrorBody {
 }
 
 /// A job of this session, or 404 (another session's job is not revealed).
-async fn session_job(state: &AppState, session: &SessionId, id: &str) -> Result<Job, AppError> {
+/// The job `id` if it belongs to `session`; 404 otherwise (other sessions' jobs are not
+/// acknowledged).
+pub(crate) async fn session_job(
+    state: &AppState,
+    session: &SessionId,
+    id: &str,
+) -> Result<Job, AppError> {
     match state.store.get(id).await? {
         Some(j) if j.session_id == session.0 => Ok(j),
         _ => Err(AppError::NotFound(format!("no job {id} in this session"))),

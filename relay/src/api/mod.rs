@@ -8,6 +8,8 @@ pub mod structure;
 pub mod tasks;
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -52,6 +54,26 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionId {
     }
 }
 
+/// A request body, or the reason it could not be read as a JSON error (413 past the
+/// route's limit, 400 otherwise) instead of axum's plain-text rejection.
+pub fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
+    b.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!("the request body is too large: {}", e.body_text()))
+        } else {
+            AppError::BadRequest(format!(
+                "the request body cannot be read: {}",
+                e.body_text()
+            ))
+        }
+    })
+}
+
+/// Largest `/api/regions` body: 8 MB crops in base64, a few per request.
+const REGIONS_BODY: usize = 48 << 20;
+/// Largest `/api/structure` body: 200,000 characters of text as JSON.
+const STRUCTURE_BODY: usize = 2 << 20;
+
 /// The job routes. Bodies are cut off past the upload limit while they stream in.
 pub fn job_routes(state: &AppState) -> Router<AppState> {
     let c = &state.config;
@@ -75,8 +97,14 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
             axum::routing::delete(jobs::delete_session),
         )
         .route("/tasks/process", post(tasks::process))
-        .route("/regions", post(regions::create))
-        .route("/structure", post(structure::create))
+        .route(
+            "/regions",
+            post(regions::create).layer(DefaultBodyLimit::max(REGIONS_BODY)),
+        )
+        .route(
+            "/structure",
+            post(structure::create).layer(DefaultBodyLimit::max(STRUCTURE_BODY)),
+        )
         .route(
             "/shares",
             post(shares::create).layer(DefaultBodyLimit::max(

@@ -67,8 +67,9 @@ fn kind(field: &str) -> FieldType {
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
+    let body = super::body(body)?;
     let b: Body = serde_json::from_slice(&body).map_err(|e| {
         AppError::BadRequest(format!(
             "the body must be JSON {{filename, regions: [{{page, field, text}}]}}: {e}"
@@ -230,12 +231,7 @@ pub async fn crop(
         .strip_suffix(".png")
         .and_then(|n| n.parse().ok())
         .ok_or_else(missing)?;
-    let job = state
-        .store
-        .get(&id)
-        .await?
-        .filter(|j| j.session_id == session.0)
-        .ok_or_else(missing)?;
+    let job = super::jobs::session_job(&state, &session, &id).await?;
     let key = job.crop_key(n);
     if !job.crop_keys().contains(&key) {
         return Err(missing());
@@ -249,7 +245,7 @@ pub async fn crop(
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "image/png"),
-            (axum::http::header::CACHE_CONTROL, "private, max-age=3600"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
         ],
         png,
     ))

@@ -1,10 +1,14 @@
 //! Shared sessions: `POST /api/shares`, `GET /api/shares/{id}`, `DELETE /api/shares/{id}`.
 //!
 //! The browser encrypts the session (wasm-core's `share::seal`, AES-256-GCM) under a key
-//! that stays in the link's `#fragment`; the relay stores only those sealed bytes and
-//! refuses anything that is not one. Each share has an expiry (the sweeper deletes it
-//! then, and reads after it find nothing) and a delete token, returned once to its
-//! creator and kept only as a SHA-256 digest.
+//! that stays in the link's `#fragment`; the relay never sees the key, so it stores bytes
+//! it cannot read. It refuses bodies that are not in the sealed format (magic, nonce,
+//! tag) — it cannot tell ciphertext from other bytes that imitate the format, so size
+//! limits, expiry and the session header are what bound abuse (rate limits belong at the
+//! edge). Creating a share needs `X-Session-Id`; reading one needs only its id (128
+//! random bits). Each share has an expiry (the sweeper deletes it then, and reads after
+//! it find nothing) and a delete token, returned once to its creator and kept only as a
+//! SHA-256 digest.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::SessionId;
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -48,14 +53,6 @@ fn digest(token: &str) -> String {
         .collect()
 }
 
-/// A share id as the relay makes them (32 lowercase hex digits); anything else is no share.
-fn valid_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 /// `?ttlHours=`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -66,16 +63,18 @@ pub struct TtlQuery {
 
 /// Stores a sealed session.
 #[utoipa::path(post, path = "/api/shares", tag = "shares",
-    params(("ttlHours" = Option<u32>, Query, description = "hours until the share expires")),
+    params(SessionId, ("ttlHours" = Option<u32>, Query, description = "hours until the share expires")),
     request_body(content_type = "application/octet-stream", description = "a session sealed by wasm-core's share::seal"),
     responses((status = 201, description = "{id, deleteToken, expiresAt}"),
         (status = 400, body = crate::api::jobs::ErrorBody), (status = 413, body = crate::api::jobs::ErrorBody),
         (status = 422, body = crate::api::jobs::ErrorBody, description = "not a sealed session")))]
 pub async fn create(
     State(state): State<AppState>,
+    _session: SessionId,
     q: Result<Query<TtlQuery>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
+    let body = super::body(body)?;
     let Query(q) = q.map_err(|e| {
         AppError::BadRequest(format!("ttlHours must be a whole number of hours: {e}"))
     })?;
@@ -103,8 +102,9 @@ pub async fn create(
         size: body.len(),
     };
     let meta_json = serde_json::to_vec(&meta).map_err(|e| AppError::Internal(e.to_string()))?;
-    state.blobs.put(&data_key(&id), &body).await?;
+    // Metadata first: the sweeper finds shares by it, so bytes are never left unswept.
     state.blobs.put(&meta_key(&id), &meta_json).await?;
+    state.blobs.put(&data_key(&id), &body).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": id, "deleteToken": token, "expiresAt": meta.expires_at })),
@@ -116,7 +116,7 @@ pub async fn create(
 async fn live_meta(state: &AppState, id: &str) -> Result<Meta, AppError> {
     let missing =
         || AppError::NotFound("no such share (it may have expired or been deleted)".into());
-    if !valid_id(id) {
+    if !wasm_core::share::is_share_id(id) {
         return Err(missing());
     }
     let raw = state.blobs.get(&meta_key(id)).await?.ok_or_else(missing)?;
@@ -187,11 +187,22 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Deletes shares past their expiry; how many.
+/// Deletes shares past their expiry, and sealed bytes whose metadata is gone; how many
+/// shares.
 pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
     let now = Utc::now();
     let mut n = 0;
-    for key in state.blobs.list("shares/").await? {
+    let keys = state.blobs.list("shares/").await?;
+    for key in &keys {
+        if let Some(id) = key
+            .strip_prefix("shares/")
+            .and_then(|k| k.strip_suffix(".bin"))
+            && !keys.contains(&meta_key(id))
+        {
+            state.blobs.delete(key).await?;
+        }
+    }
+    for key in keys {
         let Some(id) = key
             .strip_prefix("shares/")
             .and_then(|k| k.strip_suffix(".json"))

@@ -42,8 +42,9 @@ struct Body {
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
+    let body = super::body(body)?;
     let b: Body = serde_json::from_slice(&body).map_err(|e| {
         AppError::BadRequest(format!(
             "the body must be JSON {{filename, text, pageCount?}}: {e}"
@@ -62,9 +63,8 @@ pub async fn create(
             "text is longer than {MAX_TEXT} characters"
         )));
     }
-    let pages = b
-        .page_count
-        .unwrap_or_else(|| b.text.split('\u{c}').count());
+    let page_texts: Vec<&str> = b.text.split('\u{c}').collect();
+    let pages = b.page_count.unwrap_or(page_texts.len());
     let mut job = Job::new(&session.0, b.filename.trim(), body.len() as u64, pages);
     job.has_blob = false;
 
@@ -74,7 +74,7 @@ pub async fn create(
     }
     let (invoice, provider, source) = match got {
         Some((inv, name)) => (inv, name, Source::Llm),
-        None => (rules(&b.text), "rules", Source::Rules),
+        None => (rules(&page_texts), "rules", Source::Rules),
     };
     let sources = HEADER_FIELDS
         .iter()
@@ -84,7 +84,7 @@ pub async fn create(
     let confidence = score(&invoice, &sources, 1.0, 1.0);
 
     let ocr = OcrOutput {
-        pages: b.text.split('\u{c}').map(str::to_string).collect(),
+        pages: page_texts.iter().map(|t| t.to_string()).collect(),
         needs_ocr: Vec::new(),
         quality: 1.0,
         offline: None,
@@ -105,9 +105,9 @@ pub async fn create(
 }
 
 /// The offline rule parser over plain text, page by page.
-fn rules(text: &str) -> Invoice {
-    let pages: Vec<PageText> = text
-        .split('\u{c}')
+fn rules(texts: &[&str]) -> Invoice {
+    let pages: Vec<PageText> = texts
+        .iter()
         .enumerate()
         .map(|(i, t)| PageText::from_plain_text(i + 1, t))
         .collect();

@@ -92,8 +92,8 @@ impl From<crate::blobs::BlobError> for StageError {
     }
 }
 
-/// Reads a PDF's text (OCR for pages without a text layer, when Tesseract is installed)
-/// and the offline pipeline's invoice. Blocking: run it off the runtime.
+/// Reads a PDF's text (pages without a text layer through `ocr`, the relay's Vision or
+/// Tesseract, when there is one) and the offline pipeline's invoice. Blocking: run it off the runtime.
 pub fn read_pdf(
     bytes: Vec<u8>,
     ocr: Option<&dyn crate::providers::ocr::PageReader>,
