@@ -20,13 +20,6 @@ use serde_json::Value;
 
 use support::corpus;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 struct Proc(Child);
 
 impl Drop for Proc {
@@ -140,7 +133,7 @@ async fn killing_one_of_two_relays_on_firestore_loses_no_job() {
 /// Two relays on one store (`store` flags), `total` jobs, one relay SIGKILLed mid-way.
 async fn crash(store: &[&str], total: usize) {
     let dir = tempfile::tempdir().expect("tmp");
-    let (pa, pb) = (free_port(), free_port());
+    let (pa, pb) = (support::free_port(), support::free_port());
     let (llm, calls) = counting_llm().await;
     let _a = serve(dir.path(), pa, store, &llm);
     let mut b = serve(dir.path(), pb, store, &llm);

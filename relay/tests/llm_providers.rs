@@ -247,22 +247,6 @@ async fn a_provider_that_hangs_times_out_and_the_chain_ends_empty() {
     assert!(got.is_none() && errors.is_empty());
 }
 
-/// A relay on loopback with the given chain settings; its base URL.
-async fn relay_with(
-    dir: &std::path::Path,
-    tune: impl FnOnce(&mut relay::config::ServeConfig),
-) -> String {
-    let mut config = relay::config::ServeConfig {
-        data_dir: dir.join("data"),
-        dist: dir.join("dist"),
-        workers: 0,
-        ..relay::config::ServeConfig::default()
-    };
-    tune(&mut config);
-    let state = relay::server::AppState::open(config).expect("state");
-    support::spawn(relay::server::app(state)).await
-}
-
 async fn post_structure(base: &str, sid: &str, body: String) -> (u16, Value) {
     let res = reqwest::Client::new()
         .post(format!("{base}/api/structure"))
@@ -284,7 +268,7 @@ async fn structure_endpoint_runs_the_chain_on_the_browsers_text() {
     let (g, _) = serve(vec![Answer::Prose]).await;
     let (o, seen) = serve(vec![Answer::Invoice("OR-9")]).await;
     let dir = tempfile::tempdir().expect("tmp");
-    let base = relay_with(dir.path(), |c| {
+    let (base, _) = support::relay_in(dir.path(), |c| {
         c.gemini_api_key = Some(KEY.into());
         c.gemini_base_url = g;
         c.llm_base_url = format!("{o}/api/v1");
@@ -325,7 +309,7 @@ async fn structure_endpoint_runs_the_chain_on_the_browsers_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn structure_endpoint_falls_back_to_the_rules_and_refuses_bad_bodies() {
     let dir = tempfile::tempdir().expect("tmp");
-    let base = relay_with(dir.path(), |_| {}).await;
+    let (base, _) = support::relay_in(dir.path(), |_| {}).await;
     let doc = wasm_core::Document::open(
         std::fs::read(support::corpus("invoice2data/oyo.pdf")).expect("oyo"),
         None,

@@ -17,13 +17,6 @@ const GEMINI: &str = "gm-SECRET-6b0c1d2e";
 const VISION: &str = "vis-SECRET-93af71c4";
 const LLM: &str = "sk-or-SECRET-5e8d2a10";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// Gemini answers 400 with its error JSON, the OpenAI-compatible endpoint answers
 /// malformed JSON, Vision answers 403; each records the credentials it was sent.
 async fn failing_providers() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
@@ -76,7 +69,7 @@ async fn failing_providers() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Str
 async fn no_secret_in_any_response_or_log_line() {
     let (fake, seen) = failing_providers().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
+    let port = support::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zonal"))
         .args(["serve", "--port", &port.to_string(), "--log-json"])
         .arg("--data-dir")

@@ -5,21 +5,12 @@
 
 mod support;
 
-use relay::config::ServeConfig;
-use relay::server::{AppState, app};
+use relay::server::AppState;
 use serde_json::Value;
 use wasm_core::share::{self, SharedFile, SharedRegion, SharedSession};
 
 async fn start(dir: &std::path::Path) -> (String, AppState) {
-    let config = ServeConfig {
-        data_dir: dir.join("data"),
-        dist: dir.join("dist"),
-        workers: 0,
-        share_max_mb: 1,
-        ..ServeConfig::default()
-    };
-    let state = AppState::open(config).expect("state");
-    (support::spawn(app(state.clone())).await, state)
+    support::relay_in(dir, |c| c.share_max_mb = 1).await
 }
 
 fn sealed(key: &[u8; 32]) -> (Vec<u8>, SharedSession) {

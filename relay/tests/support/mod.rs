@@ -76,3 +76,28 @@ pub async fn wait_final(base: &str, sid: &str, job: &str) -> serde_json::Value {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A free loopback port (for `zonal serve` processes).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A relay on loopback with its embedded store under `dir` and no workers, after `tune`;
+/// its base URL and state.
+pub async fn relay_in(
+    dir: &Path,
+    tune: impl FnOnce(&mut relay::config::ServeConfig),
+) -> (String, relay::server::AppState) {
+    let mut config = relay::config::ServeConfig {
+        data_dir: dir.join("data"),
+        dist: dir.join("dist"),
+        workers: 0,
+        ..relay::config::ServeConfig::default()
+    };
+    tune(&mut config);
+    let state = relay::server::AppState::open(config).expect("state");
+    (spawn(relay::server::app(state.clone())).await, state)
+}
