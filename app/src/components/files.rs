@@ -171,7 +171,7 @@ pub fn EmptyState() -> impl IntoView {
                 <h1>"Drop PDF invoices here"</h1>
                 <p>"Then drag a rectangle over any field to read the text inside it."</p>
                 <FilePicker label="Choose files" class="button primary large"/>
-                <p class="fineprint">"Your files stay on this device: they are read in the browser, nothing is uploaded."</p>
+                <p class="fineprint">"Your files stay on this device: they are read in the browser. Only OCR, AI structuring and share links send anything, and only when you ask (shares are encrypted first)."</p>
             </div>
         </section>
     }
