@@ -34,14 +34,6 @@ pub fn field_title(name: &str) -> &'static str {
         .map_or("Field", |(_, t)| t)
 }
 
-fn field_kind(name: &str) -> FieldType {
-    match name {
-        "subtotal" | "tax" | "total" => FieldType::Amount,
-        "invoiceDate" | "dueDate" => FieldType::Date,
-        _ => FieldType::Text,
-    }
-}
-
 /// The regions of `doc` mapped to a field, as a template without keywords.
 fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
     let fields: Vec<FieldRule> = regions
@@ -56,7 +48,7 @@ fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
                 width: r.rect.x1 - r.rect.x0,
                 height: r.rect.bottom - r.rect.top,
             }),
-            kind: field_kind(&r.field),
+            kind: FieldType::of_invoice_field(&r.field).unwrap_or(FieldType::Text),
             ..FieldRule::default()
         })
         .collect();

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use wasm_core::template::FieldType;
+
 use crate::extraction::{self, field_title, field_value};
 use crate::state::{AiStatus, Extracted, use_app};
 
@@ -200,7 +202,7 @@ fn FieldRow(
 ) -> impl IntoView {
     let app = use_app();
     let error = RwSignal::new(None::<String>);
-    let is_date = matches!(field, "invoiceDate" | "dueDate");
+    let is_date = FieldType::of_invoice_field(field) == Some(FieldType::Date);
     let on_change = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
         error.set(extraction::correct(app, doc, field, &v).err());

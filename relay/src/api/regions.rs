@@ -50,14 +50,6 @@ struct RegionIn {
 /// Largest crop accepted (decoded bytes).
 const MAX_CROP: usize = 8 << 20;
 
-fn kind(field: &str) -> FieldType {
-    match field {
-        "subtotal" | "tax" | "total" => FieldType::Amount,
-        "invoiceDate" | "dueDate" => FieldType::Date,
-        _ => FieldType::Text,
-    }
-}
-
 /// Creates a done job from regions with native text.
 #[utoipa::path(post, path = "/api/regions", tag = "jobs", params(SessionId),
     request_body(content_type = "application/json", description = "{filename, pageCount?, regions: [{page, field?, text}]}"),
@@ -149,7 +141,7 @@ pub async fn create(
             };
             fields.push(FieldRule {
                 label: name.to_string(),
-                kind: kind(name),
+                kind: FieldType::of_invoice_field(name).unwrap_or(FieldType::Text),
                 rules: FieldRules {
                     value: Some(text.clone()),
                     ..FieldRules::default()

@@ -122,11 +122,9 @@ impl Template {
         for f in &self.fields {
             let raw = self.raw_values(f, pages, &text);
             let field = invoice_field(&f.label);
-            let kind = match field {
-                Some("subtotal" | "tax" | "total") => FieldType::Amount,
-                Some("invoiceDate" | "dueDate") => FieldType::Date,
-                _ => f.kind,
-            };
+            let kind = field
+                .and_then(FieldType::of_invoice_field)
+                .unwrap_or(f.kind);
             if raw.is_empty() {
                 out.warnings
                     .push(format!("{}: the template's pattern found nothing", f.label));
@@ -165,11 +163,7 @@ impl Template {
             for (k, v) in lines::read_table(t, &text) {
                 match invoice_field(&k) {
                     Some(name) if !out.filled.contains(&name) => {
-                        let kind = match name {
-                            "subtotal" | "tax" | "total" => FieldType::Amount,
-                            "invoiceDate" | "dueDate" => FieldType::Date,
-                            _ => FieldType::Text,
-                        };
+                        let kind = FieldType::of_invoice_field(name).unwrap_or(FieldType::Text);
                         if let Some(val) = self.combine(&[v], kind, Group::First)
                             && set_field(&mut out.invoice, name, &val)
                         {

@@ -158,6 +158,19 @@ pub enum FieldType {
     Number,
 }
 
+impl FieldType {
+    /// The type an invoice field's value has whatever a template declares: amounts for
+    /// `subtotal`, `tax`, `total`, dates for `invoiceDate`, `dueDate`; `None` for the
+    /// text fields.
+    pub fn of_invoice_field(name: &str) -> Option<Self> {
+        match name {
+            "subtotal" | "tax" | "total" => Some(Self::Amount),
+            "invoiceDate" | "dueDate" => Some(Self::Date),
+            _ => None,
+        }
+    }
+}
+
 /// How several matches of a field combine.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
