@@ -297,8 +297,13 @@ impl ServeConfig {
         }
     }
 
-    /// What `GET /api/config` reports: limits and enabled providers, never secrets.
-    pub fn public(&self) -> PublicConfig {
+    /// What `GET /api/config` reports: limits and the providers the server built from
+    /// this configuration (`ocr`, `llm`), never secrets.
+    pub fn public(
+        &self,
+        ocr: Option<&OcrEngine>,
+        llm: &[crate::providers::llm::Structurer],
+    ) -> PublicConfig {
         PublicConfig {
             version: env!("CARGO_PKG_VERSION"),
             limits: Limits {
@@ -307,9 +312,8 @@ impl ServeConfig {
                 max_pages: self.max_pages,
             },
             providers: Providers {
-                ocr: self.ocr().iter().map(OcrEngine::name).collect(),
-                llm: self
-                    .structurers()
+                ocr: ocr.iter().map(|o| o.name()).collect(),
+                llm: llm
                     .iter()
                     .map(crate::providers::llm::Structurer::name)
                     .chain(["rules"])

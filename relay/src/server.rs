@@ -272,7 +272,9 @@ pub async fn healthz() -> Json<Value> {
 /// `GET /api/config`: limits and enabled providers, never secrets.
 #[utoipa::path(get, path = "/api/config", tag = "service", responses((status = 200, description = "limits and providers")))]
 pub async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
-    Json(state.config.public())
+    // The providers built once at start-up, not rebuilt (HTTP clients, a PATH lookup)
+    // for each page load.
+    Json(state.config.public(state.ocr.as_ref(), &state.llm))
 }
 
 async fn metrics(

@@ -69,6 +69,17 @@ pub fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
     })
 }
 
+/// A JSON request body of type `T`; a bad one is a 400 naming the `shape` expected.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    b: Result<Bytes, BytesRejection>,
+    shape: &str,
+) -> Result<(T, usize), AppError> {
+    let bytes = body(b)?;
+    let v = serde_json::from_slice(&bytes)
+        .map_err(|e| AppError::BadRequest(format!("the body must be JSON {shape}: {e}")))?;
+    Ok((v, bytes.len()))
+}
+
 /// Largest `/api/regions` body: 8 MB crops in base64, a few per request.
 const REGIONS_BODY: usize = 48 << 20;
 /// Largest `/api/structure` body: 200,000 characters of text as JSON.

@@ -61,12 +61,8 @@ pub async fn create(
     session: SessionId,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let body = super::body(body)?;
-    let b: Body = serde_json::from_slice(&body).map_err(|e| {
-        AppError::BadRequest(format!(
-            "the body must be JSON {{filename, regions: [{{page, field, text}}]}}: {e}"
-        ))
-    })?;
+    let (b, size): (Body, usize) =
+        super::json_body(body, "{filename, regions: [{page, field, text}]}")?;
     if b.filename.trim().is_empty() {
         return Err(AppError::BadRequest("filename is empty".into()));
     }
@@ -78,7 +74,7 @@ pub async fn create(
     let pages = b
         .page_count
         .unwrap_or_else(|| b.regions.iter().map(|r| r.page).max().unwrap_or(1));
-    let mut job = Job::new(&session.0, b.filename.trim(), body.len() as u64, pages);
+    let mut job = Job::new(&session.0, b.filename.trim(), size as u64, pages);
     job.has_blob = false;
     let mut fields = Vec::new();
     let mut read = Vec::new();

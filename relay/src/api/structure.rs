@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wasm_core::invoice::confidence::{Source, has_field, score};
-use wasm_core::invoice::{HEADER_FIELDS, Invoice};
+use wasm_core::invoice::Invoice;
+use wasm_core::invoice::confidence::{Source, score, sources_of};
 use wasm_core::text::PageText;
 
 use super::SessionId;
@@ -44,12 +44,7 @@ pub async fn create(
     session: SessionId,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let body = super::body(body)?;
-    let b: Body = serde_json::from_slice(&body).map_err(|e| {
-        AppError::BadRequest(format!(
-            "the body must be JSON {{filename, text, pageCount?}}: {e}"
-        ))
-    })?;
+    let (b, size): (Body, usize) = super::json_body(body, "{filename, text, pageCount?}")?;
     if b.filename.trim().is_empty() {
         return Err(AppError::BadRequest("filename is empty".into()));
     }
@@ -65,7 +60,7 @@ pub async fn create(
     }
     let page_texts: Vec<&str> = b.text.split('\u{c}').collect();
     let pages = b.page_count.unwrap_or(page_texts.len());
-    let mut job = Job::new(&session.0, b.filename.trim(), body.len() as u64, pages);
+    let mut job = Job::new(&session.0, b.filename.trim(), size as u64, pages);
     job.has_blob = false;
 
     let (got, errors) = structure_chain(&state.llm, &job.job_id, &b.text).await;
@@ -76,11 +71,7 @@ pub async fn create(
         Some((inv, name)) => (inv, name, Source::Llm),
         None => (rules(&page_texts), "rules", Source::Rules),
     };
-    let sources = HEADER_FIELDS
-        .iter()
-        .filter(|f| has_field(&invoice, f))
-        .map(|f| (*f, source))
-        .collect();
+    let sources = sources_of(&invoice, source);
     let confidence = score(&invoice, &sources, 1.0, 1.0);
 
     let ocr = OcrOutput {

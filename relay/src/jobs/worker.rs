@@ -292,17 +292,12 @@ impl Worker {
 /// reading, and its confidence (SPEC.md's formula, LLM fields as such).
 fn llm_result(inv: wasm_core::invoice::Invoice, offline: Option<&Value>) -> (Value, Option<f64>) {
     use wasm_core::invoice::HEADER_FIELDS;
-    use wasm_core::invoice::confidence::{Source, has_field, score};
-    let mut sources = std::collections::BTreeMap::new();
+    use wasm_core::invoice::confidence::{Source, score, sources_of};
+    let mut sources = sources_of(&inv, Source::Llm);
     let mut merged = inv;
     let off: Option<wasm_core::invoice::Invoice> = offline
         .and_then(|v| v.get("invoice"))
         .and_then(|v| serde_json::from_value(v.clone()).ok());
-    for f in HEADER_FIELDS {
-        if has_field(&merged, f) {
-            sources.insert(f, Source::Llm);
-        }
-    }
     if let Some(off) = off {
         let mut filled = serde_json::to_value(&merged).unwrap_or(Value::Null);
         let offv = serde_json::to_value(&off).unwrap_or(Value::Null);

@@ -149,6 +149,16 @@ pub fn checks(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Ch
     out
 }
 
+/// Every field `inv` has, attributed to `source` (an invoice read in one go: by an AI
+/// provider, by the rules).
+pub fn sources_of(inv: &Invoice, source: Source) -> BTreeMap<&'static str, Source> {
+    HEADER_FIELDS
+        .into_iter()
+        .filter(|f| has_field(inv, f))
+        .map(|f| (f, source))
+        .collect()
+}
+
 /// Scores an invoice whose fields came from `sources`.
 pub fn score(
     inv: &Invoice,
