@@ -291,15 +291,7 @@ async fn structure_endpoint_runs_the_chain_on_the_browsers_text() {
     assert!(c > 0.5 && c <= 1.0, "{v}");
     let prompt = seen.calls.lock().expect("lock")[0]["messages"][1]["content"].clone();
     assert!(prompt.as_str().unwrap_or("").contains("OR-9"), "{prompt}");
-    let list: Value = reqwest::Client::new()
-        .get(format!("{base}/api/sessions/{sid}/jobs"))
-        .header("X-Session-Id", &sid)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let (_, list) = support::get_json(&base, &sid, &format!("/api/sessions/{sid}/jobs")).await;
     assert_eq!(list["jobs"][0]["status"], "done", "{list}");
     assert_eq!(list["jobs"][0]["filename"], "acme.pdf");
 }

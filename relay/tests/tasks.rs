@@ -13,7 +13,6 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use relay::config::ServeConfig;
 use relay::server::{AppState, app};
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -132,14 +131,7 @@ async fn uploads_become_tasks_and_deliveries_run_once() {
     let (g, google_state) = google().await;
     let r = relay(&g).await;
     let sid = uuid::Uuid::new_v4().to_string();
-    let pdf = std::fs::read(support::corpus("invoice2data/oyo.pdf")).expect("oyo");
-    let form = Form::new().part(
-        "files[]",
-        Part::bytes(pdf)
-            .file_name("oyo.pdf")
-            .mime_str("application/pdf")
-            .expect("mime"),
-    );
+    let form = support::pdf_form("invoice2data/oyo.pdf", "oyo.pdf");
     let res = reqwest::Client::new()
         .post(format!("{}/api/jobs", r.base))
         .header("X-Session-Id", &sid)
