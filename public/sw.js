@@ -5,7 +5,11 @@
 // Navigations are network-first (a new deploy shows up at once) with the cached shell as
 // the fallback; other same-origin GETs are cache-first, as their names carry a content
 // hash. Whenever a fresh index.html arrives, assets it no longer references are dropped.
+// Fonts and CMaps (assets/…) are cached as they are first fetched, in a cache of their own.
 const CACHE = 'zonal-shell';
+// Fonts and CMaps the app fetches on first use (assets/…): kept across deploys, as
+// their content follows the font or CMap's name.
+const ASSETS = 'zonal-assets-1';
 const SHELL = './';
 
 function assetsOf(html) {
@@ -39,7 +43,9 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    for (const name of await caches.keys()) {
+      if (name !== CACHE && name !== ASSETS) await caches.delete(name);
+    }
     await self.clients.claim();
   })());
 });
@@ -64,6 +70,17 @@ self.addEventListener('fetch', (event) => {
         const cached = await caches.match(SHELL, { cacheName: CACHE });
         return cached || new Response('Zonal is offline and was never opened here before.', { status: 503 });
       }
+    })());
+    return;
+  }
+  if (url.pathname.includes('/assets/')) {
+    event.respondWith((async () => {
+      const cache = await caches.open(ASSETS);
+      const cached = await cache.match(req);
+      if (cached) return cached;
+      const res = await fetch(req);
+      if (res.ok) event.waitUntil(cache.put(req, res.clone()));
+      return res;
     })());
     return;
   }

@@ -8,13 +8,15 @@ ROOT=$(pwd)
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
-# --- apt: Chromium (+driver) for browser tests, Tesseract for OCR ------------------
+# --- apt: Chromium (+driver) for browser tests, Tesseract for OCR, CMaps -----------
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || need_apt+=(tesseract-ocr-eng)
 [ -e /usr/share/tesseract-ocr/5/tessdata/nld.traineddata ] || need_apt+=(tesseract-ocr-nld)
+# Adobe's CMaps, which the web app fetches for CJK text (scripts/app-assets.sh).
+[ -d /usr/share/poppler/cMap ] || need_apt+=(poppler-data)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   $SUDO apt-get update -qq

@@ -30,6 +30,8 @@ export FIRESTORE_EMULATOR_HOST="127.0.0.1:$FS_PORT" ZONAL_REQUIRE_FIRESTORE=1
 
 step "cargo test (wasm-core, relay)"
 cargo test --locked -p wasm-core -p relay
+step "wasm-core as the web app builds it (rare fonts and CMaps fetched on use)"
+cargo test --locked -p wasm-core --no-default-features --test lazy_assets
 step "wasm-bindgen-test in headless Chromium (app glue)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --locked -p app --target wasm32-unknown-unknown

@@ -128,6 +128,8 @@ pub struct AppState {
     pub templates: RwSignal<Vec<Template>>,
     /// A message for the person (import errors and the like).
     pub notice: RwSignal<Option<String>>,
+    /// Moves on whenever fetched fonts or CMaps arrive: pages paint again.
+    pub assets_epoch: RwSignal<u32>,
     /// Files of an opened shared session still to be opened (by name), and those whose
     /// PDF came with the share while they are being read.
     pub pending: RwSignal<Vec<wasm_core::share::SharedFile>>,
@@ -177,6 +179,7 @@ impl AppState {
             extracted: RwSignal::new(Vec::new()),
             templates: RwSignal::new(crate::persist::load_templates()),
             notice: RwSignal::new(None),
+            assets_epoch: RwSignal::new(0),
             providers: RwSignal::new(None),
             pending: RwSignal::new(Vec::new()),
             received: RwSignal::new(None),

@@ -38,6 +38,15 @@ impl LoadedDoc {
     }
 }
 
+/// Forgets every page text read so far (fonts or CMaps arrived: they read differently).
+pub fn forget_texts() {
+    DOCS.with(|d| {
+        for doc in d.borrow().values() {
+            doc.texts.borrow_mut().clear();
+        }
+    });
+}
+
 /// Extracts the text of every page of `id` ahead of the invoice pipeline, in slices of
 /// about 8 ms with the event loop in between, so a long document never freezes the page.
 pub async fn warm_texts(id: u32) {

@@ -14,6 +14,8 @@
 //! * [`render`] — a page to RGBA, a bitmap to PNG, crops.
 //! * [`invoice`] — the structured invoice and the amount and date normalisers.
 //! * [`template`] — per-vendor templates (and invoice2data imports): match and apply.
+//! * [`assets`] — the standard fonts and predefined CMaps PDFs name without embedding
+//!   them: compiled in, or (in the web app) fetched when a page first needs one.
 //! * [`share`] — a session as it travels in a link: sealed with AES-256-GCM for the
 //!   relay, or deflated into the link's fragment.
 //!
@@ -31,6 +33,7 @@
 //! * Text without a Unicode mapping (no ToUnicode, unknown glyph names) is skipped.
 #![deny(missing_docs)]
 
+pub mod assets;
 pub mod attachments;
 pub mod document;
 pub mod geometry;

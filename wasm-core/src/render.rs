@@ -3,7 +3,7 @@
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
 use hayro::{RenderCache, RenderSettings, render_into};
-use hayro_interpret::InterpreterSettings;
+use hayro_interpret::RenderContent;
 use hayro_interpret::kurbo::Affine as KAffine;
 
 use crate::document::{Document, PageOutOfRange, page_geometry};
@@ -116,7 +116,7 @@ impl Document {
         render_into(
             hp,
             &cache,
-            &InterpreterSettings::default(),
+            &crate::assets::interpreter_settings(RenderContent::all()),
             &RenderSettings::default(),
             &mut ctx,
             transform,

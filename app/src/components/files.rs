@@ -63,22 +63,38 @@ fn add_entry(app: AppState, name: String, size: usize) -> u32 {
     id
 }
 
-/// Opens the bytes of list entry `id`; once it is ready, the regions a shared session
-/// holds for it are restored, the invoice read, and the shared corrections applied.
+/// Opens the bytes of list entry `id` (see [`finish_open`]).
 async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
     glue::yield_now().await;
     let status = open_bytes(id, Arc::new(bytes), None);
+    finish_open(app, id, status).await;
+}
+
+/// Shows an opened file: page 1's text is read first, so the fonts and CMaps it needs
+/// are fetched before it paints; then the regions a shared session holds for it are
+/// restored, the invoice read, and the shared corrections applied.
+async fn finish_open(app: AppState, id: u32, status: FileStatus) {
     let ready = matches!(status, FileStatus::Ready(_));
+    if ready {
+        if let Some(d) = store::get(id) {
+            let _ = d.page_text(1);
+        }
+        crate::assets::refresh(app).await;
+    }
     set_status(app, id, status);
     if ready {
         let shared = crate::share::take_pending(app, id);
         if let Some(f) = &shared {
             crate::share::restore_regions(app, id, f);
         }
-        // Let the first page paint, read the pages' text in slices, then read the invoice
-        // and apply a template.
+        // Let the first page paint, read the pages' text in slices (again if a later
+        // page needed a font that had to be fetched), then read the invoice and apply a
+        // template.
         glue::yield_now().await;
         store::warm_texts(id).await;
+        if crate::assets::refresh(app).await {
+            store::warm_texts(id).await;
+        }
         crate::extraction::on_open(app, id);
         if let Some(f) = &shared {
             crate::share::restore_corrections(app, id, f);
@@ -298,11 +314,7 @@ fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let status = open_bytes(id, bytes.clone(), Some(&password.get_untracked()));
-        let ready = matches!(status, FileStatus::Ready(_));
-        set_status(app, id, status);
-        if ready {
-            crate::extraction::on_open(app, id);
-        }
+        leptos::task::spawn_local(finish_open(app, id, status));
     };
     view! {
         <form class="password" on:submit=submit on:click=|ev| ev.stop_propagation()>

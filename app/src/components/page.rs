@@ -33,6 +33,7 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
     let overlay: NodeRef<leptos::html::Div> = NodeRef::new();
     let visible = RwSignal::new(false);
     let rendered_scale = RwSignal::new(0.0_f64);
+    let rendered_epoch = StoredValue::new(0_u32);
     let render_error = RwSignal::new(None::<String>);
     let drag = RwSignal::new(None::<Drag>);
 
@@ -80,7 +81,10 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             }
             return;
         }
-        if (rendered_scale.get_untracked() - scale).abs() < 1e-3 {
+        let epoch = app.assets_epoch.get();
+        if (rendered_scale.get_untracked() - scale).abs() < 1e-3
+            && rendered_epoch.get_value() == epoch
+        {
             return;
         }
         render_queue::enqueue(key.clone(), move || {
@@ -96,7 +100,12 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             {
                 Ok(()) => {
                     rendered_scale.set(scale);
+                    rendered_epoch.set_value(epoch);
                     render_error.set(None);
+                    // A font or CMap the page lacked is fetched, and the page painted again.
+                    leptos::task::spawn_local(async move {
+                        crate::assets::refresh(app).await;
+                    });
                 }
                 Err(e) => render_error.set(Some(e)),
             }

@@ -6,7 +6,7 @@ use hayro_interpret::hayro_cmap::BfString;
 use hayro_interpret::kurbo::{self, Affine as KAffine, BezPath};
 use hayro_interpret::{
     BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageDrawProps,
-    InterpreterCache, InterpreterSettings, RenderContent, SoftMask, interpret_page,
+    InterpreterCache, RenderContent, SoftMask, interpret_page,
 };
 use hayro_syntax::page::Page;
 
@@ -283,10 +283,7 @@ pub(crate) fn collect_chars<'a>(
     base: KAffine,
     cache: &InterpreterCache<'a>,
 ) -> (Vec<Char>, Vec<Rect>) {
-    let settings = InterpreterSettings {
-        render_content: RenderContent::PAGE,
-        ..Default::default()
-    };
+    let settings = crate::assets::interpreter_settings(RenderContent::PAGE);
     let (w, h) = page.render_dimensions();
     let mut context = Context::new(
         base,

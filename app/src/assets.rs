@@ -1,0 +1,93 @@
+//! Fonts and CMaps fetched on first use (see `wasm_core::assets`): the app is built
+//! without the rarely used standard fonts and the CJK CMaps, which `dist/assets/` holds
+//! and the service worker keeps once fetched. A page that needed one is read again when
+//! it arrives.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+
+use gloo_net::http::Request;
+use leptos::prelude::*;
+
+use crate::state::AppState;
+
+thread_local! {
+    static BUSY: Cell<bool> = const { Cell::new(false) };
+    /// Assets that could not be fetched this session (offline, say): not asked again.
+    static FAILED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// Fetches the fonts and CMaps the pages read so far lacked. When any arrived, the
+/// pages' text is read again and `app.assets_epoch` moves on, so that pages paint again;
+/// returns whether that happened. Safe to call after every render: it returns at once
+/// when nothing is missing or a fetch is already under way.
+pub async fn refresh(app: AppState) -> bool {
+    if BUSY.with(|b| b.replace(true)) {
+        return false;
+    }
+    let mut provided = false;
+    let mut failed = Vec::new();
+    // A CMap can name the one it builds on: that is fetched in the same call.
+    for _ in 0..4 {
+        let missing: Vec<String> = wasm_core::assets::take_missing()
+            .into_iter()
+            .filter(|p| !FAILED.with(|f| f.borrow().contains(p)))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        let fetched = futures::future::join_all(missing.iter().map(|p| fetch(p))).await;
+        for (path, result) in missing.into_iter().zip(fetched) {
+            match result
+                .and_then(|b| wasm_core::assets::provide(&path, b).map_err(|e| e.to_string()))
+            {
+                Ok(()) => provided = true,
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("{path}: {e}").into());
+                    FAILED.with(|f| f.borrow_mut().insert(path.clone()));
+                    failed.push(path);
+                }
+            }
+        }
+    }
+    BUSY.with(|b| b.set(false));
+    if !failed.is_empty() {
+        app.notice.set(Some(format!(
+            "Some text needs {} that could not be loaded (offline?): it may be missing \
+             from the page and its regions.",
+            describe(&failed)
+        )));
+    }
+    if provided {
+        crate::store::forget_texts();
+        app.assets_epoch.update(|e| *e += 1);
+    }
+    provided
+}
+
+async fn fetch(path: &str) -> Result<Vec<u8>, String> {
+    let res = Request::get(&format!("assets/{path}"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !res.ok() {
+        return Err(format!("HTTP {}", res.status()));
+    }
+    res.binary().await.map_err(|e| e.to_string())
+}
+
+/// "a font", "2 fonts and a CMap", … for the notice.
+fn describe(paths: &[String]) -> String {
+    let fonts = paths.iter().filter(|p| p.starts_with("fonts/")).count();
+    let cmaps = paths.len() - fonts;
+    let part = |n: usize, what: &str| match n {
+        0 => None,
+        1 => Some(format!("a {what}")),
+        n => Some(format!("{n} {what}s")),
+    };
+    [part(fonts, "font"), part(cmaps, "CJK character map")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
