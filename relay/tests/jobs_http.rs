@@ -411,7 +411,7 @@ fn bytes_of(n: usize) -> Vec<u8> {
 async fn retry_of_a_failed_job_whose_pdf_is_gone_needs_a_reupload() {
     let r = start(|c| c.workers = 0).await;
     let sid = session();
-    let mut job = relay::jobs::Job::new(&sid, "gone.pdf", 10, 1);
+    let mut job = relay::jobs::Job::new(uuid::Uuid::new_v4().to_string(), &sid, "gone.pdf", 10, 1);
     job.has_blob = false;
     job.advance(relay::jobs::Status::Failed);
     job.error = Some("the PDF is no longer stored; upload it again".into());

@@ -18,14 +18,22 @@ async fn suite(store: Arc<dyn JobStore>, name: &str) {
     let sid = uuid::Uuid::new_v4().to_string();
     let other = uuid::Uuid::new_v4().to_string();
 
+    // Ids are UUIDs, never repeated.
+    let ids: HashSet<String> = (0..1000).map(|_| store.new_job_id()).collect();
+    assert_eq!(ids.len(), 1000, "{name}: repeated ids");
+    assert!(
+        ids.iter().all(|i| uuid::Uuid::parse_str(i).is_ok()),
+        "{name}: {ids:?}"
+    );
+
     // Insert, get, list in order, sessions apart.
-    let a = Job::new(&sid, "a.pdf", 10, 1);
+    let a = Job::new(store.new_job_id(), &sid, "a.pdf", 10, 1);
     store.insert(&a).await.expect("insert");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let b = Job::new(&sid, "b.pdf", 20, 2);
+    let b = Job::new(store.new_job_id(), &sid, "b.pdf", 20, 2);
     store.insert(&b).await.expect("insert");
     store
-        .insert(&Job::new(&other, "c.pdf", 30, 3))
+        .insert(&Job::new(store.new_job_id(), &other, "c.pdf", 30, 3))
         .await
         .expect("insert");
     assert_eq!(
@@ -115,7 +123,7 @@ async fn suite(store: Arc<dyn JobStore>, name: &str) {
     );
 
     // Backoff: a job is not claimed before not_before, except by an explicit delivery.
-    let mut later = Job::new(&sid, "later.pdf", 1, 1);
+    let mut later = Job::new(store.new_job_id(), &sid, "later.pdf", 1, 1);
     later.not_before = Some(chrono::Utc::now() + chrono::Duration::hours(1));
     store.insert(&later).await.expect("insert");
     for _ in 0..3 {
@@ -138,7 +146,7 @@ async fn suite(store: Arc<dyn JobStore>, name: &str) {
     let burst = uuid::Uuid::new_v4().to_string();
     let mut ids = HashSet::new();
     for i in 0..12 {
-        let j = Job::new(&burst, &format!("{i}.pdf"), 1, 1);
+        let j = Job::new(store.new_job_id(), &burst, &format!("{i}.pdf"), 1, 1);
         ids.insert(j.job_id.clone());
         store.insert(&j).await.expect("insert");
     }

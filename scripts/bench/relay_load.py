@@ -5,7 +5,10 @@ wrk (closed loop: as fast as it goes), then at fixed rates with oha (open loop, 
 corrected: the relay's own latency below saturation); then the resident memory of a relay
 holding 10,000 queued jobs (workers off).
 
-usage: relay_load.py ZONAL_BIN CORPUS_DIR
+usage: relay_load.py ZONAL_BIN CORPUS_DIR [p99]
+
+With `p99`, only the issue's latency target: a store filled by 30 s of wrk at 200
+connections (~250,000 jobs), then three 10 s open-loop runs at 200 connections, 1000/s.
 """
 import json
 import os
@@ -89,10 +92,28 @@ def oha(port, conns, rate, seconds=10):
     return v["summary"]["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, ok
 
 
+def p99_only(binary):
+    with tempfile.TemporaryDirectory() as data:
+        p, port = start(binary, data, "--workers", "0")
+        try:
+            rps, *_ = wrk(port, 200, seconds=30)
+            print(f"store filled: ~{rps * 30:.0f} jobs")
+            print("| run | offered/s | achieved/s | p50 ms | p99 ms | 201s |")
+            print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+            for run in range(3):
+                got, p50, p99, ok = oha(port, 200, 1000)
+                print(f"| {run + 1} | 1000 | {got:.0f} | {p50:.2f} | {p99:.2f} | {ok} |")
+        finally:
+            p.terminate()
+            p.wait()
+
+
 def main():
     binary, corpus = sys.argv[1], sys.argv[2]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1000 connections need the room
+    if sys.argv[3:] == ["p99"]:
+        return p99_only(binary)
     with tempfile.TemporaryDirectory() as data:
         p, port = start(binary, data, "--workers", "0")
         try:

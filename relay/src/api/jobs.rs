@@ -220,7 +220,13 @@ pub async fn create(
     let mut jobs = Vec::new();
     let mut stored = Vec::new();
     for (name, bytes, pages) in checked {
-        let job = Job::new(&session.0, &name, bytes.len() as u64, pages);
+        let job = Job::new(
+            state.store.new_job_id(),
+            &session.0,
+            &name,
+            bytes.len() as u64,
+            pages,
+        );
         state.blobs.put(&job.blob_key(), &bytes).await?;
         state.store.insert(&job).await?;
         jobs.push(QueuedJob {

@@ -74,7 +74,13 @@ pub async fn create(
     let pages = b
         .page_count
         .unwrap_or_else(|| b.regions.iter().map(|r| r.page).max().unwrap_or(1));
-    let mut job = Job::new(&session.0, b.filename.trim(), size as u64, pages);
+    let mut job = Job::new(
+        state.store.new_job_id(),
+        &session.0,
+        b.filename.trim(),
+        size as u64,
+        pages,
+    );
     job.has_blob = false;
     let mut fields = Vec::new();
     let mut read = Vec::new();

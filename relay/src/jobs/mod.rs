@@ -162,14 +162,20 @@ pub struct Job {
 }
 
 impl Job {
-    /// A new job for an uploaded PDF, queued.
-    pub fn new(session_id: &str, filename: &str, size_bytes: u64, page_count: usize) -> Self {
+    /// A new job `job_id` (from [`JobStore::new_job_id`]) for an uploaded PDF, queued.
+    pub fn new(
+        job_id: String,
+        session_id: &str,
+        filename: &str,
+        size_bytes: u64,
+        page_count: usize,
+    ) -> Self {
         let now = Utc::now();
         let mut stages = BTreeMap::new();
         stages.insert(Status::Uploaded, now);
         stages.insert(Status::Queued, now);
         Self {
-            job_id: uuid::Uuid::new_v4().to_string(),
+            job_id,
             session_id: session_id.to_string(),
             filename: filename.to_string(),
             size_bytes,
@@ -282,6 +288,11 @@ pub type StatusCounts = BTreeMap<Status, u64>;
 /// Durable job state. One conformance suite runs against every implementation.
 #[async_trait::async_trait]
 pub trait JobStore: Send + Sync + 'static {
+    /// An id for a new job: a random UUID (v4) by default, which spreads writes over
+    /// Firestore's key range as it recommends.
+    fn new_job_id(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
     /// Stores a new job.
     async fn insert(&self, job: &Job) -> Result<(), StoreError>;
     /// A job by id.
