@@ -74,14 +74,8 @@ pub async fn create(
     let pages = b
         .page_count
         .unwrap_or_else(|| b.regions.iter().map(|r| r.page).max().unwrap_or(1));
-    let mut job = Job::new(
-        state.store.new_job_id(),
-        &session.0,
-        b.filename.trim(),
-        size as u64,
-        pages,
-    );
-    job.has_blob = false;
+    let id = state.store.new_job_id();
+    let mut job = Job::new(id, &session.0, b.filename.trim(), size as u64, pages).without_pdf();
     let mut fields = Vec::new();
     let mut read = Vec::new();
     let mut crops = Vec::new();

@@ -60,14 +60,8 @@ pub async fn create(
     }
     let page_texts: Vec<&str> = b.text.split('\u{c}').collect();
     let pages = b.page_count.unwrap_or(page_texts.len());
-    let mut job = Job::new(
-        state.store.new_job_id(),
-        &session.0,
-        b.filename.trim(),
-        size as u64,
-        pages,
-    );
-    job.has_blob = false;
+    let id = state.store.new_job_id();
+    let mut job = Job::new(id, &session.0, b.filename.trim(), size as u64, pages).without_pdf();
 
     let (got, errors) = structure_chain(&state.llm, &job.job_id, &b.text).await;
     for e in &errors {

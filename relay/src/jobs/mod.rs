@@ -195,6 +195,15 @@ impl Job {
         }
     }
 
+    /// The same job, for work the browser did or asked for (region text, AI
+    /// structuring): no PDF is stored with it.
+    pub fn without_pdf(self) -> Self {
+        Self {
+            has_blob: false,
+            ..self
+        }
+    }
+
     /// Moves to `next` and stamps the stage; false (and no change) if not allowed.
     pub fn advance(&mut self, next: Status) -> bool {
         if !self.status.may_become(next) {
