@@ -2,9 +2,10 @@
 # Benchmarks against peers, each measured in the same run (these machines are noisy, so
 # only the ratios are comparable across runs). Not tests: nothing here fails on a number.
 #
-#   scripts/bench.sh [text|size|render|scale|relay|relay-p99|all]   (default: all)
+#   scripts/bench.sh [text|text-wasm|size|render|scale|relay|relay-p99|all]   (default: all)
 #
 # text    words of every corpus page: Zonal natively (cargo bench) vs pdfplumber, PyMuPDF
+# text-wasm  the same words in wasm (the app in Chromium) vs natively, page by page
 # size    the app's wasm + JS, gzipped, vs pdf.js (pdf.min.mjs + pdf.worker.min.mjs)
 # render  Zonal in Chromium vs pdf.js in the same Chromium (e2e/bench/render.bench.ts)
 # scale   a generated 500-page PDF: first page, freezes, memory while scrolling
@@ -27,6 +28,16 @@ if [[ $what == text || $what == all ]]; then
   cargo bench -q -p wasm-core --bench words >"$out/words-zonal.jsonl"
   python3 scripts/bench/text_peers.py "$corpus" >"$out/words-peers.jsonl"
   python3 scripts/bench/compare_text.py "$out/words-zonal.jsonl" "$out/words-peers.jsonl"
+fi
+
+if [[ $what == text-wasm || $what == all ]]; then
+  step "text: words in wasm (the app in Chromium) vs natively, page by page"
+  [[ -d dist ]] || trunk build >/dev/null
+  cargo build -q -p relay
+  [[ $what == all ]] || cargo bench -q -p wasm-core --bench words >"$out/words-zonal.jsonl"
+  (cd e2e && ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" NATIVE_JSONL="$out/words-zonal.jsonl" \
+    npx playwright test -c playwright.bench.config.ts --reporter=line bench/text.bench.ts >"$out/text-wasm.log" 2>&1 || true)
+  python3 scripts/bench/compare_wasm_text.py "$out/words-zonal.jsonl" "$out/text-wasm.log"
 fi
 
 if [[ $what == size || $what == all ]]; then

@@ -32,6 +32,25 @@ pub fn paint(canvas: &HtmlCanvasElement, img: &RgbaImage) -> Result<(), String> 
         .map_err(|_| "could not paint the page".to_string())
 }
 
+/// Runs `f` between two User Timing marks, so its duration shows up as a measure named
+/// `name` in the browser's performance timeline (`zonal:render …`, `zonal:text …`: read
+/// by the benchmarks, visible in DevTools).
+pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let (start, end) = (format!("{name} start"), format!("{name} end"));
+    if let Some(p) = &perf {
+        let _ = p.mark(&start);
+    }
+    let out = f();
+    if let Some(p) = &perf {
+        let _ = p.mark(&end);
+        let _ = p.measure_with_start_mark_and_end_mark(name, &start, &end);
+        p.clear_marks_with_mark_name(&start);
+        p.clear_marks_with_mark_name(&end);
+    }
+    out
+}
+
 /// Lets the browser handle input and paint before the next slice of work.
 pub async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;

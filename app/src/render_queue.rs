@@ -37,31 +37,9 @@ async fn run() {
         glue::yield_now().await;
         let next = QUEUE.with(|q| q.borrow_mut().pop());
         match next {
-            Some((key, job)) => timed(&key, job),
+            Some((key, job)) => glue::timed(&format!("zonal:render {key}"), job),
             None => break,
         }
     }
     RUNNING.with(|r| r.set(false));
-}
-
-/// Runs a job between two User Timing marks, so its duration shows up as a
-/// `zonal:render <key>` measure in the browser's performance timeline (read by the
-/// render benchmark and visible in DevTools).
-fn timed(key: &str, job: Job) {
-    let perf = web_sys::window().and_then(|w| w.performance());
-    let (start, end, name) = (
-        format!("zonal:start {key}"),
-        format!("zonal:end {key}"),
-        format!("zonal:render {key}"),
-    );
-    if let Some(p) = &perf {
-        let _ = p.mark(&start);
-    }
-    job();
-    if let Some(p) = &perf {
-        let _ = p.mark(&end);
-        let _ = p.measure_with_start_mark_and_end_mark(&name, &start, &end);
-        p.clear_marks_with_mark_name(&start);
-        p.clear_marks_with_mark_name(&end);
-    }
 }

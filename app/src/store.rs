@@ -32,7 +32,8 @@ impl LoadedDoc {
         if let Some(t) = self.texts.borrow().get(&page) {
             return Some(t.clone());
         }
-        let t = Rc::new(self.doc.page_text(page).ok()?);
+        let name = format!("zonal:text {page}");
+        let t = Rc::new(crate::glue::timed(&name, || self.doc.page_text(page)).ok()?);
         self.texts.borrow_mut().insert(page, t.clone());
         Some(t)
     }

@@ -1,6 +1,9 @@
 //! Words of every page of every corpus PDF, natively: per file, the best of several
-//! rounds, as JSON lines `{"file", "pages", "seconds"}` (scripts/bench.sh compares them
-//! with pdfplumber and PyMuPDF on the same files). Run: `cargo bench -p wasm-core --bench
+//! rounds, as JSON lines `{"file", "pages", "seconds", "per_page_seconds"}`.
+//! `seconds` opens the file and reads all pages with one interpreter cache (what the CLI
+//! does; scripts/bench.sh compares it with pdfplumber and PyMuPDF); `per_page_seconds`
+//! reads the pages of the open document one `page_text` at a time (what the web app does,
+//! compared with the same in wasm by e2e/bench/text.bench.ts). Run: `cargo bench -p wasm-core --bench
 //! words` (`ZONAL_CORPUS` picks the corpus directory, `ROUNDS` the rounds, 3 by default).
 
 use std::path::{Path, PathBuf};
@@ -53,9 +56,20 @@ fn main() {
             best = best.min(t.elapsed().as_secs_f64());
         }
         let Some((pages, n)) = got else { continue };
+        let per_page = Document::open(bytes.clone(), None).map_or(f64::NAN, |doc| {
+            (0..rounds)
+                .map(|_| {
+                    let t = Instant::now();
+                    for p in 1..=doc.page_count() {
+                        let _ = doc.page_text(p);
+                    }
+                    t.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min)
+        });
         let rel = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
         println!(
-            "{{\"file\": {:?}, \"pages\": {pages}, \"words\": {n}, \"seconds\": {best:.6}}}",
+            "{{\"file\": {:?}, \"pages\": {pages}, \"words\": {n}, \"seconds\": {best:.6}, \"per_page_seconds\": {per_page:.6}}}",
             rel
         );
     }
