@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [pdf|templates|share|all] [SECONDS per target, default 300]
 #
 # FUZZ_MAX_LEN caps the input size (libFuzzer's -max_len; by default the largest seed):
-# the pdf target runs ~10× more executions per second on inputs of at most 64 KB
+# the pdf target runs twice as many executions per second on inputs of at most 64 KB
 # (larger seeds are cut, which exercises the xref repair paths).
 #
 # Seeds come from the corpus (PDFs; templates). A crash leaves its input in
