@@ -7,8 +7,8 @@
 // hash. Whenever a fresh index.html arrives, assets it no longer references are dropped.
 // Fonts and CMaps (assets/…) are cached as they are first fetched, in a cache of their own.
 const CACHE = 'zonal-shell';
-// Fonts and CMaps the app fetches on first use (assets/…): kept across deploys, as
-// their content follows the font or CMap's name.
+// Fonts and CMaps the app fetches on first use (assets/…): kept across deploys. Bump the
+// version when wasm-core/assets/fonts or the CMaps (poppler-data) change.
 const ASSETS = 'zonal-assets-1';
 const SHELL = './';
 
@@ -79,7 +79,10 @@ self.addEventListener('fetch', (event) => {
       const cached = await cache.match(req);
       if (cached) return cached;
       const res = await fetch(req);
-      if (res.ok) event.waitUntil(cache.put(req, res.clone()));
+      // Never an error page or the app's HTML (a server without the file may send one).
+      if (res.ok && !(res.headers.get('content-type') || '').includes('text/html')) {
+        event.waitUntil(cache.put(req, res.clone()));
+      }
       return res;
     })());
     return;

@@ -9,10 +9,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT="${TRUNK_STAGING_DIR:?run by trunk build}/assets"
 CMAPS="${ZONAL_CMAPS:-/usr/share/poppler/cMap}"
 mkdir -p "$OUT/fonts" "$OUT/cmaps"
+shopt -s nullglob
 cp "$ROOT"/wasm-core/assets/fonts/*.pfb "$ROOT/wasm-core/assets/fonts/LICENSE_FOXIT" "$OUT/fonts/"
 while read -r name; do
   [ -n "$name" ] || continue
-  src=$(ls "$CMAPS"/*/"$name" 2>/dev/null | head -1)
+  found=("$CMAPS"/*/"$name")
+  src=${found[0]:-}
   [ -n "$src" ] || { echo "app-assets: CMap $name not in $CMAPS (apt-get install poppler-data)" >&2; exit 1; }
   cp "$src" "$OUT/cmaps/$name"
 done < "$ROOT/wasm-core/assets/cmaps.txt"

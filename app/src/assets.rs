@@ -13,18 +13,32 @@ use crate::state::AppState;
 
 thread_local! {
     static BUSY: Cell<bool> = const { Cell::new(false) };
-    /// Assets that could not be fetched this session (offline, say): not asked again.
+    /// Assets that could not be fetched this session (offline, say): not asked again
+    /// until the page is reloaded.
     static FAILED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
 }
 
-/// Fetches the fonts and CMaps the pages read so far lacked. When any arrived, the
-/// pages' text is read again and `app.assets_epoch` moves on, so that pages paint again;
-/// returns whether that happened. Safe to call after every render: it returns at once
-/// when nothing is missing or a fetch is already under way.
-pub async fn refresh(app: AppState) -> bool {
-    if BUSY.with(|b| b.replace(true)) {
-        return false;
+/// Clears [`BUSY`] however the fetch ends (also if its future is dropped).
+struct BusyGuard;
+
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        BUSY.with(|b| b.set(false));
     }
+}
+
+/// Fetches the fonts and CMaps the pages read so far lacked. When any arrived, the
+/// pages' text is read again, the regions' text with it, and `app.assets_epoch` moves on
+/// so that pages paint again; returns whether that happened. Safe to call after every
+/// render: it returns at once when nothing is missing. A call made while another is
+/// fetching waits for it, then fetches what is still missing.
+pub async fn refresh(app: AppState) -> bool {
+    let before = app.assets_epoch.get_untracked();
+    while BUSY.with(Cell::get) {
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    BUSY.with(|b| b.set(true));
+    let _busy = BusyGuard;
     let mut provided = false;
     let mut failed = Vec::new();
     // A CMap can name the one it builds on: that is fetched in the same call.
@@ -50,30 +64,60 @@ pub async fn refresh(app: AppState) -> bool {
             }
         }
     }
-    BUSY.with(|b| b.set(false));
     if !failed.is_empty() {
         app.notice.set(Some(format!(
             "Some text needs {} that could not be loaded (offline?): it may be missing \
-             from the page and its regions.",
+             from the page and its regions until you reload.",
             describe(&failed)
         )));
     }
     if provided {
         crate::store::forget_texts();
+        reread_regions(app);
         app.assets_epoch.update(|e| *e += 1);
     }
-    provided
+    app.assets_epoch.get_untracked() != before
 }
 
-async fn fetch(path: &str) -> Result<Vec<u8>, String> {
-    let res = Request::get(&format!("assets/{path}"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !res.ok() {
-        return Err(format!("HTTP {}", res.status()));
+/// Waits for a fetch under way to end, at most `ms` milliseconds.
+pub async fn settle(ms: u32) {
+    let mut waited = 0;
+    while BUSY.with(Cell::get) && waited < ms {
+        gloo_timers::future::TimeoutFuture::new(20).await;
+        waited += 20;
     }
-    res.binary().await.map_err(|e| e.to_string())
+}
+
+/// Reads every region's text again (a font it needed may have arrived).
+fn reread_regions(app: AppState) {
+    app.regions.update(|rs| {
+        for r in rs.iter_mut() {
+            let (text, needs_ocr) = crate::state::region_text(r.doc, r.page, &r.rect);
+            r.text = text;
+            r.needs_ocr = needs_ocr;
+        }
+    });
+}
+
+/// How long one asset may take to arrive.
+const FETCH_TIMEOUT_MS: u32 = 15_000;
+
+async fn fetch(path: &str) -> Result<Vec<u8>, String> {
+    let get = Box::pin(async {
+        let res = Request::get(&format!("assets/{path}"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !res.ok() {
+            return Err(format!("HTTP {}", res.status()));
+        }
+        res.binary().await.map_err(|e| e.to_string())
+    });
+    let timeout = gloo_timers::future::TimeoutFuture::new(FETCH_TIMEOUT_MS);
+    match futures::future::select(get, timeout).await {
+        futures::future::Either::Left((got, _)) => got,
+        futures::future::Either::Right(_) => Err("timed out".into()),
+    }
 }
 
 /// "a font", "2 fonts and a CMap", … for the notice.

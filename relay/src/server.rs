@@ -223,6 +223,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(metrics).with_state(state.clone()))
         .nest("/api", api(state))
+        // The fonts and CMaps the app fetches on use: a miss is a 404, not index.html.
+        .nest_service("/assets", ServeDir::new(dist.join("assets")))
         .fallback_service(static_files)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

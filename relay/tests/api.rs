@@ -88,6 +88,18 @@ async fn serves_the_built_app_with_spa_fallback() {
     let (s, _, body) = get(app(state(dir.path())), "/some/client/route").await;
     assert_eq!(s, StatusCode::OK, "client-side routes get index.html");
     assert!(String::from_utf8_lossy(&body).contains("Zonal"));
+    // Fonts and CMaps the app fetches: a missing one is a 404, never the app's HTML
+    // (which the app would take for a font and the service worker would keep).
+    std::fs::create_dir_all(dir.path().join("assets/fonts")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assets/fonts/FoxitFixed.pfb"),
+        b"\x01\x00\x04\x02font",
+    )
+    .expect("write");
+    let (s, _, body) = get(app(state(dir.path())), "/assets/fonts/FoxitFixed.pfb").await;
+    assert_eq!((s, &body[..2]), (StatusCode::OK, &b"\x01\x00"[..]));
+    let (s, _, _) = get(app(state(dir.path())), "/assets/cmaps/UniJIS-UCS2-H").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

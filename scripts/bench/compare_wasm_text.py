@@ -18,6 +18,8 @@ def lines(path):
 native = {r["file"]: r for r in lines(sys.argv[1])}
 wasm = {r["file"]: r for r in lines(sys.argv[2]) if "wasm_seconds" in r}
 both = sorted(f for f in wasm if f in native and native[f]["per_page_seconds"] == native[f]["per_page_seconds"])
+if not both:
+    sys.exit("no file measured both in wasm and natively: see the Playwright log")
 pages = sum(native[f]["pages"] for f in both)
 n = sum(native[f]["per_page_seconds"] for f in both)
 w = sum(wasm[f]["wasm_seconds"] for f in both)

@@ -34,6 +34,10 @@ pub enum AssetError {
     /// The bytes are not a CMap (a CMap is PostScript text that begins with `%!`).
     #[error("{0} is not a CMap file")]
     NotCMap(String),
+    /// The bytes are not a CFF font program (the Foxit fonts, despite their `.pfb`
+    /// names, are bare CFF: version 1.0, a 4-byte header).
+    #[error("{0} is not a font file")]
+    NotFont(String),
 }
 
 /// The file of a standard font's substitute, relative to `assets/`.
@@ -158,6 +162,9 @@ pub fn provide(path: &str, bytes: Vec<u8>) -> Result<(), AssetError> {
         return Err(AssetError::Unknown(path.to_owned()));
     }
     let base = if is_font {
+        if !bytes.starts_with(&[0x01, 0x00, 0x04]) {
+            return Err(AssetError::NotFont(path.to_owned()));
+        }
         None
     } else {
         if !bytes.starts_with(b"%!") {
@@ -282,6 +289,11 @@ mod tests {
         assert!(matches!(
             provide("cmaps/UniJIS-UCS2-H", b"bcmap\0".to_vec()),
             Err(AssetError::NotCMap(_))
+        ));
+        // A server's HTML page where the font should be.
+        assert!(matches!(
+            provide("fonts/FoxitFixed.pfb", b"<!doctype html>".to_vec()),
+            Err(AssetError::NotFont(_))
         ));
     }
 

@@ -79,7 +79,13 @@ async fn finish_open(app: AppState, id: u32, status: FileStatus) {
         if let Some(d) = store::get(id) {
             let _ = d.page_text(1);
         }
-        crate::assets::refresh(app).await;
+        // Page 1 paints once its fonts are here, or after 1.5 s without them (a slow
+        // network): the page is painted again when they arrive.
+        leptos::task::spawn_local(async move {
+            crate::assets::refresh(app).await;
+        });
+        glue::yield_now().await;
+        crate::assets::settle(1500).await;
     }
     set_status(app, id, status);
     if ready {

@@ -109,7 +109,7 @@ fn write(
 impl JobStore for SqliteStore {
     /// Time-ordered UUIDs (v7): new ids land at the end of the primary-key B-tree instead
     /// of on a random page of it, which took `POST /api/regions`'s p99 on a store of
-    /// 250,000 jobs from 6.3 to 3.9 ms (BENCHMARKS.md).
+    /// 250,000 jobs from 6.3 to 3.4–4.1 ms (BENCHMARKS.md).
     fn new_job_id(&self) -> String {
         uuid::Uuid::now_v7().to_string()
     }
