@@ -120,14 +120,14 @@ async fn fetch(path: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-/// "a font", "2 fonts and a CMap", … for the notice.
+/// "a font", "2 fonts and a CJK character map", … for the notice.
 fn describe(paths: &[String]) -> String {
     let fonts = paths.iter().filter(|p| p.starts_with("fonts/")).count();
     let cmaps = paths.len() - fonts;
     let part = |n: usize, what: &str| match n {
         0 => None,
         1 => Some(format!("a {what}")),
-        n => Some(format!("{n} {what}s")),
+        n => Some(crate::format::count(n, what)),
     };
     [part(fonts, "font"), part(cmaps, "CJK character map")]
         .into_iter()

@@ -117,9 +117,8 @@ pub fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
     });
     if !regions.is_empty() {
         let what = format!(
-            "the text of {} region{}",
-            regions.len(),
-            if regions.len() == 1 { "" } else { "s" }
+            "the text of {}",
+            crate::format::count(regions.len(), "region")
         );
         return Some((regions.join("\n"), what, pages));
     }
@@ -130,10 +129,7 @@ pub fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
     (!text.trim().is_empty()).then(|| {
         (
             text,
-            format!(
-                "the text of {pages} page{}",
-                if pages == 1 { "" } else { "s" }
-            ),
+            format!("the text of {}", crate::format::count(pages, "page")),
             pages,
         )
     })

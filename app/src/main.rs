@@ -6,11 +6,13 @@
 //! [`components::invoice`] and [`components::templates`] (the side panel). Invoice logic
 //! for the UI (running the pipeline, corrections, templates from regions, CSV) is in
 //! [`extraction`]; what survives a reload in [`persist`]; the relay (OCR, AI, shares) in
-//! [`relay`]; share links in [`share`]; fonts and CMaps fetched on first use in [`assets`].
+//! [`relay`]; share links in [`share`]; fonts and CMaps fetched on first use in [`assets`];
+//! counted nouns ("3 pages") in [`format`].
 
 mod assets;
 mod components;
 mod extraction;
+mod format;
 mod glue;
 mod persist;
 mod relay;

@@ -11,6 +11,7 @@
 use leptos::prelude::*;
 use wasm_core::share::{self, SharedFile, SharedRegion, SharedSession};
 
+use crate::format::count;
 use crate::state::{AppState, Region};
 use crate::{glue, relay, store};
 
@@ -161,14 +162,12 @@ pub fn open_copy(app: AppState, bytes: &[u8]) {
 /// in the file list for the person to open them.
 pub fn restore(app: AppState, session: SharedSession) {
     let regions: usize = session.files.iter().map(|f| f.regions.len()).sum();
-    let described = format!(
-        "{} file{}, {regions} region{}, {} template{}",
-        session.files.len(),
-        plural(session.files.len()),
-        plural(regions),
-        session.templates.len(),
-        plural(session.templates.len())
-    );
+    let described = [
+        count(session.files.len(), "file"),
+        count(regions, "region"),
+        count(session.templates.len(), "template"),
+    ]
+    .join(", ");
     // The receiver's own templates win: a shared one is added only for a new vendor.
     app.templates.update(|ts| {
         for t in session.templates {
@@ -189,10 +188,6 @@ pub fn restore(app: AppState, session: SharedSession) {
         }
     }
     app.received.set(Some(described));
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The shared file waiting for list entry `id` (same name), taken out of the waiting list.

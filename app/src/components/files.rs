@@ -218,8 +218,8 @@ pub fn FileList() -> impl IntoView {
                         <li class="file pending" data-testid="pending-file">
                             <div class="file-name" title=f.name.clone()>{f.name.clone()}</div>
                             <div class="file-detail muted">{format!(
-                                "Open your copy of this PDF to see its {} region{}",
-                                f.regions.len(), if f.regions.len() == 1 { "" } else { "s" })}</div>
+                                "Open your copy of this PDF to see its {}",
+                                crate::format::count(f.regions.len(), "region"))}</div>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -250,7 +250,7 @@ fn FileItem(file: FileEntry) -> impl IntoView {
             let first = p.first().copied();
             view! {
                 {first.map(|info| view! { <Thumbnail doc=id info=info/> })}
-                <span class="muted">{format!("{n} page{}", if n == 1 { "" } else { "s" })}</span>
+                <span class="muted">{crate::format::count(n, "page")}</span>
             }
             .into_any()
         }

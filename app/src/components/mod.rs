@@ -132,7 +132,7 @@ fn OpeningProgress() -> impl IntoView {
             view! {
                 <div class="progress" role="status" data-testid="opening-progress">
                     <progress max=total value=done aria-label="Opening files"></progress>
-                    <span class="muted">{format!("Opening {} of {total} file{}…", done + 1, if total == 1 { "" } else { "s" })}</span>
+                    <span class="muted">{format!("Opening {} of {}…", done + 1, crate::format::count(total, "file"))}</span>
                 </div>
             }
         })
