@@ -34,9 +34,7 @@ impl Drop for BusyGuard {
 /// fetching waits for it, then fetches what is still missing.
 pub async fn refresh(app: AppState) -> bool {
     let before = app.assets_epoch.get_untracked();
-    while BUSY.with(Cell::get) {
-        gloo_timers::future::TimeoutFuture::new(20).await;
-    }
+    settle(u32::MAX).await;
     BUSY.with(|b| b.set(true));
     let _busy = BusyGuard;
     let mut provided = false;
@@ -81,10 +79,10 @@ pub async fn refresh(app: AppState) -> bool {
 
 /// Waits for a fetch under way to end, at most `ms` milliseconds.
 pub async fn settle(ms: u32) {
-    let mut waited = 0;
+    let mut waited = 0_u32;
     while BUSY.with(Cell::get) && waited < ms {
         gloo_timers::future::TimeoutFuture::new(20).await;
-        waited += 20;
+        waited = waited.saturating_add(20);
     }
 }
 

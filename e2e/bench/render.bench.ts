@@ -13,8 +13,8 @@ import { test, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CORPUS } from '../tests/helpers';
+import { corpusPdfs, dropToFirstPaint, markDrop } from './support';
 
-const DIRS = ['invoice2data', 'zugferd', 'icdar2013', 'tabula', 'pdfplumber', 'pdfjs', 'hayro'];
 const PDFJS = path.resolve(__dirname, '../node_modules/pdfjs-dist/build');
 const SCALE = 2; // px per point
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -90,8 +90,7 @@ async function zonalRender(page: Page, file: string): Promise<number | null> {
 }
 
 test('render: Zonal vs pdf.js, median ms per page at 144 DPI', async ({ browser }) => {
-  const files = DIRS.flatMap((d) =>
-    fs.readdirSync(path.join(CORPUS, d)).filter((f) => f.endsWith('.pdf')).map((f) => path.join(CORPUS, d, f)));
+  const files = corpusPdfs();
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1, serviceWorkers: 'block' });
   let zonal = await ctx.newPage();
   let pdfjs = await ctx.newPage();
@@ -126,14 +125,9 @@ test('render: Zonal vs pdf.js, median ms per page at 144 DPI', async ({ browser 
   const firstTheirs: number[] = [];
   for (let i = 0; i < ROUNDS + 2; i++) {
     await zonal.goto('/');
-    await zonal.evaluate(() => window.addEventListener('change', () => performance.mark('bench:drop'), { capture: true, once: true }));
+    await zonal.evaluate(markDrop);
     await zonal.getByTestId('file-input').first().setInputFiles(invoice);
-    const ms = await zonal.waitForFunction(() => {
-      const drop = performance.getEntriesByName('bench:drop')[0];
-      const r = performance.getEntriesByType('measure').find((e) => e.name.startsWith('zonal:render') && e.name.endsWith(':1'));
-      return drop && r ? r.startTime + r.duration - drop.startTime : null;
-    }, undefined, { timeout: 30_000 }).then((h) => h.jsonValue());
-    firstOurs.push(ms as number);
+    firstOurs.push(await dropToFirstPaint(zonal, 30_000));
     // pdf.js paints at the same size as the app's first (fit-width) paint.
     const canvasWidth = await zonal.getByTestId('page-1').locator('canvas').evaluate((c: HTMLCanvasElement) => c.width);
 

@@ -3,6 +3,7 @@
 // end (only pages near the viewport are rendered; the others keep no bitmap).
 // Not a test: `scripts/bench.sh scale` (ZONAL_LONG_PDF names the file).
 import { test, expect } from '@playwright/test';
+import { dropToFirstPaint, markDrop } from './support';
 
 const FILE = process.env.ZONAL_LONG_PDF ?? '/tmp/zonal-500.pdf';
 
@@ -16,14 +17,10 @@ test('500 pages: first page, longest main-thread stall, memory while scrolling',
     let last = performance.now();
     const tick = (t: number) => { (window as any).maxGap = Math.max((window as any).maxGap, t - last); last = t; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
-    window.addEventListener('change', () => performance.mark('bench:drop'), { capture: true, once: true });
   });
+  await page.evaluate(markDrop);
   await page.getByTestId('file-input').first().setInputFiles(FILE);
-  const first = await page.waitForFunction(() => {
-    const drop = performance.getEntriesByName('bench:drop')[0];
-    const r = performance.getEntriesByType('measure').find((e) => e.name.startsWith('zonal:render') && e.name.endsWith(':1'));
-    return drop && r ? r.startTime + r.duration - drop.startTime : null;
-  }, undefined, { timeout: 120_000 }).then((h) => h.jsonValue());
+  const first = await dropToFirstPaint(page, 120_000);
   const openGap = await page.evaluate(() => (window as any).maxGap);
   await expect(page.getByTestId('page-indicator')).toContainText('of 500');
 

@@ -11,8 +11,8 @@ import { test, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CORPUS } from '../tests/helpers';
+import { corpusPdfs } from './support';
 
-const DIRS = ['invoice2data', 'zugferd', 'icdar2013', 'tabula', 'pdfplumber', 'pdfjs', 'hayro'];
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
 /** Seconds the app spent reading `file`'s pages' text, or null if it did not open. */
@@ -44,9 +44,7 @@ test('text: words of every page in wasm', async ({ browser }) => {
   // The files the native run read, with their page counts.
   const native = new Map<string, number>(fs.readFileSync(process.env.NATIVE_JSONL!, 'utf8').split('\n')
     .filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).map((r) => [r.file, r.pages]));
-  const files = DIRS.flatMap((d) =>
-    fs.readdirSync(path.join(CORPUS, d)).filter((f) => f.endsWith('.pdf')).map((f) => path.join(CORPUS, d, f)))
-    .filter((f) => native.has(path.relative(CORPUS, f)));
+  const files = corpusPdfs().filter((f) => native.has(path.relative(CORPUS, f)));
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
   let page = await ctx.newPage();
   for (const file of files) {

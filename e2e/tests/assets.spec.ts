@@ -20,6 +20,13 @@ function courierTitle() {
   return { box, pageWidth: ref.width as number, text: title.map((w) => w[0]).join(' ') };
 }
 
+/** The paths under /assets/ the page fetches from now on (filled as requests finish). */
+function assetFetches(page: Page): string[] {
+  const fetched: string[] = [];
+  page.on('requestfinished', (r) => { if (r.url().includes('/assets/')) fetched.push(new URL(r.url()).pathname); });
+  return fetched;
+}
+
 /** Which pixels of page 1's canvas inside `box` (page points) are inked, as 0/1. */
 async function inkIn(page: Page, box: Box, pageWidth: number): Promise<number[]> {
   return page.getByTestId('page-1').locator('canvas').evaluate((c: HTMLCanvasElement, { box, pageWidth }) => {
@@ -36,8 +43,7 @@ async function inkIn(page: Page, box: Box, pageWidth: number): Promise<number[]>
 const differing = (a: number[], b: number[]) => a.filter((v, i) => v !== b[i]).length;
 
 test('a page in a font the app does not ship fetches it and reads in full', async ({ page, browser, baseURL }) => {
-  const fetched: string[] = [];
-  page.on('requestfinished', (r) => { if (r.url().includes('/assets/')) fetched.push(new URL(r.url()).pathname); });
+  const fetched = assetFetches(page);
   await openFiles(page, COURIER);
   await waitForPaint(page);
   await expect.poll(() => fetched).toContain('/assets/fonts/FoxitFixed.pfb');
@@ -58,8 +64,7 @@ test('a page in a font the app does not ship fetches it and reads in full', asyn
 });
 
 test('Japanese text in a predefined CMap reads once its CMaps arrive', async ({ page }) => {
-  const fetched: string[] = [];
-  page.on('requestfinished', (r) => { if (r.url().includes('/assets/')) fetched.push(new URL(r.url()).pathname); });
+  const fetched = assetFetches(page);
   await openFiles(page, JAPANESE);
   await waitForPaint(page);
   await expect.poll(() => fetched.sort()).toEqual([

@@ -17,50 +17,58 @@ const GEMINI: &str = "gm-SECRET-6b0c1d2e";
 const VISION: &str = "vis-SECRET-93af71c4";
 const LLM: &str = "sk-or-SECRET-5e8d2a10";
 
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// A POST handler that records the `header` it was sent in `seen` and answers `reply`.
+fn recording<R>(seen: &Seen, header: &'static str, reply: R) -> axum::routing::MethodRouter
+where
+    R: axum::response::IntoResponse + Clone + Send + Sync + 'static,
+{
+    let seen = seen.clone();
+    axum::routing::post(move |h: axum::http::HeaderMap| {
+        let (seen, reply) = (seen.clone(), reply.clone());
+        async move {
+            let k = h.get(header).and_then(|v| v.to_str().ok());
+            seen.lock().expect("lock").push(k.unwrap_or("").to_string());
+            reply
+        }
+    })
+}
+
 /// Gemini answers 400 with its error JSON, the OpenAI-compatible endpoint answers
 /// malformed JSON, Vision answers 403; each records the credentials it was sent.
-async fn failing_providers() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
-    let (s1, s2, s3) = (seen.clone(), seen.clone(), seen.clone());
+async fn failing_providers() -> (String, Seen) {
+    let seen = Seen::default();
     let router = axum::Router::new()
         .route(
             "/v1beta/models/{call}",
-            axum::routing::post(move |h: axum::http::HeaderMap| {
-                let s1 = s1.clone();
-                async move {
-                    let k = h.get("x-goog-api-key").and_then(|v| v.to_str().ok());
-                    s1.lock().expect("lock").push(k.unwrap_or("").to_string());
-                    (
-                        axum::http::StatusCode::BAD_REQUEST,
-                        axum::Json(json!({ "error": { "code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT" } })),
-                    )
-                }
-            }),
+            recording(
+                &seen,
+                "x-goog-api-key",
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    axum::Json(json!({ "error": { "code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT" } })),
+                ),
+            ),
         )
         .route(
             "/v1/images:annotate",
-            axum::routing::post(move |h: axum::http::HeaderMap| {
-                let s3 = s3.clone();
-                async move {
-                    let k = h.get("x-goog-api-key").and_then(|v| v.to_str().ok());
-                    s3.lock().expect("lock").push(k.unwrap_or("").to_string());
-                    (
-                        axum::http::StatusCode::FORBIDDEN,
-                        axum::Json(json!({ "error": { "code": 403, "message": "Cloud Vision API has not been used in project 0 before or it is disabled.", "status": "PERMISSION_DENIED" } })),
-                    )
-                }
-            }),
+            recording(
+                &seen,
+                "x-goog-api-key",
+                (
+                    axum::http::StatusCode::FORBIDDEN,
+                    axum::Json(json!({ "error": { "code": 403, "message": "Cloud Vision API has not been used in project 0 before or it is disabled.", "status": "PERMISSION_DENIED" } })),
+                ),
+            ),
         )
         .route(
             "/v1/chat/completions",
-            axum::routing::post(move |h: axum::http::HeaderMap| {
-                let s2 = s2.clone();
-                async move {
-                    let k = h.get("authorization").and_then(|v| v.to_str().ok());
-                    s2.lock().expect("lock").push(k.unwrap_or("").to_string());
-                    ([("content-type", "application/json")], "{\"choices\": [")
-                }
-            }),
+            recording(
+                &seen,
+                "authorization",
+                ([("content-type", "application/json")], "{\"choices\": ["),
+            ),
         );
     (support::spawn(router).await, seen)
 }

@@ -5,6 +5,7 @@ its `per_page_seconds`): the same page-by-page reads, summed over the files both
 usage: compare_wasm_text.py WORDS_ZONAL_JSONL TEXT_WASM_LOG
 """
 import json
+import math
 import sys
 
 
@@ -17,7 +18,7 @@ def lines(path):
 
 native = {r["file"]: r for r in lines(sys.argv[1])}
 wasm = {r["file"]: r for r in lines(sys.argv[2]) if "wasm_seconds" in r}
-both = sorted(f for f in wasm if f in native and native[f]["per_page_seconds"] == native[f]["per_page_seconds"])
+both = sorted(f for f in wasm if f in native and not math.isnan(native[f]["per_page_seconds"]))
 if not both:
     sys.exit("no file measured both in wasm and natively: see the Playwright log")
 pages = sum(native[f]["pages"] for f in both)

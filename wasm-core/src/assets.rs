@@ -41,7 +41,7 @@ pub enum AssetError {
 }
 
 /// The file of a standard font's substitute, relative to `assets/`.
-pub fn font_path(font: StandardFont) -> &'static str {
+fn font_path(font: StandardFont) -> &'static str {
     match font {
         StandardFont::Helvetica => "fonts/FoxitSans.pfb",
         StandardFont::HelveticaBold => "fonts/FoxitSansBold.pfb",
@@ -60,46 +60,52 @@ pub fn font_path(font: StandardFont) -> &'static str {
     }
 }
 
-/// The fonts compiled into this build, by path.
-fn compiled_font(path: &str) -> Option<&'static [u8]> {
-    let data: &'static [u8] = match path {
-        "fonts/FoxitSans.pfb" => include_bytes!("../assets/fonts/FoxitSans.pfb"),
-        "fonts/FoxitSansBold.pfb" => include_bytes!("../assets/fonts/FoxitSansBold.pfb"),
-        "fonts/FoxitSansItalic.pfb" => include_bytes!("../assets/fonts/FoxitSansItalic.pfb"),
-        "fonts/FoxitSansBoldItalic.pfb" => {
-            include_bytes!("../assets/fonts/FoxitSansBoldItalic.pfb")
-        }
-        "fonts/FoxitSerif.pfb" => include_bytes!("../assets/fonts/FoxitSerif.pfb"),
-        "fonts/FoxitSerifBold.pfb" => include_bytes!("../assets/fonts/FoxitSerifBold.pfb"),
-        #[cfg(feature = "embedded-assets")]
-        other => return embedded_only_font(other),
-        #[cfg(not(feature = "embedded-assets"))]
-        _ => return None,
+/// `(path, bytes)` of a file in `wasm-core/assets/fonts`.
+macro_rules! font {
+    ($file:literal) => {
+        (
+            concat!("fonts/", $file),
+            include_bytes!(concat!("../assets/fonts/", $file)).as_slice(),
+        )
     };
-    Some(data)
 }
 
+/// The fonts every build compiles in.
+const COMMON_FONTS: [(&str, &[u8]); 6] = [
+    font!("FoxitSans.pfb"),
+    font!("FoxitSansBold.pfb"),
+    font!("FoxitSansItalic.pfb"),
+    font!("FoxitSansBoldItalic.pfb"),
+    font!("FoxitSerif.pfb"),
+    font!("FoxitSerifBold.pfb"),
+];
+
+/// The other fonts: compiled in with `embedded-assets`, else fetched.
 #[cfg(feature = "embedded-assets")]
-fn embedded_only_font(path: &str) -> Option<&'static [u8]> {
-    Some(match path {
-        "fonts/FoxitFixed.pfb" => include_bytes!("../assets/fonts/FoxitFixed.pfb"),
-        "fonts/FoxitFixedBold.pfb" => include_bytes!("../assets/fonts/FoxitFixedBold.pfb"),
-        "fonts/FoxitFixedItalic.pfb" => include_bytes!("../assets/fonts/FoxitFixedItalic.pfb"),
-        "fonts/FoxitFixedBoldItalic.pfb" => {
-            include_bytes!("../assets/fonts/FoxitFixedBoldItalic.pfb")
-        }
-        "fonts/FoxitSerifItalic.pfb" => include_bytes!("../assets/fonts/FoxitSerifItalic.pfb"),
-        "fonts/FoxitSerifBoldItalic.pfb" => {
-            include_bytes!("../assets/fonts/FoxitSerifBoldItalic.pfb")
-        }
-        "fonts/FoxitSymbol.pfb" => include_bytes!("../assets/fonts/FoxitSymbol.pfb"),
-        "fonts/FoxitDingbats.pfb" => include_bytes!("../assets/fonts/FoxitDingbats.pfb"),
-        _ => return None,
-    })
+const RARE_FONTS: [(&str, &[u8]); 8] = [
+    font!("FoxitFixed.pfb"),
+    font!("FoxitFixedBold.pfb"),
+    font!("FoxitFixedItalic.pfb"),
+    font!("FoxitFixedBoldItalic.pfb"),
+    font!("FoxitSerifItalic.pfb"),
+    font!("FoxitSerifBoldItalic.pfb"),
+    font!("FoxitSymbol.pfb"),
+    font!("FoxitDingbats.pfb"),
+];
+#[cfg(not(feature = "embedded-assets"))]
+const RARE_FONTS: [(&str, &[u8]); 0] = [];
+
+/// The font at `path`, if this build compiles it in.
+fn compiled_font(path: &str) -> Option<&'static [u8]> {
+    COMMON_FONTS
+        .iter()
+        .chain(&RARE_FONTS)
+        .find(|(p, _)| *p == path)
+        .map(|(_, data)| *data)
 }
 
-/// Every asset path Zonal may ask for: the 14 fonts, then the predefined CMaps.
-pub fn all_paths() -> impl Iterator<Item = String> {
+/// The paths of the 14 standard fonts' substitutes.
+fn font_paths() -> impl Iterator<Item = &'static str> {
     const FONTS: [StandardFont; 14] = [
         StandardFont::Helvetica,
         StandardFont::HelveticaBold,
@@ -116,10 +122,7 @@ pub fn all_paths() -> impl Iterator<Item = String> {
         StandardFont::Symbol,
         StandardFont::ZapfDingBats,
     ];
-    FONTS
-        .into_iter()
-        .map(|f| font_path(f).to_owned())
-        .chain(cmap_names().map(|n| format!("cmaps/{n}")))
+    FONTS.into_iter().map(font_path)
 }
 
 /// Whether this build has the asset at `path` without fetching it.
@@ -157,7 +160,7 @@ fn registry() -> &'static RwLock<Registry> {
 /// read after this use it. A CMap that builds on another (`usecmap`) records that one
 /// as missing if it is not there yet.
 pub fn provide(path: &str, bytes: Vec<u8>) -> Result<(), AssetError> {
-    let is_font = all_paths().take(14).any(|p| p == path);
+    let is_font = font_paths().any(|p| p == path);
     if !is_font && !is_cmap_path(path) {
         return Err(AssetError::Unknown(path.to_owned()));
     }
@@ -253,12 +256,14 @@ mod tests {
 
     #[test]
     fn every_font_has_a_file_and_the_common_ones_are_compiled_in() {
-        let fonts: Vec<String> = all_paths().take(14).collect();
-        for p in &fonts {
+        for p in font_paths() {
             let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("assets")
                 .join(p);
             assert!(file.is_file(), "{p}");
+            if cfg!(feature = "embedded-assets") {
+                assert!(is_compiled_in(p), "{p}");
+            }
         }
         assert!(is_compiled_in("fonts/FoxitSans.pfb"));
         assert!(is_compiled_in("fonts/FoxitSerif.pfb"));

@@ -3,31 +3,14 @@
 //! compiled into the native build (hayro's bundle) do.
 #![cfg(feature = "embedded-assets")]
 
-use std::path::PathBuf;
+mod common;
 
 use hayro_interpret::hayro_cmap::{CMap, CMapName, load_embedded};
 use wasm_core::assets::PREDEFINED_CMAPS;
 
-/// Adobe's CMaps: `ZONAL_CMAPS`, or where `poppler-data` installs them.
-fn cmap_dir() -> PathBuf {
-    std::env::var_os("ZONAL_CMAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/poppler/cMap"))
-}
-
-/// The text CMap called `name` (they sit in one folder per character collection).
+/// The text CMap called `name`, leaked (hayro's resolvers hand out `&'static` data).
 fn text_cmap(name: &str) -> Option<&'static [u8]> {
-    let dir = cmap_dir();
-    let path = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (scripts/setup.sh installs poppler-data)",
-                dir.display()
-            )
-        })
-        .filter_map(|e| e.ok().map(|e| e.path().join(name)))
-        .find(|p| p.is_file())?;
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = std::fs::read(common::adobe_cmap(name)?).ok()?;
     Some(Box::leak(bytes.into_boxed_slice()))
 }
 
@@ -43,8 +26,8 @@ fn adobe_text_cmaps_map_every_code_like_the_compiled_in_ones() {
         let embedded = load_embedded(cmap_name)
             .and_then(|d| CMap::parse(d, load_embedded))
             .unwrap_or_else(|| panic!("{name}: not in hayro's bundle"));
-        let text = text_cmap(name)
-            .unwrap_or_else(|| panic!("{name}: no such file in {}", cmap_dir().display()));
+        let text =
+            text_cmap(name).unwrap_or_else(|| panic!("{name}: no such file among Adobe's CMaps"));
         let text = CMap::parse(text, by_name).unwrap_or_else(|| panic!("{name}: does not parse"));
 
         let (mut mapped, mut differ) = (0usize, Vec::<(String, bool)>::new());

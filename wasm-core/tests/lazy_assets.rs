@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use wasm_core::Document;
 use wasm_core::assets::{provide, take_missing};
@@ -15,16 +15,7 @@ use wasm_core::assets::{provide, take_missing};
 /// fonts from `wasm-core/assets`, CMaps from Adobe's set in `poppler-data`.
 fn fetch(path: &str) -> Vec<u8> {
     let file = match path.strip_prefix("cmaps/") {
-        Some(name) => {
-            let dir = std::env::var_os("ZONAL_CMAPS")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/usr/share/poppler/cMap"));
-            std::fs::read_dir(&dir)
-                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-                .filter_map(|e| e.ok().map(|e| e.path().join(name)))
-                .find(|p| p.is_file())
-                .unwrap_or_else(|| panic!("{name} not in {}", dir.display()))
-        }
+        Some(name) => common::adobe_cmap(name).unwrap_or_else(|| panic!("{name}: no such CMap")),
         None => Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("assets")
             .join(path),

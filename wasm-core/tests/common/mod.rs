@@ -23,6 +23,24 @@ pub fn open(rel: &str) -> Document {
     Document::open(bytes, None).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// Adobe's text CMap called `name`, from `ZONAL_CMAPS` or where Debian's `poppler-data`
+/// installs them (one folder per character collection); `None` if there is no such file.
+/// Panics when the folder is missing (scripts/setup.sh installs poppler-data).
+pub fn adobe_cmap(name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("ZONAL_CMAPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/poppler/cMap"));
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (scripts/setup.sh installs poppler-data)",
+                dir.display()
+            )
+        })
+        .filter_map(|e| e.ok().map(|e| e.path().join(name)))
+        .find(|p| p.is_file())
+}
+
 /// The files of a corpus directory, sorted by path.
 pub fn files_in(sub: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(corpus_dir().join(sub))

@@ -1,0 +1,30 @@
+// What the browser benchmarks share: the corpus files they run over, and the time from
+// a file drop to the app's first page painted.
+import { Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CORPUS } from '../tests/helpers';
+
+const DIRS = ['invoice2data', 'zugferd', 'icdar2013', 'tabula', 'pdfplumber', 'pdfjs', 'hayro'];
+
+/** Every PDF of the corpus dev set, by directory. */
+export function corpusPdfs(): string[] {
+  return DIRS.flatMap((d) =>
+    fs.readdirSync(path.join(CORPUS, d)).filter((f) => f.endsWith('.pdf')).map((f) => path.join(CORPUS, d, f)));
+}
+
+/**
+ * Milliseconds from the `bench:drop` mark (set by the page's first `change` event, see
+ * `markDrop`) to the end of the app's first `zonal:render …:1` measure (page 1 painted).
+ */
+export async function dropToFirstPaint(page: Page, timeout: number): Promise<number> {
+  return page.waitForFunction(() => {
+    const drop = performance.getEntriesByName('bench:drop')[0];
+    const r = performance.getEntriesByType('measure').find((e) => e.name.startsWith('zonal:render') && e.name.endsWith(':1'));
+    return drop && r ? r.startTime + r.duration - drop.startTime : null;
+  }, undefined, { timeout }).then((h) => h.jsonValue() as Promise<number>);
+}
+
+/** In the page: marks `bench:drop` when a file input first changes. */
+export const markDrop = () =>
+  window.addEventListener('change', () => performance.mark('bench:drop'), { capture: true, once: true });
