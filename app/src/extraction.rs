@@ -3,53 +3,28 @@
 //! what the person drew; the combined CSV of every open file.
 
 use leptos::prelude::*;
-use wasm_core::invoice::amount::{DecimalSeparator, parse_amount};
+use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::confidence::{Source, score};
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
-use wasm_core::invoice::date::{DateOrder, ParsedDate, parse_date};
 use wasm_core::invoice::pipeline::read_with_regions;
-use wasm_core::invoice::{HEADER_FIELDS, Invoice};
-use wasm_core::template::{FieldRule, FieldType, Match, PageSize, Region as TRegion, Template};
+use wasm_core::template::{FieldRule, Match, PageSize, Region as TRegion, Template};
 
 use crate::state::{AiStatus, AppState, Extracted, FileStatus, Region};
 use crate::store;
-
-/// The invoice fields a region can be mapped to, with their names for people.
-pub const FIELD_CHOICES: [(&str, &str); 8] = [
-    ("invoiceNumber", "Invoice number"),
-    ("invoiceDate", "Invoice date"),
-    ("dueDate", "Due date"),
-    ("vendorName", "Vendor"),
-    ("currency", "Currency"),
-    ("subtotal", "Subtotal"),
-    ("tax", "Tax"),
-    ("total", "Total"),
-];
-
-/// A field's name for people.
-pub fn field_title(name: &str) -> &'static str {
-    FIELD_CHOICES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or("Field", |(_, t)| t)
-}
 
 /// The regions of `doc` mapped to a field, as a template without keywords.
 fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
     let fields: Vec<FieldRule> = regions
         .iter()
-        .filter(|r| r.doc == doc && !r.field.is_empty())
-        .map(|r| FieldRule {
-            label: r.field.clone(),
-            region: Some(TRegion {
-                page: r.page,
-                x: r.rect.x0,
-                y: r.rect.top,
-                width: r.rect.x1 - r.rect.x0,
-                height: r.rect.bottom - r.rect.top,
-            }),
-            kind: FieldType::of_invoice_field(&r.field).unwrap_or(FieldType::Text),
-            ..FieldRule::default()
+        .filter(|r| r.doc == doc)
+        .filter_map(|r| {
+            let field = r.field?;
+            Some(FieldRule {
+                label: field.name().to_string(),
+                region: Some(TRegion::on_page(r.page, &r.rect)),
+                kind: field.value_type(),
+                ..FieldRule::default()
+            })
         })
         .collect();
     (!fields.is_empty()).then(|| Template {
@@ -88,7 +63,7 @@ pub fn run(app: AppState, doc: u32) {
         if let Some(old) = old {
             e.ai = old.ai;
             for f in old.corrected {
-                e.invoice.copy_field(&old.invoice, f);
+                e.invoice.copy_from(&old.invoice, f);
                 e.corrected.push(f);
             }
         }
@@ -106,10 +81,9 @@ pub fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
         rs.iter()
             .filter(|r| r.doc == doc && !r.text.trim().is_empty())
             .map(|r| {
-                let name = if r.field.is_empty() {
-                    r.label.clone()
-                } else {
-                    field_title(&r.field).to_string()
+                let name = match r.field {
+                    Some(f) => f.title().to_string(),
+                    None => r.label.clone(),
                 };
                 format!("{name}: {}", r.text.trim())
             })
@@ -189,18 +163,7 @@ pub fn on_open(app: AppState, doc: u32) {
         let Some(info) = loaded.pages.get(r.page.saturating_sub(1)) else {
             continue;
         };
-        let (sx, sy) = match t.page_size {
-            Some(s) if s.width > 0.0 && s.height > 0.0 => {
-                (info.width / s.width, info.height / s.height)
-            }
-            _ => (1.0, 1.0),
-        };
-        let rect = wasm_core::geometry::Rect {
-            x0: r.x * sx,
-            top: r.y * sy,
-            x1: (r.x + r.width) * sx,
-            bottom: (r.y + r.height) * sy,
-        };
+        let rect = t.region_rect(&r, info.width, info.height);
         let (text, needs_ocr) = crate::state::region_text(doc, r.page, &rect);
         let id = app.next_id();
         app.regions.update(|rs| {
@@ -209,8 +172,10 @@ pub fn on_open(app: AppState, doc: u32) {
                 doc,
                 page: r.page,
                 rect,
-                label: field_title(&f.label).to_string(),
-                field: f.label.clone(),
+                label: f
+                    .field()
+                    .map_or_else(|| f.label.clone(), |x| x.title().to_string()),
+                field: f.field(),
                 text,
                 needs_ocr,
                 ocr: None,
@@ -220,49 +185,15 @@ pub fn on_open(app: AppState, doc: u32) {
     }
 }
 
-/// A field's value as text for an input (dates ISO, amounts as written by the decimal).
-pub fn field_value(inv: &Invoice, f: &str) -> String {
-    inv.field(f).unwrap_or_default()
-}
-
 /// Applies a person's correction; the error says what is wrong with the value.
-pub fn correct(app: AppState, doc: u32, f: &'static str, value: &str) -> Result<(), String> {
-    let v = value.trim();
+pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<(), String> {
     let mut inv = app
         .extracted
         .with_untracked(|all| all.iter().find(|e| e.doc == doc).map(|e| e.invoice.clone()))
         .ok_or("read the invoice first")?;
-    let text = || (!v.is_empty()).then(|| v.to_string());
-    let amount = || -> Result<_, String> {
-        if v.is_empty() {
-            return Ok(None);
-        }
-        parse_amount(v, DecimalSeparator::Auto)
-            .map(|a| Some(a.value))
-            .ok_or_else(|| format!("“{v}” is not an amount"))
-    };
-    let date = || -> Result<_, String> {
-        if v.is_empty() {
-            return Ok(None);
-        }
-        match parse_date(v, DateOrder::Unknown) {
-            Some(ParsedDate::Exact(d)) => Ok(Some(d)),
-            Some(ParsedDate::Ambiguous { .. }) => Err(format!(
-                "“{v}” could be day-first or month-first; write it as YYYY-MM-DD"
-            )),
-            None => Err(format!("“{v}” is not a date")),
-        }
-    };
-    match f {
-        "invoiceNumber" => inv.invoice_number = text(),
-        "vendorName" => inv.vendor_name = text(),
-        "currency" => inv.currency = text().map(|c| c.to_uppercase()),
-        "invoiceDate" => inv.invoice_date = date()?,
-        "dueDate" => inv.due_date = date()?,
-        "subtotal" => inv.subtotal = amount()?,
-        "tax" => inv.tax = amount()?,
-        "total" => inv.total = amount()?,
-        _ => return Err("unknown field".into()),
+    let v = f.parse_value(value).map_err(|e| e.to_string())?;
+    if !inv.set(f, v.as_ref()) {
+        return Err(format!("{} cannot be corrected here", f.title()));
     }
     app.extracted.update(|all| {
         if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
@@ -362,9 +293,4 @@ pub fn combined_csv(app: AppState) -> String {
             .collect();
         to_csv(&rows)
     })
-}
-
-/// Every header field, for the invoice panel.
-pub fn fields() -> [&'static str; 8] {
-    HEADER_FIELDS
 }

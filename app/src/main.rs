@@ -14,6 +14,7 @@ mod components;
 mod extraction;
 mod format;
 mod glue;
+mod opening;
 mod persist;
 mod relay;
 mod render_queue;

@@ -4,7 +4,6 @@
 
 use base64::Engine;
 use gloo_net::http::Request;
-use serde_json::{Value, json};
 
 thread_local! {
     static SESSION: String = web_sys::window()
@@ -18,21 +17,7 @@ pub fn session_id() -> String {
     SESSION.with(Clone::clone)
 }
 
-/// The providers a relay offers, from `GET /api/config`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Providers {
-    /// OCR engines (empty: no OCR).
-    pub ocr: Vec<String>,
-    /// Structuring providers, `rules` last (only `rules`: no AI).
-    pub llm: Vec<String>,
-}
-
-impl Providers {
-    /// The AI providers, without the offline rules.
-    pub fn ai(&self) -> Vec<String> {
-        self.llm.iter().filter(|p| *p != "rules").cloned().collect()
-    }
-}
+pub use wire::Providers;
 
 /// The relay's providers; an error when the relay cannot be reached.
 pub async fn providers() -> Result<Providers, String> {
@@ -43,24 +28,11 @@ pub async fn providers() -> Result<Providers, String> {
     if !res.ok() {
         return Err("no relay serves this page".into());
     }
-    let v: Value = res
+    let config: wire::ConfigAnswer = res
         .json()
         .await
         .map_err(|_| "no relay serves this page".to_string())?;
-    let list = |k: &str| -> Vec<String> {
-        v["providers"][k]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Ok(Providers {
-        ocr: list("ocr"),
-        llm: list("llm"),
-    })
+    Ok(config.providers)
 }
 
 /// What OCR read from a crop.
@@ -89,27 +61,25 @@ pub struct AiReading {
 
 /// Asks the relay to structure `text` (`POST /api/structure`).
 pub async fn structure(text: &str, filename: &str, pages: usize) -> Result<AiReading, String> {
-    let body = json!({ "filename": filename, "text": text, "pageCount": pages });
-    let v = post_json("/api/structure", &body).await?;
-    let invoice = serde_json::from_value(v["resultJson"].clone())
-        .map_err(|e| format!("the relay's invoice cannot be read: {e}"))?;
+    let body = wire::StructureRequest {
+        filename: filename.to_string(),
+        text: text.to_string(),
+        page_count: Some(pages),
+    };
+    let a: wire::StructureAnswer = post_json("/api/structure", &body).await?;
     Ok(AiReading {
-        provider: v["provider"].as_str().unwrap_or("").to_string(),
-        invoice,
-        confidence: v["confidence"]["score"].as_f64().unwrap_or(0.0),
-        errors: v["errors"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        provider: a.provider,
+        invoice: a.result_json.unwrap_or_default(),
+        confidence: a.confidence.score,
+        errors: a.errors,
     })
 }
 
-/// POSTs JSON with the session header; the answer's JSON, or the relay's error message.
-async fn post_json(path: &str, body: &Value) -> Result<Value, String> {
+/// POSTs JSON with the session header; the answer, or the relay's error message.
+async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, String> {
     let req = Request::post(path)
         .header("X-Session-Id", &session_id())
         .json(body)
@@ -117,37 +87,44 @@ async fn post_json(path: &str, body: &Value) -> Result<Value, String> {
     send_for_json(req).await
 }
 
-/// Sends a request; the answer's JSON, or the relay's error message.
-async fn send_for_json(req: gloo_net::http::Request) -> Result<Value, String> {
+/// Sends a request; the answer as `T`, or the relay's error message.
+async fn send_for_json<T: serde::de::DeserializeOwned>(
+    req: gloo_net::http::Request,
+) -> Result<T, String> {
     let res = req
         .send()
         .await
         .map_err(|_| "the relay cannot be reached".to_string())?;
-    let v: Value = res
-        .json()
-        .await
-        .map_err(|_| "the relay's answer is not JSON".to_string())?;
     if !res.ok() {
-        return Err(v["error"]
-            .as_str()
-            .unwrap_or("the relay refused the request")
-            .to_string());
+        let e: Option<wire::ErrorBody> = res.json().await.ok();
+        return Err(e.map_or_else(|| "the relay refused the request".to_string(), |e| e.error));
     }
-    Ok(v)
+    res.json()
+        .await
+        .map_err(|e| format!("the relay's answer cannot be read: {e}"))
 }
 
 /// Sends a region's PNG crop to the relay's OCR (`POST /api/regions`).
 pub async fn ocr_crop(png: &[u8], page: usize, filename: &str) -> Result<OcrReading, String> {
-    let body = json!({
-        "filename": filename,
-        "regions": [{ "page": page, "pngBase64": base64::engine::general_purpose::STANDARD.encode(png) }],
-    });
-    let v = post_json("/api/regions", &body).await?;
-    let r = &v["regions"][0];
+    let body = wire::RegionsRequest {
+        filename: filename.to_string(),
+        page_count: None,
+        regions: vec![wire::RegionIn {
+            page,
+            png_base64: Some(base64::engine::general_purpose::STANDARD.encode(png)),
+            ..wire::RegionIn::default()
+        }],
+    };
+    let a: wire::RegionsAnswer = post_json("/api/regions", &body).await?;
+    let r = a
+        .regions
+        .into_iter()
+        .next()
+        .ok_or("the relay read no region")?;
     Ok(OcrReading {
-        text: r["text"].as_str().unwrap_or("").to_string(),
-        confidence: r["confidence"].as_f64().unwrap_or(0.0),
-        engine: r["source"].as_str().unwrap_or("").to_string(),
+        text: r.text,
+        confidence: r.confidence,
+        engine: r.source,
     })
 }
 
@@ -169,12 +146,11 @@ pub async fn create_share(sealed: &[u8], ttl_hours: u32) -> Result<StoredShare, 
         .header("X-Session-Id", &session_id())
         .body(js_sys::Uint8Array::from(sealed))
         .map_err(|e| e.to_string())?;
-    let v = send_for_json(req).await?;
-    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    let s: wire::ShareCreated = send_for_json(req).await?;
     Ok(StoredShare {
-        id: s("id"),
-        delete_token: s("deleteToken"),
-        expires_at: s("expiresAt"),
+        id: s.id,
+        delete_token: s.delete_token,
+        expires_at: s.expires_at.to_rfc3339(),
     })
 }
 

@@ -1,4 +1,4 @@
-//! Sharing a session as a link, and opening one.
+//! Sharing a session as a link or a saved copy (opening one is `crate::opening`).
 //!
 //! With a relay, the session (optionally with its PDFs) is sealed by wasm-core under a
 //! fresh random key (AES-256-GCM) and stored by the relay; the link is
@@ -11,8 +11,7 @@
 use leptos::prelude::*;
 use wasm_core::share::{self, SharedFile, SharedRegion, SharedSession};
 
-use crate::format::count;
-use crate::state::{AppState, Region};
+use crate::state::AppState;
 use crate::{glue, relay, store};
 
 /// The extension of a session saved as a file.
@@ -51,14 +50,12 @@ pub fn snapshot(app: AppState, with_pdfs: bool) -> SharedSession {
                         page: r.page,
                         rect: r.rect,
                         label: r.label.clone(),
-                        field: r.field.clone(),
+                        field: r.field,
                         text: r.text.clone(),
                     })
                     .collect(),
                 invoice: e.map(|e| e.invoice.clone()),
-                corrected: e
-                    .map(|e| e.corrected.iter().map(|c| c.to_string()).collect())
-                    .unwrap_or_default(),
+                corrected: e.map(|e| e.corrected.clone()).unwrap_or_default(),
                 pdf_base64: None,
             };
             Some(if with_pdfs {
@@ -114,141 +111,6 @@ pub fn create_fragment_link(app: AppState) -> Link {
         ),
         relay: None,
         expires_at: None,
-    }
-}
-
-/// On start: opens the session a link's fragment points at, if any, and clears the
-/// fragment so a reload does not open it twice.
-pub async fn open_from_location(app: AppState) {
-    let hash = glue::location_hash();
-    let result = if let Some(rest) = hash.strip_prefix("share=") {
-        open_relay_share(rest).await
-    } else if let Some(data) = hash.strip_prefix("s=") {
-        share::from_fragment(data).map_err(|e| e.to_string())
-    } else {
-        return;
-    };
-    glue::clear_hash();
-    match result {
-        Ok(session) => restore(app, session),
-        Err(e) => app
-            .notice
-            .set(Some(format!("The shared session cannot be opened: {e}"))),
-    }
-}
-
-async fn open_relay_share(rest: &str) -> Result<SharedSession, String> {
-    let (id, key) = rest
-        .split_once('.')
-        .ok_or("the link is incomplete (no key)")?;
-    let key = share::key_from_text(key).map_err(|e| e.to_string())?;
-    let sealed = relay::get_share(id).await?;
-    let plain = share::open(&sealed, &key).map_err(|e| e.to_string())?;
-    SharedSession::from_json(&plain).map_err(|e| e.to_string())
-}
-
-/// Opens a session saved with "Keep a copy".
-pub fn open_copy(app: AppState, bytes: &[u8]) {
-    match SharedSession::from_json(bytes) {
-        Ok(s) => restore(app, s),
-        Err(e) => app
-            .notice
-            .set(Some(format!("This .zonal file cannot be opened: {e}"))),
-    }
-}
-
-/// Puts a shared session on screen: its templates join this visit's, files with their
-/// PDF open (regions and corrections restored once they are read), files without wait
-/// in the file list for the person to open them.
-pub fn restore(app: AppState, session: SharedSession) {
-    let regions: usize = session.files.iter().map(|f| f.regions.len()).sum();
-    let described = [
-        count(session.files.len(), "file"),
-        count(regions, "region"),
-        count(session.templates.len(), "template"),
-    ]
-    .join(", ");
-    // The receiver's own templates win: a shared one is added only for a new vendor.
-    app.templates.update(|ts| {
-        for t in session.templates {
-            if !ts.iter().any(|x| x.vendor == t.vendor) {
-                ts.push(t);
-            }
-        }
-    });
-    for f in session.files {
-        match f.pdf() {
-            Ok(Some(pdf)) => {
-                let name = f.name.clone();
-                app.pending.update(|p| p.push(f));
-                crate::components::files::open_named_bytes(app, name, pdf);
-            }
-            Ok(None) => app.pending.update(|p| p.push(f)),
-            Err(e) => app.notice.set(Some(e.to_string())),
-        }
-    }
-    app.received.set(Some(described));
-}
-
-/// The shared file waiting for list entry `id` (same name), taken out of the waiting list.
-pub fn take_pending(app: AppState, id: u32) -> Option<SharedFile> {
-    let name = app
-        .files
-        .with_untracked(|fs| fs.iter().find(|f| f.id == id).map(|f| f.name.clone()))?;
-    let mut found = None;
-    app.pending.update(|p| {
-        if let Some(i) = p.iter().position(|f| f.name == name) {
-            found = Some(p.remove(i));
-        }
-    });
-    found
-}
-
-/// Draws a shared file's regions on document `doc`.
-pub fn restore_regions(app: AppState, doc: u32, f: &SharedFile) {
-    let pages = store::get(doc).map_or(0, |d| d.pages.len());
-    let restored: Vec<Region> = f
-        .regions
-        .iter()
-        .filter(|r| r.page >= 1 && r.page <= pages)
-        .map(|r| {
-            let (native, needs_ocr) = crate::state::region_text(doc, r.page, &r.rect);
-            Region {
-                id: app.next_id(),
-                doc,
-                page: r.page,
-                rect: r.rect,
-                label: r.label.clone(),
-                field: r.field.clone(),
-                text: if native.trim().is_empty() {
-                    r.text.clone()
-                } else {
-                    native
-                },
-                needs_ocr,
-                ocr: None,
-                ocr_busy: false,
-            }
-        })
-        .collect();
-    app.regions.update(|rs| rs.extend(restored));
-}
-
-/// Applies the shared file's corrections to the invoice just read from `doc`.
-pub fn restore_corrections(app: AppState, doc: u32, f: &SharedFile) {
-    let Some(inv) = &f.invoice else { return };
-    for name in &f.corrected {
-        let Some(field) = wasm_core::invoice::HEADER_FIELDS
-            .iter()
-            .copied()
-            .find(|h| *h == name.as_str())
-        else {
-            continue;
-        };
-        let value = inv.field(field).unwrap_or_default();
-        if let Err(e) = crate::extraction::correct(app, doc, field, &value) {
-            app.notice.set(Some(e));
-        }
     }
 }
 

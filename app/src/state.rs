@@ -5,8 +5,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use wasm_core::PageInfo;
 use wasm_core::geometry::Rect;
-use wasm_core::invoice::Invoice;
 use wasm_core::invoice::pipeline::InvoiceResult;
+use wasm_core::invoice::{Invoice, InvoiceField};
 use wasm_core::template::Template;
 
 /// Where a file stands.
@@ -48,8 +48,8 @@ pub struct Region {
     pub rect: Rect,
     /// Editable label.
     pub label: String,
-    /// The invoice field this region fills (JSON name), or empty.
-    pub field: String,
+    /// The invoice field this region fills, if any.
+    pub field: Option<InvoiceField>,
     /// Native text inside.
     pub text: String,
     /// The page has no text layer: the region needs OCR.
@@ -69,8 +69,8 @@ pub struct Extracted {
     pub result: InvoiceResult,
     /// The invoice as exported: the result with the person's corrections.
     pub invoice: Invoice,
-    /// Fields the person changed, by JSON name.
-    pub corrected: Vec<&'static str>,
+    /// Fields the person changed.
+    pub corrected: Vec<InvoiceField>,
     /// "Structure with AI": what the relay's AI read, or why it could not.
     pub ai: Option<AiStatus>,
 }

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::config::ServeConfig;
-use crate::engine::{self, EngineError};
+use crate::native::{self, EngineError};
 use crate::providers::ocr::{PageReader, Tesseract};
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 
@@ -41,9 +41,18 @@ pub struct RectArgs {
 impl RectArgs {
     /// Opens the file and parses the rectangle.
     fn open(&self) -> Result<(wasm_core::Document, wasm_core::geometry::Rect), EngineError> {
-        let rect = engine::parse_rect(&self.rect)?;
-        Ok((engine::open(&self.file, self.password.as_deref())?, rect))
+        let rect = native::parse_rect(&self.rect)?;
+        Ok((native::open(&self.file, self.password.as_deref())?, rect))
     }
+}
+
+/// Whether `zonal extract` may OCR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OcrChoice {
+    /// With Tesseract, when it is installed.
+    Auto,
+    /// Never.
+    Off,
 }
 
 /// The subcommands.
@@ -80,8 +89,8 @@ pub enum Command {
         password: Option<String>,
         /// OCR pages without text (and letterheads, for template matching) with
         /// Tesseract when it is installed (`auto`), or never (`off`).
-        #[arg(long, default_value = "auto", value_parser = ["auto", "off"])]
-        ocr: String,
+        #[arg(long, value_enum, default_value_t = OcrChoice::Auto)]
+        ocr: OcrChoice,
     },
     /// Print a document's text with columns kept (the text template patterns run over).
     Text {
@@ -155,14 +164,14 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             page,
             password,
         } => {
-            let doc = engine::open(&file, password.as_deref())?;
-            let out = engine::words(&doc, page)?;
+            let doc = native::open(&file, password.as_deref())?;
+            let out = native::words(&doc, page)?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
         Command::Region(args) => {
             let (doc, rect) = args.open()?;
             Ok(to_json(
-                json!({ "text": engine::region(&doc, args.page, &rect)? }),
+                json!({ "text": native::region(&doc, args.page, &rect)? }),
             ))
         }
         Command::Extract {
@@ -171,10 +180,10 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             password,
             ocr,
         } => {
-            let templates = engine::load_templates(&templates)?;
-            let doc = engine::open(&file, password.as_deref())?;
-            let tesseract = (ocr == "auto").then(Tesseract::find).flatten();
-            let out = engine::extract(
+            let templates = native::load_templates(&templates)?;
+            let doc = native::open(&file, password.as_deref())?;
+            let tesseract = (ocr == OcrChoice::Auto).then(Tesseract::find).flatten();
+            let out = native::extract(
                 &doc,
                 &templates,
                 tesseract.as_ref().map(|t| t as &dyn PageReader),
@@ -187,22 +196,22 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             Ok(to_json(json!({ "table": table })))
         }
         Command::Text { file, password } => {
-            let doc = engine::open(&file, password.as_deref())?;
+            let doc = native::open(&file, password.as_deref())?;
             let pages: Vec<String> = doc.page_texts().iter().map(|t| t.layout_text()).collect();
             Ok(pages.join("\n\u{c}"))
         }
         Command::Csv { files, templates } => {
-            let templates = engine::load_templates(&templates)?;
+            let templates = native::load_templates(&templates)?;
             let tesseract = Tesseract::find();
             let mut results = Vec::with_capacity(files.len());
             for f in &files {
-                let doc = engine::open(f, None)?;
+                let doc = native::open(f, None)?;
                 let name = f
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let ocr = tesseract.as_ref().map(|t| t as &dyn PageReader);
-                results.push((engine::extract(&doc, &templates, ocr)?, name));
+                results.push((native::extract(&doc, &templates, ocr)?, name));
             }
             let rows: Vec<CsvInvoice<'_>> = results
                 .iter()
@@ -221,8 +230,8 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             output,
             password,
         } => {
-            let doc = engine::open(&file, password.as_deref())?;
-            let (w, h) = engine::render_png(&doc, page, dpi, &output)?;
+            let doc = native::open(&file, password.as_deref())?;
+            let (w, h) = native::render_png(&doc, page, dpi, &output)?;
             Ok(to_json(
                 json!({ "output": output.display().to_string(), "width": w, "height": h }),
             ))

@@ -3,11 +3,44 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Args;
-use serde::Serialize;
+use clap::{Args, ValueEnum};
 
 use crate::google::TokenSource;
 use crate::providers::ocr::{OcrEngine, Tesseract, Vision, VisionAuth};
+pub use crate::secret::Secret;
+
+/// Where the job store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// A SQLite file under `--data-dir` (the embedded default).
+    Sqlite,
+    /// Google Cloud Firestore (or its emulator, `FIRESTORE_EMULATOR_HOST`).
+    Firestore,
+}
+
+/// How queued jobs reach a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueueKind {
+    /// Workers in this process, woken when a job arrives.
+    #[value(name = "inprocess")]
+    InProcess,
+    /// A Cloud Tasks queue delivering to `POST /api/tasks/process`.
+    #[value(name = "cloudtasks")]
+    CloudTasks,
+}
+
+/// Where uploaded PDFs wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BlobsKind {
+    /// A directory under `--data-dir`.
+    Local,
+    /// A Cloud Storage bucket (`--gcs-bucket`).
+    Gcs,
+}
+
+/// The metadata server's token endpoint (Cloud Run, GCE).
+pub const METADATA_TOKEN_URL: &str =
+    "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token";
 
 /// Settings of `zonal serve`.
 #[derive(Debug, Clone, Args)]
@@ -31,8 +64,8 @@ pub struct ServeConfig {
     #[arg(long, env = "ZONAL_MAX_PAGES", default_value_t = 20)]
     pub max_pages: u32,
     /// Job store: `sqlite` (a file under --data-dir) or `firestore`.
-    #[arg(long, env = "ZONAL_STORE", default_value = "sqlite", value_parser = ["sqlite", "firestore"])]
-    pub store: String,
+    #[arg(long, env = "ZONAL_STORE", value_enum, default_value_t = StoreKind::Sqlite)]
+    pub store: StoreKind,
     /// Google Cloud project of the Firestore database.
     #[arg(long, env = "GOOGLE_CLOUD_PROJECT", default_value = "zonal-local")]
     pub firestore_project: String,
@@ -40,8 +73,8 @@ pub struct ServeConfig {
     #[arg(long, env = "ZONAL_FIRESTORE_COLLECTION", default_value = "jobs")]
     pub firestore_collection: String,
     /// How queued jobs reach a worker: `inprocess` or `cloudtasks`.
-    #[arg(long, env = "ZONAL_QUEUE", default_value = "inprocess", value_parser = ["inprocess", "cloudtasks"])]
-    pub queue: String,
+    #[arg(long, env = "ZONAL_QUEUE", value_enum, default_value_t = QueueKind::InProcess)]
+    pub queue: QueueKind,
     /// Cloud Tasks API base URL.
     #[arg(
         long,
@@ -50,25 +83,22 @@ pub struct ServeConfig {
     )]
     pub tasks_api: String,
     /// Cloud Tasks queue, `projects/P/locations/L/queues/Q`.
-    #[arg(long, env = "ZONAL_TASKS_QUEUE", default_value = "")]
-    pub tasks_queue: String,
+    #[arg(long, env = "ZONAL_TASKS_QUEUE")]
+    pub tasks_queue: Option<String>,
     /// Public URL of this relay's `POST /api/tasks/process`.
-    #[arg(long, env = "ZONAL_TASKS_TARGET_URL", default_value = "")]
-    pub tasks_target_url: String,
+    #[arg(long, env = "ZONAL_TASKS_TARGET_URL")]
+    pub tasks_target_url: Option<String>,
     /// Service account whose OIDC token Cloud Tasks sends.
-    #[arg(long, env = "ZONAL_TASKS_SERVICE_ACCOUNT", default_value = "")]
-    pub tasks_service_account: String,
-    /// Access-token endpoint for Google APIs (the metadata server); empty: none.
-    #[arg(
-        long,
-        env = "ZONAL_TASKS_TOKEN_URL",
-        default_value = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"
-    )]
-    pub tasks_token_url: String,
+    #[arg(long, env = "ZONAL_TASKS_SERVICE_ACCOUNT")]
+    pub tasks_service_account: Option<String>,
+    /// Access-token endpoint for Google APIs (default: the metadata server's); `none`:
+    /// send requests without a token (emulators).
+    #[arg(long, env = "ZONAL_TASKS_TOKEN_URL")]
+    pub tasks_token_url: Option<String>,
     /// Audience `POST /api/tasks/process` requires in the OIDC token; the endpoint is off
-    /// when empty (in-process queue) and defaults to the target URL with Cloud Tasks.
-    #[arg(long, env = "ZONAL_OIDC_AUDIENCE", default_value = "")]
-    pub oidc_audience: String,
+    /// when unset (in-process queue) and defaults to the target URL with Cloud Tasks.
+    #[arg(long, env = "ZONAL_OIDC_AUDIENCE")]
+    pub oidc_audience: Option<String>,
     /// Where the OIDC signing keys are published.
     #[arg(
         long,
@@ -77,8 +107,8 @@ pub struct ServeConfig {
     )]
     pub oidc_jwks_url: String,
     /// Where uploaded PDFs wait: `local` (under --data-dir) or `gcs`.
-    #[arg(long, env = "ZONAL_BLOBS", default_value = "local", value_parser = ["local", "gcs"])]
-    pub blobs: String,
+    #[arg(long, env = "ZONAL_BLOBS", value_enum, default_value_t = BlobsKind::Local)]
+    pub blobs: BlobsKind,
     /// Cloud Storage bucket for `--blobs gcs`.
     #[arg(long, env = "ZONAL_GCS_BUCKET", default_value = "")]
     pub gcs_bucket: String,
@@ -117,9 +147,9 @@ pub struct ServeConfig {
     )]
     pub gemini_base_url: String,
     /// OpenAI-compatible chat-completions base URL for structuring (e.g.
-    /// `https://openrouter.ai/api/v1`); the offline rule parser when empty.
-    #[arg(long, env = "ZONAL_LLM_BASE_URL", default_value = "")]
-    pub llm_base_url: String,
+    /// `https://openrouter.ai/api/v1`); the offline rule parser when unset.
+    #[arg(long, env = "ZONAL_LLM_BASE_URL")]
+    pub llm_base_url: Option<String>,
     /// Model name for the structuring endpoint.
     #[arg(
         long,
@@ -163,44 +193,6 @@ pub struct ServeConfig {
     pub cors_origins: Vec<String>,
 }
 
-/// A secret value (API key): its `Debug` and `Display` never show it, so it cannot
-/// reach a log line or an error message by accident. [`Secret::expose`] is the one way
-/// to read it, where it is sent to its provider.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The value, for the request that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_string()))
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Self(s.to_string())
-    }
-}
-
 impl ServeConfig {
     /// The socket address to bind.
     pub fn bind_addr(&self) -> SocketAddr {
@@ -228,7 +220,7 @@ impl ServeConfig {
             if v.is_empty() {
                 return Err(format!("{var}_FILE ({path}) is empty"));
             }
-            Ok(Some(Secret(v.to_string())))
+            Ok(Some(Secret::new(v)))
         };
         if self.gemini_api_key.is_none() {
             self.gemini_api_key = read("GEMINI_API_KEY")?;
@@ -242,16 +234,33 @@ impl ServeConfig {
         Ok(())
     }
 
+    /// The access-token endpoint for Google APIs, if tokens are to be sent.
+    pub fn token_url(&self) -> Option<String> {
+        match self.tasks_token_url.as_deref() {
+            None => Some(METADATA_TOKEN_URL.to_string()),
+            Some("" | "none") => None,
+            Some(url) => Some(url.to_string()),
+        }
+    }
+
+    /// The upload limits.
+    pub fn limits(&self) -> wire::Limits {
+        wire::Limits {
+            max_files: self.max_files,
+            max_size_mb: self.max_size_mb,
+            max_pages: self.max_pages,
+        }
+    }
+
     /// The OCR engine: Vision when its key is set or its service account is chosen,
     /// else Tesseract when installed.
     pub fn ocr(&self) -> Option<OcrEngine> {
         let http = reqwest::Client::new();
         let auth = match &self.vision_api_key {
             Some(k) => VisionAuth::ApiKey(k.clone()),
-            None if self.vision_service_account => VisionAuth::ServiceAccount(TokenSource::new(
-                (!self.tasks_token_url.is_empty()).then(|| self.tasks_token_url.clone()),
-                http.clone(),
-            )),
+            None if self.vision_service_account => {
+                VisionAuth::ServiceAccount(TokenSource::new(self.token_url(), http.clone()))
+            }
             None => return Tesseract::find().map(OcrEngine::Tesseract),
         };
         Some(OcrEngine::Vision(Vision {
@@ -275,9 +284,9 @@ impl ServeConfig {
                 http: http.clone(),
             });
         }
-        if !self.llm_base_url.is_empty() {
+        if let Some(base_url) = &self.llm_base_url {
             chain.push(Structurer::OpenAi {
-                base_url: self.llm_base_url.clone(),
+                base_url: base_url.clone(),
                 model: self.llm_model.clone(),
                 api_key: self.llm_api_key.clone(),
                 http,
@@ -288,12 +297,10 @@ impl ServeConfig {
 
     /// The audience `/api/tasks/process` checks, if the endpoint is on.
     pub fn audience(&self) -> Option<String> {
-        if !self.oidc_audience.is_empty() {
-            Some(self.oidc_audience.clone())
-        } else if self.queue == "cloudtasks" && !self.tasks_target_url.is_empty() {
-            Some(self.tasks_target_url.clone())
-        } else {
-            None
+        match (&self.oidc_audience, self.queue) {
+            (Some(a), _) => Some(a.clone()),
+            (None, QueueKind::CloudTasks) => self.tasks_target_url.clone(),
+            (None, QueueKind::InProcess) => None,
         }
     }
 
@@ -303,20 +310,17 @@ impl ServeConfig {
         &self,
         ocr: Option<&OcrEngine>,
         llm: &[crate::providers::llm::Structurer],
-    ) -> PublicConfig {
-        PublicConfig {
-            version: env!("CARGO_PKG_VERSION"),
-            limits: Limits {
-                max_files: self.max_files,
-                max_size_mb: self.max_size_mb,
-                max_pages: self.max_pages,
-            },
-            providers: Providers {
-                ocr: ocr.iter().map(|o| o.name()).collect(),
+    ) -> wire::ConfigAnswer {
+        wire::ConfigAnswer {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            limits: self.limits(),
+            providers: wire::Providers {
+                ocr: ocr.iter().map(|o| o.name().to_string()).collect(),
                 llm: llm
                     .iter()
                     .map(crate::providers::llm::Structurer::name)
                     .chain(["rules"])
+                    .map(str::to_string)
                     .collect(),
             },
         }
@@ -324,82 +328,25 @@ impl ServeConfig {
 }
 
 impl Default for ServeConfig {
+    /// The flags' defaults, as `zonal serve` with no flags and no environment has them
+    /// (one place: the `#[arg]` attributes above).
     fn default() -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            port: None,
-            dist: PathBuf::from("dist"),
-            max_size_mb: 10,
-            max_files: 10,
-            max_pages: 20,
-            store: "sqlite".into(),
-            firestore_project: "zonal-local".into(),
-            firestore_collection: "jobs".into(),
-            queue: "inprocess".into(),
-            tasks_api: "https://cloudtasks.googleapis.com".into(),
-            tasks_queue: String::new(),
-            tasks_target_url: String::new(),
-            tasks_service_account: String::new(),
-            tasks_token_url: String::new(),
-            oidc_audience: String::new(),
-            oidc_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
-            blobs: "local".into(),
-            gcs_bucket: String::new(),
-            gcs_api: "https://storage.googleapis.com".into(),
-            vision_api_key: None,
-            vision_service_account: false,
-            vision_base_url: "https://vision.googleapis.com".into(),
-            gemini_api_key: None,
-            gemini_model: "gemini-2.5-flash".into(),
-            gemini_base_url: "https://generativelanguage.googleapis.com".into(),
-            llm_base_url: String::new(),
-            llm_model: "google/gemini-2.5-flash".into(),
-            llm_api_key: None,
-            log_json: false,
-            data_dir: PathBuf::from("data"),
-            workers: 2,
-            stale_lock_secs: 600,
-            max_attempts: 4,
-            retry_backoff_ms: 30_000,
-            session_ttl_hours: 24,
-            share_max_hours: 720,
-            share_max_mb: 50,
-            cors_origins: Vec::new(),
+        use clap::{CommandFactory, FromArgMatches, Parser};
+        #[derive(Parser)]
+        struct Serve {
+            #[command(flatten)]
+            config: ServeConfig,
         }
+        let mut cmd = Serve::command();
+        let ids: Vec<clap::Id> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
+        for id in ids {
+            cmd = cmd.mut_arg(id, |a| a.env(None));
+        }
+        cmd.try_get_matches_from(["zonal"])
+            .ok()
+            .and_then(|m| ServeConfig::from_arg_matches(&m).ok())
+            .expect("every flag of zonal serve has a default or is optional")
     }
-}
-
-/// The public part of the configuration.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PublicConfig {
-    /// Relay version.
-    pub version: &'static str,
-    /// Upload limits.
-    pub limits: Limits,
-    /// Enabled providers by kind.
-    pub providers: Providers,
-}
-
-/// Upload limits.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Limits {
-    /// Most files per upload.
-    pub max_files: u32,
-    /// Largest file in megabytes.
-    pub max_size_mb: u32,
-    /// Most pages per PDF.
-    pub max_pages: u32,
-}
-
-/// Enabled providers.
-#[derive(Debug, Clone, Serialize)]
-pub struct Providers {
-    /// OCR providers, in order of preference (empty: OCR unavailable).
-    pub ocr: Vec<&'static str>,
-    /// Structuring providers, in order of preference.
-    pub llm: Vec<&'static str>,
 }
 
 #[cfg(test)]

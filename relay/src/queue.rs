@@ -62,7 +62,11 @@ impl CloudTasks {
     /// `tasks.create` (REST v2) for one job: an HTTP POST of `{jobId, sessionId}` to the
     /// target with an OIDC token for the audience.
     pub async fn create_task(&self, job: &Job) -> Result<(), QueueError> {
-        let body = json!({ "jobId": job.job_id, "sessionId": job.session_id }).to_string();
+        let body = serde_json::to_string(&wire::TaskRequest {
+            job_id: job.job_id.clone(),
+            session_id: Some(job.session_id.clone()),
+        })
+        .map_err(|e| QueueError(e.to_string()))?;
         let task = json!({
             "task": {
                 "httpRequest": {

@@ -4,7 +4,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use relay::config::ServeConfig;
-use relay::server::{AppState, app};
+use relay::server::app;
+use relay::state::AppState;
 use serde_json::Value;
 use tower::ServiceExt;
 

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use relay::config::ServeConfig;
-use relay::server::{AppState, app};
+use relay::server::app;
+use relay::state::AppState;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -32,7 +33,7 @@ async fn start_on(store: &str, tune: impl FnOnce(&mut ServeConfig)) -> Relay {
         dist: dir.path().join("dist"),
         data_dir: dir.path().join("data"),
         retry_backoff_ms: 50,
-        store: store.into(),
+        store: clap::ValueEnum::from_str(store, false).expect("a store kind"),
         firestore_project: "zonal-test".into(),
         firestore_collection: format!("jobs-{}", uuid::Uuid::new_v4().simple()),
         ..ServeConfig::default()
@@ -522,7 +523,7 @@ async fn broken_llm() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_that_is_not_an_invoice_falls_back_to_the_offline_parser() {
     let llm = broken_llm().await;
-    let r = start(|c| c.llm_base_url = llm).await;
+    let r = start(|c| c.llm_base_url = Some(llm)).await;
     let (_, cfg) = get_json(&r, &session(), "/api/config").await;
     assert_eq!(
         cfg["providers"]["llm"],
@@ -563,7 +564,7 @@ async fn the_sweeper_removes_sessions_past_their_time_to_live() {
     .await;
     assert_eq!(s, 202);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let removed = relay::server::sweep(&r.state).await.expect("sweep");
+    let removed = r.state.sweep().await.expect("sweep");
     assert_eq!(removed, 1);
     let (_, v) = get_json(&r, &sid, &format!("/api/sessions/{sid}/jobs")).await;
     assert_eq!(v["jobs"].as_array().map(Vec::len), Some(0));
@@ -602,7 +603,7 @@ async fn the_api_key_reaches_its_provider_and_nothing_else() {
     const KEY: &str = "sk-zonal-test-4f1d9c2b7e";
     let (llm, seen) = recording_llm().await;
     let r = start(|c| {
-        c.llm_base_url = llm;
+        c.llm_base_url = Some(llm);
         c.llm_api_key = Some(KEY.into());
     })
     .await;

@@ -271,7 +271,7 @@ async fn structure_endpoint_runs_the_chain_on_the_browsers_text() {
     let (base, _) = support::relay_in(dir.path(), |c| {
         c.gemini_api_key = Some(KEY.into());
         c.gemini_base_url = g;
-        c.llm_base_url = format!("{o}/api/v1");
+        c.llm_base_url = Some(format!("{o}/api/v1"));
         c.llm_api_key = Some(KEY.into());
     })
     .await;

@@ -301,7 +301,7 @@ async fn a_server_job_reads_a_scanned_page_with_vision() {
         vision_base_url: vision,
         ..relay::config::ServeConfig::default()
     };
-    let state = relay::server::AppState::open(config).expect("state");
+    let state = relay::state::AppState::open(config).expect("state");
     state.spawn_background();
     let base = support::spawn(relay::server::app(state)).await;
     let sid = uuid::Uuid::new_v4().to_string();

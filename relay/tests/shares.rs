@@ -5,7 +5,7 @@
 
 mod support;
 
-use relay::server::AppState;
+use relay::state::AppState;
 use serde_json::Value;
 use wasm_core::share::{self, SharedFile, SharedRegion, SharedSession};
 
@@ -25,7 +25,7 @@ fn sealed(key: &[u8; 32]) -> (Vec<u8>, SharedSession) {
                 regions: vec![SharedRegion {
                     page: 1,
                     label: "Booking ID".into(),
-                    field: "invoiceNumber".into(),
+                    field: Some(wasm_core::invoice::InvoiceField::InvoiceNumber),
                     text: "IBZY2087".into(),
                     ..SharedRegion::default()
                 }],
@@ -218,7 +218,7 @@ async fn expired_shares_are_gone_for_readers_and_the_sweeper() {
         .expect("get");
     assert_eq!(r.status().as_u16(), 404, "expired: not served");
     assert_eq!(
-        relay::server::sweep(&state).await.expect("sweep"),
+        state.sweep().await.expect("sweep"),
         1,
         "the other expired one"
     );

@@ -12,7 +12,8 @@ use axum::{Json, Router};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use relay::config::ServeConfig;
-use relay::server::{AppState, app};
+use relay::server::app;
+use relay::state::AppState;
 use serde_json::{Value, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -77,12 +78,12 @@ async fn relay(google: &str) -> Relay {
         dist: dir.path().join("dist"),
         data_dir: dir.path().join("data"),
         workers: 0,
-        queue: "cloudtasks".into(),
+        queue: relay::config::QueueKind::CloudTasks,
         tasks_api: google.to_string(),
-        tasks_queue: "projects/p/locations/europe-west4/queues/invoices".into(),
-        tasks_target_url: target.clone(),
-        tasks_service_account: "relay@p.iam.gserviceaccount.com".into(),
-        tasks_token_url: format!("{google}/token"),
+        tasks_queue: Some("projects/p/locations/europe-west4/queues/invoices".into()),
+        tasks_target_url: Some(target.clone()),
+        tasks_service_account: Some("relay@p.iam.gserviceaccount.com".into()),
+        tasks_token_url: Some(format!("{google}/token")),
         oidc_jwks_url: format!("{google}/certs"),
         ..ServeConfig::default()
     };

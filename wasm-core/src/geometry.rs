@@ -115,6 +115,23 @@ impl Rect {
             && self.bottom.is_finite()
     }
 
+    /// The same box on a page of size `to` that was drawn on a page of size `from`
+    /// (width, height in points): each axis scaled by the ratio of the sizes; unscaled
+    /// when `from` is not a real size.
+    pub fn rescaled(&self, from: (f64, f64), to: (f64, f64)) -> Rect {
+        let (sx, sy) = if from.0 > 0.0 && from.1 > 0.0 {
+            (to.0 / from.0, to.1 / from.1)
+        } else {
+            (1.0, 1.0)
+        };
+        Rect {
+            x0: self.x0 * sx,
+            top: self.top * sy,
+            x1: self.x1 * sx,
+            bottom: self.bottom * sy,
+        }
+    }
+
     /// The rectangle scaled by `s` around the origin.
     pub fn scale(&self, s: f64) -> Rect {
         Rect {

@@ -20,7 +20,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::Rect;
-use crate::invoice::Invoice;
+use crate::invoice::{Invoice, InvoiceField};
 use crate::template::Template;
 
 /// The format version this build writes and the newest it reads.
@@ -64,9 +64,9 @@ pub struct SharedFile {
     /// The invoice as read and corrected, if it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice: Option<Invoice>,
-    /// Fields the person corrected (JSON names).
+    /// Fields the person corrected.
     #[serde(default)]
-    pub corrected: Vec<String>,
+    pub corrected: Vec<InvoiceField>,
 }
 
 impl SharedFile {
@@ -100,12 +100,34 @@ pub struct SharedRegion {
     /// The person's label.
     #[serde(default)]
     pub label: String,
-    /// The invoice field it fills (JSON name), or empty.
-    #[serde(default)]
-    pub field: String,
+    /// The invoice field it fills (written as its JSON name, or empty for none).
+    #[serde(default, with = "field_or_empty")]
+    pub field: Option<InvoiceField>,
     /// The text read inside it (native or OCR).
     #[serde(default)]
     pub text: String,
+}
+
+/// A region's field as the share format has always written it: the field's JSON name,
+/// or an empty string for none (a name this version does not know reads as none).
+mod field_or_empty {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::invoice::InvoiceField;
+
+    pub(super) fn serialize<S: Serializer>(
+        f: &Option<InvoiceField>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(f.map_or("", InvoiceField::name))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<InvoiceField>, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(InvoiceField::header(&name))
+    }
 }
 
 /// Why a shared session cannot be read.
@@ -251,7 +273,7 @@ mod tests {
                             bottom: 40.0,
                         },
                         label: "Booking".into(),
-                        field: "invoiceNumber".into(),
+                        field: Some(InvoiceField::InvoiceNumber),
                         text: "IBZY2087".into(),
                     }],
                     ..SharedFile::default()

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
+use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::pipeline::read;
 use wasm_core::template::Template;
 
@@ -107,7 +108,7 @@ fn score(pdf: &Path, templates: &[Template], truth: &[(&'static str, Kind, Strin
     let inv = read(&pages, &doc.attachments(), templates, 1.0).invoice;
     truth
         .iter()
-        .filter(|(f, kind, exp)| same(*kind, exp, inv.field(f)))
+        .filter(|(f, kind, exp)| same(*kind, exp, InvoiceField::header(f).and_then(|f| inv.get(f))))
         .count()
 }
 

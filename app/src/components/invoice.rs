@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use wasm_core::template::FieldType;
+use wasm_core::invoice::{FieldType, Invoice, InvoiceField};
 
-use crate::extraction::{self, field_title, field_value};
+use crate::extraction;
 use crate::state::{AiStatus, Extracted, use_app};
 
 /// The active file's invoice.
@@ -48,12 +48,12 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
     let einvoice = e.result.einvoice.map(|s| {
         view! { <p class="match-banner">{format!("Read from the e-invoice XML inside the PDF ({s:?}).")}</p> }
     });
-    let rows = extraction::fields()
+    let rows = InvoiceField::HEADER
         .into_iter()
         .map(|f| {
             let value = field_value(&e.invoice, f);
             let edited = e.corrected.contains(&f);
-            let c = conf.fields.get(f).copied();
+            let c = conf.fields.get(&f).copied();
             view! { <FieldRow doc=doc field=f value=value edited=edited confidence=c/> }
         })
         .collect_view();
@@ -145,11 +145,11 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
         }
         AiStatus::Done(r) => r,
     };
-    let differing = extraction::fields()
+    let differing = InvoiceField::HEADER
         .into_iter()
-        .filter(|f| field_value(&ours, f) != field_value(&reading.invoice, f))
+        .filter(|&f| field_value(&ours, f) != field_value(&reading.invoice, f))
         .count();
-    let rows = extraction::fields()
+    let rows = InvoiceField::HEADER
         .into_iter()
         .map(|f| {
             let mine = field_value(&ours, f);
@@ -162,8 +162,8 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
                 }
             };
             view! {
-                <tr class:differs=differs data-testid="ai-row" data-field=f data-differs=differs.to_string()>
-                    <th scope="row">{field_title(f)}</th>
+                <tr class:differs=differs data-testid="ai-row" data-field=f.name() data-differs=differs.to_string()>
+                    <th scope="row">{f.title()}</th>
                     <td>{if mine.is_empty() { "—".to_string() } else { mine }}</td>
                     <td>{if theirs.is_empty() { "—".to_string() } else { theirs.clone() }}</td>
                     <td>{(differs && !theirs.is_empty()).then(|| view! {
@@ -195,14 +195,14 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
 #[component]
 fn FieldRow(
     doc: u32,
-    field: &'static str,
+    field: InvoiceField,
     value: String,
     edited: bool,
     confidence: Option<f64>,
 ) -> impl IntoView {
     let app = use_app();
     let error = RwSignal::new(None::<String>);
-    let is_date = FieldType::of_invoice_field(field) == Some(FieldType::Date);
+    let is_date = field.value_type() == FieldType::Date;
     let on_change = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
         error.set(extraction::correct(app, doc, field, &v).err());
@@ -221,8 +221,8 @@ fn FieldRow(
         }
     };
     view! {
-        <div class="field-row" data-testid="field" data-field=field>
-            <dt><label for=format!("f-{field}")>{field_title(field)}</label>{badge}</dt>
+        <div class="field-row" data-testid="field" data-field=field.name()>
+            <dt><label for=format!("f-{field}")>{field.title()}</label>{badge}</dt>
             <dd>
                 <input id=format!("f-{field}") type=if is_date { "date" } else { "text" }
                     prop:value=value on:change=on_change/>
@@ -261,4 +261,9 @@ fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </div>
     }
+}
+
+/// A field's value as text for an input (dates ISO, amounts as written by the decimal).
+fn field_value(inv: &Invoice, f: InvoiceField) -> String {
+    inv.get(f).unwrap_or_default()
 }

@@ -21,14 +21,14 @@ pub fn App() -> impl IntoView {
         app.providers.set(Some(crate::relay::providers().await));
     });
     leptos::task::spawn_local(async move {
-        crate::share::open_from_location(app).await;
+        crate::opening::open_from_location(app).await;
     });
     let help = RwSignal::new(false);
     crate::shortcuts::install(app, help);
     let has_files =
         move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
     view! {
-        <div class="app" on:dragover=files::on_dragover on:drop=move |ev| files::on_drop(app, ev)>
+        <div class="app" on:dragover=crate::opening::on_dragover on:drop=move |ev| crate::opening::on_drop(app, ev)>
             <header class="topbar">
                 <div class="brand">
                     <span class="logo" aria-hidden="true">"▦"</span>

@@ -303,7 +303,7 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
             page,
             rect,
             label: format!("Region {n}"),
-            field: String::new(),
+            field: None,
             text,
             needs_ocr,
             ocr: None,

@@ -1,6 +1,7 @@
 //! The side panel: every region of the active file with its text, label and delete.
 
 use leptos::prelude::*;
+use wasm_core::invoice::InvoiceField;
 
 use crate::state::{Region, use_app};
 
@@ -23,7 +24,7 @@ pub fn RegionPanel() -> impl IntoView {
             <Show when=move || !regions().is_empty()
                 fallback=|| view! { <p class="hint">"Drag a rectangle over the page to read the text inside it."</p> }>
                 <ol class="region-list">
-                    <For each=regions key=|r| (r.id, r.text.clone(), r.label.clone(), r.field.clone(), r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some()) let:r>
+                    <For each=regions key=|r| (r.id, r.text.clone(), r.label.clone(), r.field, r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some()) let:r>
                         <RegionItem region=r/>
                     </For>
                 </ol>
@@ -38,9 +39,9 @@ fn RegionItem(region: Region) -> impl IntoView {
     let id = region.id;
     let page = region.page;
     let label = region.label.clone();
-    let field = region.field.clone();
+    let field = region.field;
     let on_field = move |ev: web_sys::Event| {
-        let v = event_target_value(&ev);
+        let v = InvoiceField::header(&event_target_value(&ev));
         app.edit_regions(|rs| {
             if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
                 r.field = v;
@@ -105,10 +106,10 @@ fn RegionItem(region: Region) -> impl IntoView {
             </div>
             <select class="region-field" aria-label="Invoice field" data-testid="region-field"
                 on:change=on_field on:click=|ev| ev.stop_propagation()>
-                <option value="" selected=field.is_empty()>"Not an invoice field"</option>
-                {crate::extraction::FIELD_CHOICES.iter().map(|(name, title)| {
-                    let sel = field == *name;
-                    view! { <option value=*name selected=sel>{*title}</option> }
+                <option value="" selected=field.is_none()>"Not an invoice field"</option>
+                {InvoiceField::HEADER.into_iter().map(|f| {
+                    let sel = field == Some(f);
+                    view! { <option value=f.name() selected=sel>{f.title()}</option> }
                 }).collect_view()}
             </select>
             {body}

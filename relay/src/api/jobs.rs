@@ -4,129 +4,40 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
-use serde::Serialize;
-use serde_json::{Value, json};
-use utoipa::ToSchema;
-use wasm_core::invoice::Invoice;
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 use wasm_core::{Document, OpenError};
+use wire::{ErrorBody, JobList, JobView, Progress, QueuedJob, UploadAnswer};
 
-use super::SessionId;
+use super::extract::{Form, Path, SessionId};
 use crate::error::AppError;
 use crate::jobs::{Job, Status};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A job as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct JobView {
-    /// Unique id.
-    pub job_id: String,
-    /// Owning session.
-    pub session_id: String,
-    /// Uploaded file name.
-    pub filename: String,
-    /// Size in bytes.
-    pub size_bytes: u64,
-    /// Pages.
-    pub page_count: usize,
-    /// Where the job stands.
-    pub status: Status,
-    /// When each status was reached (ISO 8601), by status.
-    #[schema(value_type = std::collections::BTreeMap<String, String>)]
-    pub stages: std::collections::BTreeMap<Status, chrono::DateTime<chrono::Utc>>,
-    /// Claims so far.
-    pub attempt: u32,
-    /// Pages without a text layer.
-    pub needs_ocr: Vec<usize>,
-    /// The invoice (SPEC.md's fields), once done.
-    #[schema(value_type = Option<Object>)]
-    pub result_json: Option<Value>,
-    /// Overall confidence, 0–1.
-    pub confidence_score: Option<f64>,
-    /// Why it failed.
-    pub error: Option<String>,
-}
-
-impl From<&Job> for JobView {
-    fn from(j: &Job) -> Self {
-        Self {
-            job_id: j.job_id.clone(),
-            session_id: j.session_id.clone(),
-            filename: j.filename.clone(),
-            size_bytes: j.size_bytes,
-            page_count: j.page_count,
-            status: j.status,
-            stages: j.stages.clone(),
-            attempt: j.attempt,
-            needs_ocr: j
-                .ocr
-                .as_ref()
-                .map(|o| o.needs_ocr.clone())
-                .unwrap_or_default(),
-            result_json: j.result_json.clone(),
-            confidence_score: j.confidence_score,
-            error: j.error.clone(),
-        }
+pub fn view(j: &Job) -> JobView {
+    JobView {
+        job_id: j.job_id.clone(),
+        session_id: j.session_id.clone(),
+        filename: j.filename.clone(),
+        size_bytes: j.size_bytes,
+        page_count: j.page_count,
+        status: j.status,
+        stages: j.stages.clone(),
+        attempt: j.attempt,
+        needs_ocr: j
+            .text
+            .as_ref()
+            .map(|o| o.needs_ocr.clone())
+            .unwrap_or_default(),
+        result_json: j.result_json.clone(),
+        confidence_score: j.confidence_score,
+        error: j.error.clone(),
     }
-}
-
-/// A queued job in an upload's answer.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QueuedJob {
-    /// Unique id.
-    pub job_id: String,
-    /// File name.
-    pub filename: String,
-    /// `queued`.
-    pub status: Status,
-}
-
-/// The upload limits.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LimitsView {
-    /// Most files per upload.
-    pub max_files: u32,
-    /// Largest file, MB.
-    pub max_size_mb: u32,
-    /// Most pages per PDF.
-    pub max_pages: u32,
-}
-
-/// `202` answer of `POST /api/jobs`.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadAnswer {
-    /// The session.
-    pub session_id: String,
-    /// One per file.
-    pub jobs: Vec<QueuedJob>,
-    /// The limits applied.
-    pub limits: LimitsView,
-}
-
-/// A session's jobs.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct JobList {
-    /// The session.
-    pub session_id: String,
-    /// Oldest first.
-    pub jobs: Vec<JobView>,
-}
-
-/// Every error body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// What went wrong, in words.
-    pub error: String,
 }
 
 /// A job of this session, or 404 (another session's job is not revealed).
@@ -158,9 +69,64 @@ pub(crate) async fn session_job(
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,
-    mut form: Multipart,
+    Form(form): Form,
 ) -> Result<(StatusCode, Json<UploadAnswer>), AppError> {
+    let files = read_form(form, &state.config).await?;
     let cfg = &state.config;
+    // Every file is checked before any job exists: a bad file loses nothing.
+    let max_pages = cfg.max_pages as usize;
+    let checked = tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|(name, bytes)| check_pdf(&name, &bytes, max_pages).map(|n| (name, bytes, n)))
+            .collect::<Result<Vec<_>, AppError>>()
+    })
+    .await
+    .map_err(|_| AppError::Internal("the PDF check failed".into()))??;
+
+    let mut jobs = Vec::new();
+    let mut stored = Vec::new();
+    for (name, bytes, pages) in checked {
+        let job = Job::new(
+            state.store.new_job_id(),
+            &session.0,
+            &name,
+            bytes.len() as u64,
+            pages,
+        );
+        state.blobs.put(&job.blob_key(), &bytes).await?;
+        state.store.insert(&job).await?;
+        jobs.push(QueuedJob {
+            job_id: job.job_id.clone(),
+            filename: job.filename.clone(),
+            status: job.status,
+        });
+        stored.push(job);
+    }
+    for job in &stored {
+        // The job is stored and queued either way; a queue outage is the relay's
+        // problem, reported as such (workers on the store still find the job).
+        state
+            .queue
+            .enqueue(job)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(UploadAnswer {
+            session_id: session.0,
+            jobs,
+            limits: cfg.limits(),
+        }),
+    ))
+}
+
+/// The form's PDFs as (name, bytes), checked against the upload limits as they stream.
+async fn read_form(
+    mut form: Multipart,
+    cfg: &crate::config::ServeConfig,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     let max_bytes = u64::from(cfg.max_size_mb) * 1024 * 1024;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(mut field) = form.next_field().await.map_err(form_error)? {
@@ -206,57 +172,7 @@ pub async fn create(
             cfg.max_files
         )));
     }
-    // Every file is checked before any job exists: a bad file loses nothing.
-    let max_pages = cfg.max_pages as usize;
-    let checked = tokio::task::spawn_blocking(move || {
-        files
-            .into_iter()
-            .map(|(name, bytes)| check_pdf(&name, &bytes, max_pages).map(|n| (name, bytes, n)))
-            .collect::<Result<Vec<_>, AppError>>()
-    })
-    .await
-    .map_err(|_| AppError::Internal("the PDF check failed".into()))??;
-
-    let mut jobs = Vec::new();
-    let mut stored = Vec::new();
-    for (name, bytes, pages) in checked {
-        let job = Job::new(
-            state.store.new_job_id(),
-            &session.0,
-            &name,
-            bytes.len() as u64,
-            pages,
-        );
-        state.blobs.put(&job.blob_key(), &bytes).await?;
-        state.store.insert(&job).await?;
-        jobs.push(QueuedJob {
-            job_id: job.job_id.clone(),
-            filename: job.filename.clone(),
-            status: job.status,
-        });
-        stored.push(job);
-    }
-    for job in &stored {
-        // The job is stored and queued either way; a queue outage is the relay's
-        // problem, reported as such (workers on the store still find the job).
-        state
-            .queue
-            .enqueue(job)
-            .await
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(UploadAnswer {
-            session_id: session.0,
-            jobs,
-            limits: LimitsView {
-                max_files: cfg.max_files,
-                max_size_mb: cfg.max_size_mb,
-                max_pages: cfg.max_pages,
-            },
-        }),
-    ))
+    Ok(files)
 }
 
 fn form_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -296,9 +212,7 @@ pub async fn get(
     session: SessionId,
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, AppError> {
-    Ok(Json(JobView::from(
-        &session_job(&state, &session, &id).await?,
-    )))
+    Ok(Json(view(&session_job(&state, &session, &id).await?)))
 }
 
 /// `GET /api/sessions/{id}/jobs`.
@@ -313,7 +227,7 @@ pub async fn list(
     let jobs = state.store.list_session(&sid).await?;
     Ok(Json(JobList {
         session_id: sid,
-        jobs: jobs.iter().map(JobView::from).collect(),
+        jobs: jobs.iter().map(view).collect(),
     }))
 }
 
@@ -334,7 +248,7 @@ pub async fn retry(
         )));
     }
     let stored = state.blobs.get(&job.blob_key()).await?.is_some();
-    if !stored && job.ocr.is_none() {
+    if !stored && job.text.is_none() {
         return Err(AppError::Conflict(
             "re-upload required: the PDF is no longer stored and no text was kept".into(),
         ));
@@ -350,7 +264,7 @@ pub async fn retry(
         .enqueue(&job)
         .await
         .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    Ok((StatusCode::ACCEPTED, Json(JobView::from(&job))))
+    Ok((StatusCode::ACCEPTED, Json(view(&job))))
 }
 
 /// `GET /api/sessions/{id}/export.csv`: the done jobs as one CSV.
@@ -364,24 +278,14 @@ pub async fn export_csv(
 ) -> Result<Response, AppError> {
     session.owns(&sid)?;
     let jobs = state.store.list_session(&sid).await?;
-    let done: Vec<(Invoice, f64, String)> = jobs
+    let empty = wasm_core::invoice::Invoice::default();
+    let rows: Vec<CsvInvoice<'_>> = jobs
         .iter()
         .filter(|j| j.status == Status::Done)
-        .map(|j| {
-            let inv = j
-                .result_json
-                .clone()
-                .and_then(|v| serde_json::from_value(v).ok())
-                .unwrap_or_default();
-            (inv, j.confidence_score.unwrap_or(0.0), j.filename.clone())
-        })
-        .collect();
-    let rows: Vec<CsvInvoice<'_>> = done
-        .iter()
-        .map(|(invoice, confidence, filename)| CsvInvoice {
-            invoice,
-            confidence: *confidence,
-            filename,
+        .map(|j| CsvInvoice {
+            invoice: j.result_json.as_ref().unwrap_or(&empty),
+            confidence: j.confidence_score.unwrap_or(0.0),
+            filename: &j.filename,
         })
         .collect();
     Ok((
@@ -406,20 +310,8 @@ pub async fn delete_session(
     Path(sid): Path<String>,
 ) -> Result<StatusCode, AppError> {
     session.owns(&sid)?;
-    crate::server::delete_session(&state, &sid).await?;
+    state.delete_session(&sid).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Progress of a status, for the events stream.
-fn percent(s: Status) -> u8 {
-    match s {
-        Status::Uploaded => 5,
-        Status::Queued => 10,
-        Status::Processing => 20,
-        Status::Extracting => 40,
-        Status::Llm => 70,
-        Status::Done | Status::Failed => 100,
-    }
 }
 
 /// `GET /api/jobs/{id}/events`: Server-Sent Events, one `progress` event per change
@@ -457,25 +349,32 @@ pub async fn events(
             if last == Some(key) {
                 continue;
             }
-            let message = match job.status {
-                Status::Extracting => format!("reading the text of {} page(s)", job.page_count),
-                Status::Llm => "structuring the invoice".to_string(),
-                Status::Done => "done".to_string(),
-                Status::Failed => job.error.clone().unwrap_or_else(|| "failed".into()),
-                s => s.as_str().to_string(),
+            let ev = match Event::default().event("progress").json_data(progress(&job)) {
+                Ok(ev) => ev,
+                Err(_) => Event::default().event("progress"),
             };
-            let data = json!({
-                "jobId": job.job_id,
-                "status": job.status,
-                "percent": percent(job.status),
-                "pageCount": job.page_count,
-                "attempt": job.attempt,
-                "message": message,
-            });
-            let ev = Event::default().event("progress").data(data.to_string());
             let ended = job.status.is_final();
             return Some((Ok(ev), (state, id, Some(key), None, ended)));
         }
     });
     Ok(Sse::new(s).keep_alive(KeepAlive::default()))
+}
+
+/// A job's `progress` event.
+fn progress(job: &Job) -> Progress {
+    let message = match job.status {
+        Status::Extracting => format!("reading the text of {} page(s)", job.page_count),
+        Status::Llm => "structuring the invoice".to_string(),
+        Status::Done => "done".to_string(),
+        Status::Failed => job.error.clone().unwrap_or_else(|| "failed".into()),
+        s => s.as_str().to_string(),
+    };
+    Progress {
+        job_id: job.job_id.clone(),
+        status: job.status,
+        percent: job.status.percent(),
+        page_count: job.page_count,
+        attempt: job.attempt,
+        message,
+    }
 }

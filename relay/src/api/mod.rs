@@ -1,84 +1,21 @@
-//! The `/api` routes and what they share: the session header.
+//! The `/api` routes; `extract` is what their handlers take from requests.
 
+pub mod extract;
 pub mod jobs;
 pub mod openapi;
 pub mod regions;
+pub mod service;
 pub mod shares;
 pub mod structure;
 pub mod tasks;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 
 use crate::error::AppError;
-use crate::server::AppState;
-
-/// The browser session a request belongs to: the `X-Session-Id` header, a UUID.
-#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
-#[into_params(parameter_in = Header, names("X-Session-Id"))]
-pub struct SessionId(
-    /// The session's UUID, made by the browser.
-    pub String,
-);
-
-impl SessionId {
-    /// 403 unless `sid` is this session.
-    pub fn owns(&self, sid: &str) -> Result<(), AppError> {
-        if self.0 == sid.to_ascii_lowercase() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "that session is not the one in X-Session-Id".into(),
-            ))
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for SessionId {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let v = parts.headers.get("x-session-id").ok_or_else(|| {
-            AppError::Session("X-Session-Id header missing: send the session's UUID".into())
-        })?;
-        let s = v
-            .to_str()
-            .ok()
-            .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
-            .ok_or_else(|| AppError::Session("X-Session-Id must be a UUID".into()))?;
-        Ok(Self(s.hyphenated().to_string()))
-    }
-}
-
-/// A request body, or the reason it could not be read as a JSON error (413 past the
-/// route's limit, 400 otherwise) instead of axum's plain-text rejection.
-pub fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
-    b.map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!("the request body is too large: {}", e.body_text()))
-        } else {
-            AppError::BadRequest(format!(
-                "the request body cannot be read: {}",
-                e.body_text()
-            ))
-        }
-    })
-}
-
-/// A JSON request body of type `T`; a bad one is a 400 naming the `shape` expected.
-pub fn json_body<T: serde::de::DeserializeOwned>(
-    b: Result<Bytes, BytesRejection>,
-    shape: &str,
-) -> Result<(T, usize), AppError> {
-    let bytes = body(b)?;
-    let v = serde_json::from_slice(&bytes)
-        .map_err(|e| AppError::BadRequest(format!("the body must be JSON {shape}: {e}")))?;
-    Ok((v, bytes.len()))
-}
+use crate::state::AppState;
 
 /// Largest `/api/regions` body: 8 MB crops in base64, a few per request.
 const REGIONS_BODY: usize = 48 << 20;
@@ -86,7 +23,7 @@ const REGIONS_BODY: usize = 48 << 20;
 const STRUCTURE_BODY: usize = 2 << 20;
 
 /// The job routes. Bodies are cut off past the upload limit while they stream in.
-pub fn job_routes(state: &AppState) -> Router<AppState> {
+fn job_routes(state: &AppState) -> Router<AppState> {
     let c = &state.config;
     let body_limit = (c.max_files as usize)
         .saturating_mul(c.max_size_mb as usize)
@@ -124,4 +61,41 @@ pub fn job_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/shares/{id}", get(shares::get).delete(shares::delete))
         .route("/openapi.json", get(openapi::document))
+}
+
+/// The `/api` router: every endpoint, CORS for the configured origins, and JSON 404s.
+pub fn routes(state: AppState) -> Router {
+    let cors = if state.config.cors_origins.is_empty() {
+        tower_http::cors::CorsLayer::new()
+    } else {
+        let origins: Vec<HeaderValue> = state
+            .config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+            .collect();
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                axum::http::HeaderName::from_static("x-session-id"),
+                axum::http::HeaderName::from_static("x-share-token"),
+            ])
+    };
+    Router::new()
+        .route("/healthz", get(service::healthz))
+        .route("/config", get(service::config))
+        .merge(job_routes(&state))
+        .fallback(not_found)
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("no such API endpoint".into())
 }

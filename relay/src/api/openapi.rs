@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{jobs, regions, shares, structure, tasks};
+use super::{jobs, regions, service, shares, structure, tasks};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -28,10 +28,16 @@ use super::{jobs, regions, shares, structure, tasks};
         shares::get,
         shares::delete,
         tasks::process,
-        super::super::server::healthz,
-        super::super::server::config,
+        service::healthz,
+        service::config,
     ),
-    components(schemas(jobs::JobView, jobs::UploadAnswer, jobs::JobList, jobs::ErrorBody))
+    components(schemas(
+        wire::JobView,
+        wire::UploadAnswer,
+        wire::JobList,
+        wire::ErrorBody,
+        wire::Progress
+    ))
 )]
 pub struct ApiDoc;
 

@@ -6,63 +6,38 @@
 //! confidence come back per region and are kept with the job.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
-use wasm_core::invoice::HEADER_FIELDS;
+use base64::Engine;
+use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::confidence::{Source, score};
-use wasm_core::template::{FieldRule, FieldRules, FieldType, Template};
+use wasm_core::template::{FieldRule, FieldRules, Template};
+use wire::{RegionIn, RegionReading, RegionsAnswer, RegionsRequest};
 
-use super::SessionId;
+use super::extract::{JsonBody, Path, SessionId};
 use crate::error::AppError;
-use crate::jobs::{Job, OcrOutput};
-use crate::server::AppState;
+use crate::jobs::{Job, TextOutput};
+use crate::state::AppState;
 
 /// Most regions per request.
 const MAX_REGIONS: usize = 500;
 /// Most text per region (characters).
 const MAX_TEXT: usize = 20_000;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Body {
-    filename: String,
-    #[serde(default)]
-    page_count: Option<usize>,
-    regions: Vec<RegionIn>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RegionIn {
-    page: usize,
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    text: Option<String>,
-    /// The region cropped from the page at 300 DPI, as PNG in base64, for OCR.
-    #[serde(default)]
-    png_base64: Option<String>,
-}
-
 /// Largest crop accepted (decoded bytes).
 const MAX_CROP: usize = 8 << 20;
 
 /// Creates a done job from regions with native text.
 #[utoipa::path(post, path = "/api/regions", tag = "jobs", params(SessionId),
-    request_body(content_type = "application/json", description = "{filename, pageCount?, regions: [{page, field?, text}]}"),
-    responses((status = 201, description = "the done job with resultJson and confidence"),
-        (status = 400, body = crate::api::jobs::ErrorBody), (status = 413, body = crate::api::jobs::ErrorBody),
-        (status = 422, body = crate::api::jobs::ErrorBody, description = "a region needs OCR")))]
+    request_body(content = RegionsRequest, content_type = "application/json"),
+    responses((status = 201, body = RegionsAnswer, description = "the done job with resultJson and confidence"),
+        (status = 400, body = wire::ErrorBody), (status = 413, body = wire::ErrorBody),
+        (status = 422, body = wire::ErrorBody, description = "a region needs OCR")))]
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
-    let (b, size): (Body, usize) =
-        super::json_body(body, "{filename, regions: [{page, field, text}]}")?;
+    body: JsonBody<RegionsRequest>,
+) -> Result<(StatusCode, Json<RegionsAnswer>), AppError> {
+    let b = body.value;
     if b.filename.trim().is_empty() {
         return Err(AppError::BadRequest("filename is empty".into()));
     }
@@ -75,100 +50,16 @@ pub async fn create(
         .page_count
         .unwrap_or_else(|| b.regions.iter().map(|r| r.page).max().unwrap_or(1));
     let id = state.store.new_job_id();
-    let mut job = Job::new(id, &session.0, b.filename.trim(), size as u64, pages).without_pdf();
-    let mut fields = Vec::new();
+    let mut job =
+        Job::new(id, &session.0, b.filename.trim(), body.size as u64, pages).without_pdf();
     let mut read = Vec::new();
     let mut crops = Vec::new();
     for (i, r) in b.regions.iter().enumerate() {
-        if r.page == 0 {
-            return Err(AppError::BadRequest(format!(
-                "region {i}: pages count from 1"
-            )));
-        }
-        let native = r.text.as_deref().unwrap_or("");
-        let mut crop = None;
-        let (text, source, confidence) = if !native.trim().is_empty() {
-            (native.to_string(), "native", 1.0)
-        } else if let Some(png) = &r.png_base64 {
-            use base64::Engine;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(png.trim())
-                .map_err(|e| {
-                    AppError::BadRequest(format!("region {i}: pngBase64 is not base64: {e}"))
-                })?;
-            if bytes.len() > MAX_CROP {
-                return Err(AppError::TooLarge(format!(
-                    "region {i}: the crop is larger than 8 MB"
-                )));
-            }
-            if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Err(AppError::UnsupportedMedia(format!(
-                    "region {i}: the crop is not a PNG"
-                )));
-            }
-            let engine = state.ocr.as_ref().ok_or_else(|| {
-                AppError::Unprocessable(format!(
-                    "region {i} has no text and OCR is not enabled on this relay"
-                ))
-            })?;
-            let o = engine
-                .read_png(bytes.clone(), crate::providers::ocr::Layout::Block)
-                .await
-                .map_err(AppError::Unavailable)?;
-            crop = Some(format!("/api/jobs/{}/regions/{i}.png", job.job_id));
-            crops.push((job.crop_key(i), bytes));
-            (o.text, engine.name(), o.quality)
-        } else {
-            return Err(AppError::Unprocessable(format!(
-                "region {i} has neither text nor a crop (pngBase64) to read"
-            )));
-        };
-        if text.chars().count() > MAX_TEXT {
-            return Err(AppError::TooLarge(format!(
-                "region {i} has more than {MAX_TEXT} characters"
-            )));
-        }
-        if let Some(f) = &r.field {
-            let Some(name) = HEADER_FIELDS.iter().find(|h| h.eq_ignore_ascii_case(f)) else {
-                return Err(AppError::BadRequest(format!(
-                    "region {i}: unknown field {f:?} (one of {})",
-                    HEADER_FIELDS.join(", ")
-                )));
-            };
-            fields.push(FieldRule {
-                label: name.to_string(),
-                kind: FieldType::of_invoice_field(name).unwrap_or(FieldType::Text),
-                rules: FieldRules {
-                    value: Some(text.clone()),
-                    ..FieldRules::default()
-                },
-                ..FieldRule::default()
-            });
-        }
-        read.push(json!({ "page": r.page, "field": r.field, "text": text, "source": source, "confidence": confidence, "crop": crop }));
+        let (reading, crop) = read_region(&state, &job, i, r).await?;
+        crops.extend(crop);
+        read.push(reading);
     }
-    let has_vendor = fields.iter().any(|f| f.label == "vendorName");
-    let template = Template {
-        vendor: "regions".into(),
-        fields,
-        ..Template::default()
-    };
-    let mut applied = template.apply(&[]);
-    if !has_vendor {
-        applied.invoice.vendor_name = None;
-        applied.filled.retain(|f| *f != "vendorName");
-    }
-    let sources = applied
-        .filled
-        .iter()
-        .map(|f| (*f, Source::Region))
-        .collect();
-    let quality = read
-        .iter()
-        .map(|r| r["confidence"].as_f64().unwrap_or(1.0))
-        .sum::<f64>()
-        / read.len().max(1) as f64;
-    let confidence = score(&applied.invoice, &sources, quality, 1.0);
+    let (invoice, warnings, confidence) = invoice_of(&read);
 
     // The crops are kept with the job as debug artifacts, until the session goes.
     for (key, png) in &crops {
@@ -178,41 +69,158 @@ pub async fn create(
             .await
             .map_err(|e| AppError::Internal(format!("cannot keep the crop: {e}")))?;
     }
-    let ocr = OcrOutput {
-        pages: read
-            .iter()
-            .map(|r| r["text"].as_str().unwrap_or("").to_string())
-            .collect(),
+    let text = TextOutput {
+        pages: read.iter().map(|r| r.text.clone()).collect(),
         needs_ocr: Vec::new(),
-        quality,
-        offline: Some(json!({ "regions": read })),
+        quality: confidence.ocr_quality,
+        offline: None,
+        regions: read.clone(),
     };
-    let result = serde_json::to_value(&applied.invoice).unwrap_or(Value::Null);
-    job.finish_with(ocr, result, confidence.score);
+    job.finish_with(text, invoice, confidence.score);
     state.store.insert(&job).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "jobId": job.job_id,
-            "status": job.status,
-            "resultJson": job.result_json,
-            "confidenceScore": job.confidence_score,
-            "confidence": confidence,
-            "regions": read,
-            "warnings": applied.warnings,
-        })),
+        Json(RegionsAnswer {
+            job_id: job.job_id,
+            status: job.status,
+            result_json: job.result_json,
+            confidence_score: job.confidence_score,
+            confidence,
+            regions: read,
+            warnings,
+        }),
     ))
+}
+
+/// Reads region `i`: its native text, or its crop by OCR (the crop, with the key it is
+/// kept under, comes back too).
+async fn read_region(
+    state: &AppState,
+    job: &Job,
+    i: usize,
+    r: &RegionIn,
+) -> Result<(RegionReading, Option<(String, Vec<u8>)>), AppError> {
+    if r.page == 0 {
+        return Err(AppError::BadRequest(format!(
+            "region {i}: pages count from 1"
+        )));
+    }
+    if r.field == Some(InvoiceField::LineItems) {
+        return Err(AppError::BadRequest(format!(
+            "region {i}: a region fills one header field, not the line items"
+        )));
+    }
+    let native = r.text.as_deref().unwrap_or("");
+    let mut crop = None;
+    let (text, source, confidence) = if !native.trim().is_empty() {
+        (native.to_string(), "native", 1.0)
+    } else if let Some(png) = &r.png_base64 {
+        let bytes = crop_png(i, png)?;
+        let engine = state.ocr.as_ref().ok_or_else(|| {
+            AppError::Unprocessable(format!(
+                "region {i} has no text and OCR is not enabled on this relay"
+            ))
+        })?;
+        let o = engine
+            .read_png(bytes.clone(), crate::providers::ocr::Layout::Block)
+            .await
+            .map_err(AppError::Unavailable)?;
+        crop = Some((job.crop_key(i), bytes));
+        (o.text, engine.name(), o.quality)
+    } else {
+        return Err(AppError::Unprocessable(format!(
+            "region {i} has neither text nor a crop (pngBase64) to read"
+        )));
+    };
+    if text.chars().count() > MAX_TEXT {
+        return Err(AppError::TooLarge(format!(
+            "region {i} has more than {MAX_TEXT} characters"
+        )));
+    }
+    let reading = RegionReading {
+        page: r.page,
+        field: r.field,
+        text,
+        source: source.to_string(),
+        confidence,
+        crop: crop
+            .is_some()
+            .then(|| format!("/api/jobs/{}/regions/{i}.png", job.job_id)),
+    };
+    Ok((reading, crop))
+}
+
+/// A region's crop: base64 of a PNG of at most 8 MB.
+fn crop_png(i: usize, png: &str) -> Result<Vec<u8>, AppError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.trim())
+        .map_err(|e| AppError::BadRequest(format!("region {i}: pngBase64 is not base64: {e}")))?;
+    if bytes.len() > MAX_CROP {
+        return Err(AppError::TooLarge(format!(
+            "region {i}: the crop is larger than 8 MB"
+        )));
+    }
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(AppError::UnsupportedMedia(format!(
+            "region {i}: the crop is not a PNG"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The invoice the regions' texts give (typed and checked by wasm-core, as a template
+/// of fixed values), the values that could not be read, and the confidence.
+fn invoice_of(
+    read: &[RegionReading],
+) -> (
+    wasm_core::invoice::Invoice,
+    Vec<String>,
+    wasm_core::invoice::confidence::Confidence,
+) {
+    let fields: Vec<FieldRule> = read
+        .iter()
+        .filter_map(|r| {
+            let field = r.field?;
+            Some(FieldRule {
+                label: field.name().to_string(),
+                kind: field.value_type(),
+                rules: FieldRules {
+                    value: Some(r.text.clone()),
+                    ..FieldRules::default()
+                },
+                ..FieldRule::default()
+            })
+        })
+        .collect();
+    let template = Template {
+        vendor: "regions".into(),
+        fields,
+        ..Template::default()
+    };
+    let mut applied = template.apply(&[]);
+    if !template.has_field(InvoiceField::VendorName) {
+        applied.invoice.vendor_name = None;
+        applied.filled.retain(|f| *f != InvoiceField::VendorName);
+    }
+    let sources = applied
+        .filled
+        .iter()
+        .map(|f| (*f, Source::Region))
+        .collect();
+    let quality = read.iter().map(|r| r.confidence).sum::<f64>() / read.len().max(1) as f64;
+    let confidence = score(&applied.invoice, &sources, quality, 1.0);
+    (applied.invoice, applied.warnings, confidence)
 }
 
 /// Serves a region's OCR crop kept with the job.
 #[utoipa::path(get, path = "/api/jobs/{id}/regions/{n}.png", tag = "jobs", params(SessionId,
         ("id" = String, Path, description = "job id"), ("n" = usize, Path, description = "the region's index in the request")),
     responses((status = 200, content_type = "image/png", description = "the crop that was read"),
-        (status = 404, body = crate::api::jobs::ErrorBody)))]
+        (status = 404, body = wire::ErrorBody)))]
 pub async fn crop(
     State(state): State<AppState>,
     session: SessionId,
-    axum::extract::Path((id, file)): axum::extract::Path<(String, String)>,
+    Path((id, file)): Path<(String, String)>,
 ) -> Result<impl axum::response::IntoResponse, AppError> {
     let missing = || AppError::NotFound("no such crop".into());
     let n: usize = file

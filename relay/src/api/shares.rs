@@ -11,47 +11,19 @@
 //! SHA-256 digest.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde::Deserialize;
+use wire::ShareCreated;
 
-use super::SessionId;
+use super::extract::{Body, Path, Query, SessionId};
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::shares::{self as store, data_key, digest, live_meta};
+use crate::state::AppState;
 
 /// Default time to live.
 pub const DEFAULT_TTL_HOURS: u32 = 24 * 7;
-
-/// What the relay knows about a share besides its sealed bytes.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Meta {
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    /// SHA-256 of the delete token, hex.
-    token_sha256: String,
-    size: usize,
-}
-
-fn data_key(id: &str) -> String {
-    format!("shares/{id}.bin")
-}
-
-fn meta_key(id: &str) -> String {
-    format!("shares/{id}.json")
-}
-
-fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// `?ttlHours=`.
 #[derive(Debug, Deserialize)]
@@ -65,16 +37,15 @@ pub struct TtlQuery {
 #[utoipa::path(post, path = "/api/shares", tag = "shares",
     params(SessionId, ("ttlHours" = Option<u32>, Query, description = "hours until the share expires")),
     request_body(content_type = "application/octet-stream", description = "a session sealed by wasm-core's share::seal"),
-    responses((status = 201, description = "{id, deleteToken, expiresAt}"),
-        (status = 400, body = crate::api::jobs::ErrorBody), (status = 413, body = crate::api::jobs::ErrorBody),
-        (status = 422, body = crate::api::jobs::ErrorBody, description = "not a sealed session")))]
+    responses((status = 201, body = ShareCreated),
+        (status = 400, body = wire::ErrorBody), (status = 413, body = wire::ErrorBody),
+        (status = 422, body = wire::ErrorBody, description = "not a sealed session")))]
 pub async fn create(
     State(state): State<AppState>,
     _session: SessionId,
-    q: Result<Query<TtlQuery>, axum::extract::rejection::QueryRejection>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
-    let body = super::body(body)?;
+    q: Result<Query<TtlQuery>, AppError>,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<ShareCreated>), AppError> {
     let Query(q) = q.map_err(|e| {
         AppError::BadRequest(format!("ttlHours must be a whole number of hours: {e}"))
     })?;
@@ -88,62 +59,27 @@ pub async fn create(
     if hours == 0 || hours > max {
         return Err(AppError::BadRequest(format!("ttlHours must be 1–{max}")));
     }
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let token = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
-    let now = Utc::now();
-    let meta = Meta {
-        created_at: now,
-        expires_at: now + chrono::Duration::hours(i64::from(hours)),
-        token_sha256: digest(&token),
-        size: body.len(),
-    };
-    let meta_json = serde_json::to_vec(&meta).map_err(|e| AppError::Internal(e.to_string()))?;
-    // Metadata first: the sweeper finds shares by it, so bytes are never left unswept.
-    state.blobs.put(&meta_key(&id), &meta_json).await?;
-    state.blobs.put(&data_key(&id), &body).await?;
+    let (id, token, meta) = store::put(&*state.blobs, &body, hours).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "deleteToken": token, "expiresAt": meta.expires_at })),
+        Json(ShareCreated {
+            id,
+            delete_token: token,
+            expires_at: meta.expires_at,
+        }),
     ))
-}
-
-/// The share's metadata, or 404 when it is missing or expired (an expired one is
-/// deleted on the way).
-async fn live_meta(state: &AppState, id: &str) -> Result<Meta, AppError> {
-    let missing =
-        || AppError::NotFound("no such share (it may have expired or been deleted)".into());
-    if !wasm_core::share::is_share_id(id) {
-        return Err(missing());
-    }
-    let raw = state.blobs.get(&meta_key(id)).await?.ok_or_else(missing)?;
-    let meta: Meta = serde_json::from_slice(&raw).map_err(|e| AppError::Internal(e.to_string()))?;
-    if meta.expires_at <= Utc::now() {
-        delete_share(state, id).await?;
-        return Err(missing());
-    }
-    Ok(meta)
-}
-
-async fn delete_share(state: &AppState, id: &str) -> Result<(), AppError> {
-    state.blobs.delete(&data_key(id)).await?;
-    state.blobs.delete(&meta_key(id)).await?;
-    Ok(())
 }
 
 /// The sealed session.
 #[utoipa::path(get, path = "/api/shares/{id}", tag = "shares",
     params(("id" = String, Path, description = "share id")),
     responses((status = 200, content_type = "application/octet-stream", description = "the sealed session"),
-        (status = 404, body = crate::api::jobs::ErrorBody)))]
+        (status = 404, body = wire::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let meta = live_meta(&state, &id).await?;
+    let meta = live_meta(&*state.blobs, &id).await?;
     let bytes = state
         .blobs
         .get(&data_key(&id))
@@ -167,13 +103,13 @@ pub async fn get(
     params(("id" = String, Path, description = "share id"),
         ("X-Share-Token" = String, Header, description = "the delete token returned on creation")),
     responses((status = 204, description = "deleted"),
-        (status = 403, body = crate::api::jobs::ErrorBody), (status = 404, body = crate::api::jobs::ErrorBody)))]
+        (status = 403, body = wire::ErrorBody), (status = 404, body = wire::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    let meta = live_meta(&state, &id).await?;
+    let meta = live_meta(&*state.blobs, &id).await?;
     let token = headers
         .get("x-share-token")
         .and_then(|v| v.to_str().ok())
@@ -183,40 +119,6 @@ pub async fn delete(
             "X-Share-Token is missing or is not this share's delete token".into(),
         ));
     }
-    delete_share(&state, &id).await?;
+    store::delete(&*state.blobs, &id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Deletes shares past their expiry, and sealed bytes whose metadata is gone; how many
-/// shares.
-pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
-    let now = Utc::now();
-    let mut n = 0;
-    let keys = state.blobs.list("shares/").await?;
-    for key in &keys {
-        if let Some(id) = key
-            .strip_prefix("shares/")
-            .and_then(|k| k.strip_suffix(".bin"))
-            && !keys.contains(&meta_key(id))
-        {
-            state.blobs.delete(key).await?;
-        }
-    }
-    for key in keys {
-        let Some(id) = key
-            .strip_prefix("shares/")
-            .and_then(|k| k.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let expired = match state.blobs.get(&key).await? {
-            Some(raw) => serde_json::from_slice::<Meta>(&raw).map_or(true, |m| m.expires_at <= now),
-            None => false,
-        };
-        if expired {
-            delete_share(state, id).await?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }

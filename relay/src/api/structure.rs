@@ -6,45 +6,33 @@
 //! it is also recorded as a done job in the session.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use wasm_core::invoice::Invoice;
 use wasm_core::invoice::confidence::{Source, score, sources_of};
 use wasm_core::text::PageText;
+use wire::{StructureAnswer, StructureRequest};
 
-use super::SessionId;
+use super::extract::{JsonBody, SessionId};
 use crate::error::AppError;
-use crate::jobs::{Job, OcrOutput};
+use crate::jobs::{Job, TextOutput};
 use crate::providers::llm::structure_chain;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Most text accepted (characters); the providers see at most the preprocessed cap.
 const MAX_TEXT: usize = 200_000;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Body {
-    filename: String,
-    /// The text to structure; pages separated by form feeds.
-    text: String,
-    #[serde(default)]
-    page_count: Option<usize>,
-}
-
 /// Structures text into an invoice with the configured AI providers.
 #[utoipa::path(post, path = "/api/structure", tag = "jobs", params(SessionId),
-    request_body(content_type = "application/json", description = "{filename, text, pageCount?}"),
-    responses((status = 201, description = "{jobId, provider, resultJson, confidence, errors}"),
-        (status = 400, body = crate::api::jobs::ErrorBody), (status = 413, body = crate::api::jobs::ErrorBody)))]
+    request_body(content = StructureRequest, content_type = "application/json"),
+    responses((status = 201, body = StructureAnswer),
+        (status = 400, body = wire::ErrorBody), (status = 413, body = wire::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     session: SessionId,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
-    let (b, size): (Body, usize) = super::json_body(body, "{filename, text, pageCount?}")?;
+    body: JsonBody<StructureRequest>,
+) -> Result<(StatusCode, Json<StructureAnswer>), AppError> {
+    let (b, size) = (body.value, body.size);
     if b.filename.trim().is_empty() {
         return Err(AppError::BadRequest("filename is empty".into()));
     }
@@ -74,24 +62,24 @@ pub async fn create(
     let sources = sources_of(&invoice, source);
     let confidence = score(&invoice, &sources, 1.0, 1.0);
 
-    let ocr = OcrOutput {
+    let text = TextOutput {
         pages: page_texts.iter().map(|t| t.to_string()).collect(),
         needs_ocr: Vec::new(),
         quality: 1.0,
         offline: None,
+        regions: Vec::new(),
     };
-    let result = serde_json::to_value(&invoice).unwrap_or(Value::Null);
-    job.finish_with(ocr, result, confidence.score);
+    job.finish_with(text, invoice, confidence.score);
     state.store.insert(&job).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "jobId": job.job_id,
-            "provider": provider,
-            "resultJson": job.result_json,
-            "confidence": confidence,
-            "errors": errors,
-        })),
+        Json(StructureAnswer {
+            job_id: job.job_id,
+            provider: provider.to_string(),
+            result_json: job.result_json,
+            confidence,
+            errors,
+        }),
     ))
 }
 

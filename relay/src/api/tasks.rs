@@ -5,36 +5,28 @@
 //! on its own schedule.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use wire::{TaskAnswer, TaskRequest};
 
+use super::extract::Body;
 use crate::error::AppError;
 use crate::jobs::Status;
 use crate::oidc::TokenError;
-use crate::server::AppState;
-
-/// The task's body.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TaskBody {
-    job_id: String,
-}
+use crate::state::AppState;
 
 /// Handles one delivery.
 #[utoipa::path(post, path = "/api/tasks/process", tag = "tasks",
     request_body(content_type = "application/json", description = "{\"jobId\": …}"),
     responses((status = 200, description = "processed, or a no-op for a duplicate"),
-        (status = 400, body = crate::api::jobs::ErrorBody), (status = 401, body = crate::api::jobs::ErrorBody),
-        (status = 403, body = crate::api::jobs::ErrorBody), (status = 404, body = crate::api::jobs::ErrorBody),
-        (status = 503, body = crate::api::jobs::ErrorBody, description = "failed this attempt; retry")))]
+        (status = 400, body = wire::ErrorBody), (status = 401, body = wire::ErrorBody),
+        (status = 403, body = wire::ErrorBody), (status = 404, body = wire::ErrorBody),
+        (status = 503, body = wire::ErrorBody, description = "failed this attempt; retry")))]
 pub async fn process(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+    Body(body): Body,
+) -> Result<(StatusCode, Json<TaskAnswer>), AppError> {
     let verifier = state
         .verifier
         .as_ref()
@@ -47,7 +39,7 @@ pub async fn process(
         TokenError::WrongAudience(_) => AppError::Forbidden(e.to_string()),
         TokenError::Keys(_) => AppError::Unavailable(e.to_string()),
     })?;
-    let task: TaskBody = serde_json::from_slice(&body).map_err(|e| {
+    let task: TaskRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::BadRequest(format!("the task body must be {{\"jobId\": …}}: {e}"))
     })?;
     let worker = state.worker(u32::MAX);
@@ -63,7 +55,11 @@ pub async fn process(
         ))),
         (worked, Some(s)) => Ok((
             StatusCode::OK,
-            Json(json!({ "jobId": task.job_id, "status": s, "processed": worked })),
+            Json(TaskAnswer {
+                job_id: task.job_id,
+                status: s,
+                processed: worked,
+            }),
         )),
     }
 }

@@ -15,86 +15,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use wasm_core::invoice::Invoice;
+use wasm_core::invoice::pipeline::InvoiceResult;
+use wire::RegionReading;
 
-/// Where a job stands. Moves forward only, or to `failed`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// The PDF is stored.
-    Uploaded,
-    /// Waiting for a worker.
-    Queued,
-    /// Claimed by a worker.
-    Processing,
-    /// Reading the text (native or OCR).
-    Extracting,
-    /// Structuring the text into an invoice.
-    Llm,
-    /// Finished; `resultJson` holds the invoice.
-    Done,
-    /// Given up; `error` says why.
-    Failed,
-}
-
-impl Status {
-    /// The lowercase name used in JSON and in the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Uploaded => "uploaded",
-            Self::Queued => "queued",
-            Self::Processing => "processing",
-            Self::Extracting => "extracting",
-            Self::Llm => "llm",
-            Self::Done => "done",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Uploaded,
-            Self::Queued,
-            Self::Processing,
-            Self::Extracting,
-            Self::Llm,
-            Self::Done,
-            Self::Failed,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-
-    /// Whether a job may move from `self` to `next`: forward, to `failed`, or back to
-    /// `queued` from `failed` or an unfinished stage (a retry).
-    pub fn may_become(self, next: Self) -> bool {
-        match (self, next) {
-            (Self::Done, _) => false,
-            (_, Self::Failed) => true,
-            (Self::Failed, Self::Queued) => true,
-            (Self::Processing | Self::Extracting | Self::Llm, Self::Queued) => true,
-            (a, b) => b >= a,
-        }
-    }
-
-    /// Whether the job has ended.
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Done | Self::Failed)
-    }
-}
+/// Where a job stands (the API's type: the store keeps the same names).
+pub use wire::JobStatus as Status;
 
 /// Who holds a job and since when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,11 +32,13 @@ pub struct Lock {
     pub locked_at: DateTime<Utc>,
 }
 
-/// The text stage's persisted output: its presence means the stage is done.
+/// The text stage's persisted output — the document's text (native, OCR, or the
+/// regions the browser read) and what the offline pipeline made of it: its presence
+/// means the stage is done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OcrOutput {
-    /// Text of each page, in order.
+pub struct TextOutput {
+    /// Text of each page, in order (for a browser's job: of each region).
     pub pages: Vec<String>,
     /// 1-based pages without a text layer (OCR needed).
     pub needs_ocr: Vec<usize>,
@@ -118,7 +46,11 @@ pub struct OcrOutput {
     pub quality: f64,
     /// The offline pipeline's reading of the document (e-invoice XML, rules), made while
     /// the PDF was at hand; the structuring stage starts from it.
-    pub offline: Option<Value>,
+    #[serde(default)]
+    pub offline: Option<Box<InvoiceResult>>,
+    /// The regions a browser's job read, in its request's order (crops included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionReading>,
 }
 
 /// The job document (SPEC.md's fields).
@@ -143,10 +75,11 @@ pub struct Job {
     pub processing_lock: Option<Lock>,
     /// How many times it was claimed.
     pub attempt: u32,
-    /// The text stage's output (marker: the stage is done).
-    pub ocr: Option<OcrOutput>,
+    /// The text stage's output (marker `ocr`: the stage is done).
+    #[serde(rename = "ocr")]
+    pub text: Option<TextOutput>,
     /// The structured invoice (marker: structuring is done).
-    pub result_json: Option<Value>,
+    pub result_json: Option<Invoice>,
     /// Overall confidence, 0–1.
     pub confidence_score: Option<f64>,
     /// Why it failed.
@@ -184,7 +117,7 @@ impl Job {
             stages,
             processing_lock: None,
             attempt: 0,
-            ocr: None,
+            text: None,
             result_json: None,
             confidence_score: None,
             error: None,
@@ -238,8 +171,8 @@ impl Job {
 
     /// Records a job the browser already did (its text, its result): every stage
     /// passed at once, the job `done`.
-    pub fn finish_with(&mut self, ocr: OcrOutput, result: serde_json::Value, score: f64) {
-        self.ocr = Some(ocr);
+    pub fn finish_with(&mut self, text: TextOutput, result: Invoice, score: f64) {
+        self.text = Some(text);
         self.result_json = Some(result);
         self.confidence_score = Some(score);
         for s in [
@@ -262,21 +195,15 @@ impl Job {
 
     /// The keys of every crop kept for this job (regions read by OCR).
     pub fn crop_keys(&self) -> Vec<String> {
-        let regions = self
-            .ocr
-            .as_ref()
-            .and_then(|o| o.offline.as_ref())
-            .and_then(|v| v.get("regions"))
-            .and_then(serde_json::Value::as_array);
-        regions
-            .map(|rs| {
-                rs.iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.get("crop").and_then(serde_json::Value::as_str).is_some())
-                    .map(|(n, _)| self.crop_key(n))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let Some(text) = &self.text else {
+            return Vec::new();
+        };
+        text.regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.crop.is_some())
+            .map(|(n, _)| self.crop_key(n))
+            .collect()
     }
 }
 

@@ -11,11 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use serde_json::Value;
 use tokio::sync::Notify;
 use tracing::Instrument;
+use wasm_core::invoice::confidence::{Source, score, sources_of};
+use wasm_core::invoice::pipeline::{InvoiceResult, fill_fields};
+use wasm_core::invoice::{Invoice, InvoiceField};
 
-use super::{Job, JobStore, OcrOutput, Status, StoreError};
+use super::{Job, JobStore, Status, StoreError, TextOutput};
 use crate::blobs::BlobStore;
 use crate::providers::ocr::{BlockingOcr, PageReader};
 
@@ -97,12 +99,12 @@ impl From<crate::blobs::BlobError> for StageError {
 pub fn read_pdf(
     bytes: Vec<u8>,
     ocr: Option<&dyn crate::providers::ocr::PageReader>,
-) -> Result<OcrOutput, String> {
+) -> Result<TextOutput, String> {
     let doc = wasm_core::Document::open(bytes, None).map_err(|e| e.to_string())?;
-    let read = crate::engine::read_pages(&doc, ocr).map_err(|e| e.to_string())?;
+    let read = crate::native::read_pages(&doc, ocr).map_err(|e| e.to_string())?;
     let quality = read.quality();
     let result = wasm_core::invoice::pipeline::read(&read.pages, &doc.attachments(), &[], quality);
-    Ok(OcrOutput {
+    Ok(TextOutput {
         pages: read.pages.iter().map(|p| p.text()).collect(),
         needs_ocr: read
             .pages
@@ -111,7 +113,8 @@ pub fn read_pdf(
             .map(|p| p.page)
             .collect(),
         quality,
-        offline: serde_json::to_value(&result).ok(),
+        offline: Some(Box::new(result)),
+        regions: Vec::new(),
     })
 }
 
@@ -183,7 +186,7 @@ impl Worker {
             async move { store.save_held(&job, &worker, release).await }
         };
         // Text: skipped when its output is stored.
-        if job.ocr.is_none() {
+        if job.text.is_none() {
             job.advance(Status::Extracting);
             save(job.clone(), false).await?;
             let pdf = match self.blobs.get(&job.blob_key()).await {
@@ -208,7 +211,7 @@ impl Worker {
             .await;
             self.metrics.stage("extracting", started.elapsed());
             match read {
-                Ok(Ok(ocr)) => job.ocr = Some(ocr),
+                Ok(Ok(text)) => job.text = Some(text),
                 Ok(Err(message)) => {
                     let e = StageError {
                         message,
@@ -230,13 +233,13 @@ impl Worker {
         if job.result_json.is_none() {
             job.advance(Status::Llm);
             save(job.clone(), false).await?;
-            let offline = job.ocr.as_ref().and_then(|o| o.offline.clone());
+            let offline = job.text.as_ref().and_then(|o| o.offline.as_deref());
             let started = std::time::Instant::now();
             let (result, score) = if self.llm.is_empty() {
                 structure(offline)
             } else {
                 let text = job
-                    .ocr
+                    .text
                     .as_ref()
                     .map(|o| o.pages.join("\n\u{c}"))
                     .unwrap_or_default();
@@ -246,12 +249,12 @@ impl Worker {
                     tracing::warn!(error = %e, "structuring provider failed");
                 }
                 match got {
-                    Some((inv, _)) => llm_result(inv, offline.as_ref()),
+                    Some((inv, _)) => llm_result(inv, offline),
                     None => structure(offline),
                 }
             };
             self.metrics.stage("llm", started.elapsed());
-            job.result_json = Some(result);
+            job.result_json = result;
             job.confidence_score = score;
             save(job.clone(), false).await?;
         }
@@ -288,41 +291,29 @@ impl Worker {
     }
 }
 
-/// The provider's invoice, with the fields it left empty taken from the offline
+/// The provider's invoice, with the header fields it left empty taken from the offline
 /// reading, and its confidence (SPEC.md's formula, LLM fields as such).
-fn llm_result(inv: wasm_core::invoice::Invoice, offline: Option<&Value>) -> (Value, Option<f64>) {
-    use wasm_core::invoice::HEADER_FIELDS;
-    use wasm_core::invoice::confidence::{Source, score, sources_of};
+fn llm_result(inv: Invoice, offline: Option<&InvoiceResult>) -> (Option<Invoice>, Option<f64>) {
     let mut sources = sources_of(&inv, Source::Llm);
     let mut merged = inv;
-    let off: Option<wasm_core::invoice::Invoice> = offline
-        .and_then(|v| v.get("invoice"))
-        .and_then(|v| serde_json::from_value(v.clone()).ok());
-    if let Some(off) = off {
-        let mut filled = serde_json::to_value(&merged).unwrap_or(Value::Null);
-        let offv = serde_json::to_value(&off).unwrap_or(Value::Null);
-        for f in HEADER_FIELDS {
-            if filled[f].is_null() && !offv[f].is_null() {
-                filled[f] = offv[f].clone();
-                sources.insert(f, Source::Rules);
-            }
-        }
-        if let Ok(m) = serde_json::from_value(filled) {
-            merged = m;
-        }
+    if let Some(off) = offline {
+        fill_fields(
+            &mut merged,
+            &off.invoice,
+            InvoiceField::HEADER,
+            Source::Rules,
+            &mut sources,
+        );
     }
     let c = score(&merged, &sources, 1.0, 1.0);
-    (
-        serde_json::to_value(&merged).unwrap_or(Value::Null),
-        Some(c.score),
-    )
+    (Some(merged), Some(c.score))
 }
 
 /// The structuring stage with the offline provider: the pipeline's reading as the
 /// result, and its confidence.
-fn structure(offline: Option<Value>) -> (Value, Option<f64>) {
-    let v = offline.unwrap_or(Value::Null);
-    let score = v.pointer("/confidence/score").and_then(Value::as_f64);
-    let invoice = v.get("invoice").cloned().unwrap_or(Value::Null);
-    (invoice, score)
+fn structure(offline: Option<&InvoiceResult>) -> (Option<Invoice>, Option<f64>) {
+    match offline {
+        Some(r) => (Some(r.invoice.clone()), Some(r.confidence.score)),
+        None => (None, None),
+    }
 }

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wasm_core::invoice::{HEADER_FIELDS as FIELDS, Invoice};
+use wasm_core::invoice::{Invoice, InvoiceField};
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Most characters of document text sent.
 const MAX_TEXT: usize = 60_000;
@@ -25,6 +25,17 @@ ISO 4217 code, null for anything not printed. Do not invent values.";
 
 const ITEM_FIELDS: [&str; 4] = ["description", "quantity", "unitPrice", "lineTotal"];
 
+/// The invoice's header fields by JSON name.
+const FIELDS: [&str; 8] = {
+    let mut names = [""; 8];
+    let mut i = 0;
+    while i < 8 {
+        names[i] = InvoiceField::HEADER[i].name();
+        i += 1;
+    }
+    names
+};
+
 /// The JSON schema of the reply (SPEC.md's invoice), for `json_schema` response formats.
 pub fn invoice_schema() -> Value {
     let props = |names: &[&str]| -> Value {
@@ -35,7 +46,7 @@ pub fn invoice_schema() -> Value {
             .into()
     };
     let mut p = props(&FIELDS);
-    p["lineItems"] = json!({
+    p[InvoiceField::LineItems.name()] = json!({
         "type": "array",
         "items": {
             "type": "object", "additionalProperties": false,
@@ -43,7 +54,7 @@ pub fn invoice_schema() -> Value {
         }
     });
     let mut required: Vec<&str> = FIELDS.to_vec();
-    required.push("lineItems");
+    required.push(InvoiceField::LineItems.name());
     json!({ "type": "object", "additionalProperties": false, "required": required, "properties": p })
 }
 
@@ -58,12 +69,12 @@ pub fn gemini_schema() -> Value {
             .into()
     };
     let mut p = props(&FIELDS);
-    p["lineItems"] = json!({
+    p[InvoiceField::LineItems.name()] = json!({
         "type": "ARRAY",
         "items": { "type": "OBJECT", "required": ITEM_FIELDS, "properties": props(&ITEM_FIELDS) }
     });
     let mut required: Vec<&str> = FIELDS.to_vec();
-    required.push("lineItems");
+    required.push(InvoiceField::LineItems.name());
     json!({ "type": "OBJECT", "required": required, "properties": p })
 }
 

@@ -146,7 +146,7 @@ pub fn parse_tsv(tsv: &str) -> OcrText {
 #[derive(Debug, Clone)]
 pub enum VisionAuth {
     /// An API key, sent as the `x-goog-api-key` header (never in a URL, never logged).
-    ApiKey(crate::config::Secret),
+    ApiKey(crate::secret::Secret),
     /// The service account's OAuth access token (from the metadata server on Cloud
     /// Run), sent as `Authorization: Bearer`.
     ServiceAccount(crate::google::TokenSource),

@@ -90,7 +90,7 @@ pub fn free_port() -> u16 {
 pub async fn relay_in(
     dir: &Path,
     tune: impl FnOnce(&mut relay::config::ServeConfig),
-) -> (String, relay::server::AppState) {
+) -> (String, relay::state::AppState) {
     let mut config = relay::config::ServeConfig {
         data_dir: dir.join("data"),
         dist: dir.join("dist"),
@@ -98,6 +98,6 @@ pub async fn relay_in(
         ..relay::config::ServeConfig::default()
     };
     tune(&mut config);
-    let state = relay::server::AppState::open(config).expect("state");
+    let state = relay::state::AppState::open(config).expect("state");
     (spawn(relay::server::app(state.clone())).await, state)
 }

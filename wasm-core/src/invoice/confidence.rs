@@ -12,13 +12,15 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use super::HEADER_FIELDS;
-use super::Invoice;
+use super::{Invoice, InvoiceField};
+
+/// Where each field's value came from.
+pub type Sources = BTreeMap<InvoiceField, Source>;
 
 /// Where a field's value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Source {
     /// The e-invoice XML embedded in the PDF: exact.
@@ -51,7 +53,7 @@ impl Source {
 }
 
 /// One cross-check between fields.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     /// What was checked, e.g. "subtotal + tax = total".
@@ -60,11 +62,11 @@ pub struct Check {
     pub passed: bool,
     /// The fields involved.
     #[serde(skip)]
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<InvoiceField>,
 }
 
 /// Overall and per-field confidence, with the parts of the formula.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Confidence {
     /// The weighted score, 0–1.
@@ -77,15 +79,10 @@ pub struct Confidence {
     pub consistency: f64,
     /// Share of the eight header fields found.
     pub coverage: f64,
-    /// Confidence of each field found, by JSON name.
-    pub fields: BTreeMap<&'static str, f64>,
+    /// Confidence of each field found.
+    pub fields: BTreeMap<InvoiceField, f64>,
     /// The cross-checks made.
     pub checks: Vec<Check>,
-}
-
-/// Whether the invoice has a value for a header field.
-pub fn has_field(inv: &Invoice, name: &str) -> bool {
-    inv.field(name).is_some()
 }
 
 /// Amounts agree to the cent.
@@ -95,37 +92,37 @@ fn close(a: Decimal, b: Decimal) -> bool {
 
 /// The cross-checks that apply to this invoice, leaving out those a derived field would
 /// pass by construction.
-pub fn checks(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Check> {
+pub fn checks(inv: &Invoice, sources: &Sources) -> Vec<Check> {
     let mut out = Vec::new();
-    let derived = |f: &str| sources.get(f) == Some(&Source::Derived);
+    let derived = |f: InvoiceField| sources.get(&f) == Some(&Source::Derived);
     if let (Some(s), Some(t), Some(total)) = (inv.subtotal, inv.tax, inv.total)
-        && !derived("subtotal")
+        && !derived(InvoiceField::Subtotal)
     {
         out.push(Check {
             name: "subtotal + tax = total".into(),
             passed: close(s + t, total),
-            fields: vec!["subtotal", "tax", "total"],
+            fields: vec![
+                InvoiceField::Subtotal,
+                InvoiceField::Tax,
+                InvoiceField::Total,
+            ],
         });
     }
     let totals: Vec<Decimal> = inv.line_items.iter().filter_map(|l| l.line_total).collect();
     if !totals.is_empty() && totals.len() == inv.line_items.len() {
         let sum: Decimal = totals.iter().sum();
-        let (passed, against) = match (inv.subtotal, inv.total) {
-            (Some(s), _) if close(sum, s) => (true, "subtotal"),
-            (_, Some(t)) if close(sum, t) => (true, "total"),
-            (Some(_), _) => (false, "subtotal"),
-            (None, Some(_)) => (false, "total"),
-            (None, None) => (true, ""),
+        let against = match (inv.subtotal, inv.total) {
+            (Some(s), _) if close(sum, s) => Some((true, InvoiceField::Subtotal)),
+            (_, Some(t)) if close(sum, t) => Some((true, InvoiceField::Total)),
+            (Some(_), _) => Some((false, InvoiceField::Subtotal)),
+            (None, Some(_)) => Some((false, InvoiceField::Total)),
+            (None, None) => None,
         };
-        if !against.is_empty() {
+        if let Some((passed, against)) = against {
             out.push(Check {
                 name: format!("sum of line totals = {against}"),
                 passed,
-                fields: vec![if against == "subtotal" {
-                    "subtotal"
-                } else {
-                    "total"
-                }],
+                fields: vec![against],
             });
         }
     }
@@ -143,7 +140,7 @@ pub fn checks(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Ch
         out.push(Check {
             name: "due date ≥ invoice date".into(),
             passed: due >= issued,
-            fields: vec!["invoiceDate", "dueDate"],
+            fields: vec![InvoiceField::InvoiceDate, InvoiceField::DueDate],
         });
     }
     out
@@ -151,37 +148,32 @@ pub fn checks(inv: &Invoice, sources: &BTreeMap<&'static str, Source>) -> Vec<Ch
 
 /// Every field `inv` has, attributed to `source` (an invoice read in one go: by an AI
 /// provider, by the rules).
-pub fn sources_of(inv: &Invoice, source: Source) -> BTreeMap<&'static str, Source> {
-    HEADER_FIELDS
+pub fn sources_of(inv: &Invoice, source: Source) -> Sources {
+    InvoiceField::HEADER
         .into_iter()
-        .filter(|f| has_field(inv, f))
+        .filter(|&f| inv.has(f))
         .map(|f| (f, source))
         .collect()
 }
 
 /// Scores an invoice whose fields came from `sources`.
-pub fn score(
-    inv: &Invoice,
-    sources: &BTreeMap<&'static str, Source>,
-    ocr_quality: f64,
-    llm_validity: f64,
-) -> Confidence {
+pub fn score(inv: &Invoice, sources: &Sources, ocr_quality: f64, llm_validity: f64) -> Confidence {
     let checks = checks(inv, sources);
     let consistency = if checks.is_empty() {
         0.5
     } else {
         checks.iter().filter(|c| c.passed).count() as f64 / checks.len() as f64
     };
-    let found: Vec<&'static str> = HEADER_FIELDS
+    let found: Vec<InvoiceField> = InvoiceField::HEADER
         .into_iter()
-        .filter(|f| has_field(inv, f))
+        .filter(|&f| inv.has(f))
         .collect();
-    let coverage = found.len() as f64 / HEADER_FIELDS.len() as f64;
+    let coverage = found.len() as f64 / InvoiceField::HEADER.len() as f64;
     let fields = found
         .iter()
         .map(|&f| {
-            let trust = sources.get(f).map_or(Source::Rules.trust(), |s| s.trust());
-            let ocr = if sources.get(f) == Some(&Source::EInvoice) {
+            let trust = sources.get(&f).map_or(Source::Rules.trust(), |s| s.trust());
+            let ocr = if sources.get(&f) == Some(&Source::EInvoice) {
                 1.0
             } else {
                 ocr_quality
@@ -230,14 +222,14 @@ mod tests {
                 line_total: d(10000),
             }],
         };
-        let src = HEADER_FIELDS
-            .iter()
-            .map(|&f| (f, Source::EInvoice))
+        let src = InvoiceField::HEADER
+            .into_iter()
+            .map(|f| (f, Source::EInvoice))
             .collect();
         let c = score(&inv, &src, 1.0, 1.0);
         assert_eq!(c.score, 1.0);
         assert!(c.checks.iter().all(|c| c.passed) && c.checks.len() == 4);
-        assert_eq!(c.fields["total"], 1.0);
+        assert_eq!(c.fields[&InvoiceField::Total], 1.0);
     }
 
     #[test]
@@ -251,7 +243,11 @@ mod tests {
         let c = score(&inv, &BTreeMap::new(), 1.0, 1.0);
         assert_eq!(c.consistency, 0.0);
         assert_eq!(c.coverage, 3.0 / 8.0);
-        assert_eq!(c.fields["total"], 0.4, "rules trust 0.8, halved");
+        assert_eq!(
+            c.fields[&InvoiceField::Total],
+            0.4,
+            "rules trust 0.8, halved"
+        );
         assert!((c.score - (0.4 + 0.3 + 0.0 + 0.1 * 3.0 / 8.0)).abs() < 1e-3);
     }
 }

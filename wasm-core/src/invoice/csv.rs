@@ -7,7 +7,19 @@
 
 use rust_decimal::Decimal;
 
-use super::Invoice;
+use super::{FieldType, Invoice, InvoiceField};
+
+/// The invoice's header fields, in the export's column order.
+const HEADER_COLUMNS: [InvoiceField; 8] = [
+    InvoiceField::InvoiceNumber,
+    InvoiceField::InvoiceDate,
+    InvoiceField::VendorName,
+    InvoiceField::Currency,
+    InvoiceField::Subtotal,
+    InvoiceField::Tax,
+    InvoiceField::Total,
+    InvoiceField::DueDate,
+];
 
 /// The header, in order.
 pub const COLUMNS: [&str; 15] = [
@@ -65,16 +77,11 @@ pub fn to_csv(docs: &[CsvInvoice<'_>]) -> String {
     let _ = w.write_record(COLUMNS);
     for d in docs {
         let inv = d.invoice;
-        let head = [
-            text(inv.invoice_number.as_deref()),
-            inv.invoice_date.map(|x| x.to_string()).unwrap_or_default(),
-            text(inv.vendor_name.as_deref()),
-            text(inv.currency.as_deref()),
-            money(inv.subtotal),
-            money(inv.tax),
-            money(inv.total),
-            inv.due_date.map(|x| x.to_string()).unwrap_or_default(),
-        ];
+        // Text cells neutralised; dates and amounts are written by their types.
+        let head = HEADER_COLUMNS.map(|f| match f.value_type() {
+            FieldType::Text => text(inv.get(f).as_deref()),
+            _ => inv.get(f).unwrap_or_default(),
+        });
         let tail = [format!("{:.3}", d.confidence), text(Some(d.filename))];
         if inv.line_items.is_empty() {
             let empty = [
@@ -105,6 +112,12 @@ pub fn to_csv(docs: &[CsvInvoice<'_>]) -> String {
 mod tests {
     use super::*;
     use crate::invoice::LineItem;
+
+    #[test]
+    fn header_columns_are_the_invoice_fields_names() {
+        let names: Vec<&str> = HEADER_COLUMNS.iter().map(|f| f.name()).collect();
+        assert_eq!(names, COLUMNS[..8]);
+    }
 
     #[test]
     fn golden_two_items_and_an_empty_invoice() {

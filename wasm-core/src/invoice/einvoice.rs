@@ -13,7 +13,7 @@ use super::{Invoice, LineItem};
 use crate::attachments::Attachment;
 
 /// The XML syntax an e-invoice was written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Syntax {
     /// UN/CEFACT Cross Industry Invoice (ZUGFeRD 2, Factur-X, XRechnung CII).
     CrossIndustryInvoice,

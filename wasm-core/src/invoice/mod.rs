@@ -1,5 +1,6 @@
 //! Invoices: the structured result and the normalisers that turn printed text into it.
 //!
+//! * [`InvoiceField`] — the fields by name, title and value type; get/set on [`Invoice`].
 //! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
 //! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
 //! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
@@ -13,23 +14,14 @@ pub mod confidence;
 pub mod csv;
 pub mod date;
 pub mod einvoice;
+mod field;
 pub mod pipeline;
 pub mod rules;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Header fields, by JSON name.
-pub const HEADER_FIELDS: [&str; 8] = [
-    "invoiceNumber",
-    "invoiceDate",
-    "dueDate",
-    "vendorName",
-    "currency",
-    "subtotal",
-    "tax",
-    "total",
-];
+pub use field::{FieldType, FieldValue, InvoiceField, ValueError};
 
 /// One line of an invoice's item table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -68,39 +60,6 @@ pub struct Invoice {
     pub total: Option<Decimal>,
     /// Item lines.
     pub line_items: Vec<LineItem>,
-}
-
-impl Invoice {
-    /// A header field's value as text (dates ISO, amounts as exact decimals), by its
-    /// JSON name; `None` when missing or not a header field.
-    pub fn field(&self, name: &str) -> Option<String> {
-        match name {
-            "invoiceNumber" => self.invoice_number.clone(),
-            "invoiceDate" => self.invoice_date.map(|d| d.to_string()),
-            "dueDate" => self.due_date.map(|d| d.to_string()),
-            "vendorName" => self.vendor_name.clone(),
-            "currency" => self.currency.clone(),
-            "subtotal" => self.subtotal.map(|d| d.to_string()),
-            "tax" => self.tax.map(|d| d.to_string()),
-            "total" => self.total.map(|d| d.to_string()),
-            _ => None,
-        }
-    }
-
-    /// Sets header field `name` (JSON name) to `from`'s value, absence included.
-    pub fn copy_field(&mut self, from: &Invoice, name: &str) {
-        match name {
-            "invoiceNumber" => self.invoice_number = from.invoice_number.clone(),
-            "invoiceDate" => self.invoice_date = from.invoice_date,
-            "dueDate" => self.due_date = from.due_date,
-            "vendorName" => self.vendor_name = from.vendor_name.clone(),
-            "currency" => self.currency = from.currency.clone(),
-            "subtotal" => self.subtotal = from.subtotal,
-            "tax" => self.tax = from.tax,
-            "total" => self.total = from.total,
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]

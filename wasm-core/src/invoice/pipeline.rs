@@ -4,53 +4,60 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::confidence::{self, Confidence, HEADER_FIELDS, Source, has_field};
-use super::{Invoice, einvoice, rules};
+use super::confidence::{self, Confidence, Source, Sources};
+use super::{Invoice, InvoiceField, einvoice, rules};
 use crate::attachments::Attachment;
 use crate::template::{Template, TemplateMatch, best_match};
 use crate::text::PageText;
 
 /// What the pipeline read from a document, and how sure it is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceResult {
     /// The invoice.
     pub invoice: Invoice,
-    /// Where each field came from, by JSON name.
-    pub sources: BTreeMap<&'static str, Source>,
+    /// Where each field came from.
+    pub sources: Sources,
     /// Overall and per-field confidence.
     pub confidence: Confidence,
     /// The template applied, with why it matched.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateMatch>,
     /// The e-invoice syntax read, when the PDF carries one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub einvoice: Option<einvoice::Syntax>,
     /// Template fields that are not invoice fields (VAT id, IBAN…).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extras: BTreeMap<String, String>,
     /// What a person should check, in plain words.
+    #[serde(default)]
     pub warnings: Vec<String>,
 }
 
-/// Copies the header fields `from` has and `into` lacks, recording their source.
-fn fill(
+/// Copies the fields (header fields and the line items) `from` has and `into` lacks,
+/// recording their source.
+pub fn fill(into: &mut Invoice, from: &Invoice, source: Source, sources: &mut Sources) {
+    let all = InvoiceField::HEADER
+        .into_iter()
+        .chain([InvoiceField::LineItems]);
+    fill_fields(into, from, all, source, sources);
+}
+
+/// Like [`fill`], for the given fields only.
+pub fn fill_fields(
     into: &mut Invoice,
     from: &Invoice,
+    fields: impl IntoIterator<Item = InvoiceField>,
     source: Source,
-    sources: &mut BTreeMap<&'static str, Source>,
+    sources: &mut Sources,
 ) {
-    for f in HEADER_FIELDS {
-        if !has_field(into, f) && has_field(from, f) {
-            into.copy_field(from, f);
+    for f in fields {
+        if !into.has(f) && from.has(f) {
+            into.copy_from(from, f);
             sources.insert(f, source);
         }
-    }
-    if into.line_items.is_empty() && !from.line_items.is_empty() {
-        into.line_items = from.line_items.clone();
-        sources.insert("lineItems", source);
     }
 }
 
@@ -106,9 +113,9 @@ pub fn read_with_match(
                 let applied = t.apply(pages);
                 let mut found = applied.invoice.clone();
                 // Only the fields the template itself read count as the template's.
-                for f in HEADER_FIELDS {
+                for f in InvoiceField::HEADER {
                     if !applied.filled.contains(&f) {
-                        found.copy_field(&Invoice::default(), f);
+                        found.clear(f);
                     }
                 }
                 fill(&mut invoice, &found, Source::Template, &mut sources);
@@ -127,7 +134,7 @@ pub fn read_with_match(
         }
     }
 
-    if HEADER_FIELDS.iter().any(|f| !has_field(&invoice, f)) || invoice.line_items.is_empty() {
+    if InvoiceField::HEADER.into_iter().any(|f| !invoice.has(f)) || invoice.line_items.is_empty() {
         let r = rules::extract(pages);
         fill(&mut invoice, &r.invoice, Source::Rules, &mut sources);
         warnings.extend(r.warnings);
@@ -136,7 +143,7 @@ pub fn read_with_match(
     // Only a total and the tax printed: the net amount is their difference.
     if let (None, Some(total), Some(tax)) = (invoice.subtotal, invoice.total, invoice.tax) {
         invoice.subtotal = Some(total - tax);
-        sources.insert("subtotal", Source::Derived);
+        sources.insert(InvoiceField::Subtotal, Source::Derived);
         warnings.push(format!(
             "subtotal {} is computed as total − tax (not printed as such)",
             total - tax
@@ -164,16 +171,16 @@ pub fn read_with_match(
 /// The regions a person mapped: applied first, they win over every other source.
 fn fill_drawn(
     invoice: &mut Invoice,
-    sources: &mut BTreeMap<&'static str, Source>,
+    sources: &mut Sources,
     pages: &[PageText],
     drawn: Option<&Template>,
 ) {
     if let Some(t) = drawn {
         let applied = t.apply(pages);
         let mut found = applied.invoice.clone();
-        for f in HEADER_FIELDS {
-            if !applied.filled.contains(&f) || (f == "vendorName" && !t.has_field(f)) {
-                found.copy_field(&Invoice::default(), f);
+        for f in InvoiceField::HEADER {
+            if !applied.filled.contains(&f) || (f == InvoiceField::VendorName && !t.has_field(f)) {
+                found.clear(f);
             }
         }
         fill(invoice, &found, Source::Region, sources);

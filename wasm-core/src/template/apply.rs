@@ -4,37 +4,13 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{FieldRule, FieldType, Group, Template, TextOptions, lines, pyregex};
-use crate::geometry::Rect;
-use crate::invoice::Invoice;
-use crate::invoice::amount::{DecimalSeparator, parse_amount};
+use super::{FieldRule, FieldType, FieldValue, Group, Template, TextOptions, lines, pyregex};
+use crate::invoice::amount::{find_currency, parse_amount};
 use crate::invoice::date::{DateOrder, ParsedDate, parse_date};
+use crate::invoice::{Invoice, InvoiceField};
 use crate::text::PageText;
-
-/// A field's value once its type is applied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum FieldValue {
-    /// Text.
-    Text(String),
-    /// An amount or number.
-    Number(Decimal),
-    /// A date.
-    Date(NaiveDate),
-}
-
-impl std::fmt::Display for FieldValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Text(s) => f.write_str(s),
-            Self::Number(d) => write!(f, "{d}"),
-            Self::Date(d) => write!(f, "{d}"),
-        }
-    }
-}
 
 /// What a template read from a document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -42,8 +18,8 @@ impl std::fmt::Display for FieldValue {
 pub struct Applied {
     /// The invoice fields the template found (others stay empty).
     pub invoice: Invoice,
-    /// The invoice fields it filled, by their JSON names.
-    pub filled: Vec<&'static str>,
+    /// The invoice fields it filled.
+    pub filled: Vec<InvoiceField>,
     /// Fields that are not invoice fields (VAT ids, bank details…), by label.
     pub extras: BTreeMap<String, String>,
     /// Fields the template names but did not find, and values it could not read.
@@ -81,13 +57,6 @@ fn strip_accent(c: char) -> char {
         .unwrap_or(c)
 }
 
-/// The invoice field a label names (camelCase JSON names, case-insensitive).
-pub(crate) fn invoice_field(label: &str) -> Option<&'static str> {
-    crate::invoice::HEADER_FIELDS
-        .into_iter()
-        .find(|f| f.eq_ignore_ascii_case(label))
-}
-
 impl Template {
     /// Day/month order from the locale, else from the first date format.
     pub fn date_order(&self) -> DateOrder {
@@ -121,23 +90,20 @@ impl Template {
         let mut out = Applied::default();
         for f in &self.fields {
             let raw = self.raw_values(f, pages, &text);
-            let field = invoice_field(&f.label);
-            let kind = field
-                .and_then(FieldType::of_invoice_field)
-                .unwrap_or(f.kind);
+            let kind = f.value_type();
             if raw.is_empty() {
                 out.warnings
                     .push(format!("{}: the template's pattern found nothing", f.label));
                 continue;
             }
             match self.combine(&raw, kind, f.rules.group) {
-                Some(v) => match field {
-                    Some(name) => {
-                        if set_field(&mut out.invoice, name, &v) {
-                            out.filled.push(name);
+                Some(v) => match f.field() {
+                    Some(field) => {
+                        if set_field(&mut out.invoice, field, v.clone()) {
+                            out.filled.push(field);
                         } else {
                             out.warnings.push(format!(
-                                "{}: cannot read {:?} as a {name}",
+                                "{}: cannot read {:?} as a {field}",
                                 f.label,
                                 v.to_string()
                             ));
@@ -161,13 +127,12 @@ impl Template {
         }
         for t in &self.tables {
             for (k, v) in lines::read_table(t, &text) {
-                match invoice_field(&k) {
-                    Some(name) if !out.filled.contains(&name) => {
-                        let kind = FieldType::of_invoice_field(name).unwrap_or(FieldType::Text);
-                        if let Some(val) = self.combine(&[v], kind, Group::First)
-                            && set_field(&mut out.invoice, name, &val)
+                match InvoiceField::header(&k) {
+                    Some(field) if !out.filled.contains(&field) => {
+                        if let Some(val) = self.combine(&[v], field.value_type(), Group::First)
+                            && set_field(&mut out.invoice, field, val)
                         {
-                            out.filled.push(name);
+                            out.filled.push(field);
                         }
                     }
                     Some(_) => {}
@@ -180,15 +145,15 @@ impl Template {
         if let Some(rule) = &self.lines {
             out.invoice.line_items = lines::read_lines(rule, &text, self.options.decimal_separator);
         }
-        if !out.filled.contains(&"vendorName") {
+        if !out.filled.contains(&InvoiceField::VendorName) {
             out.invoice.vendor_name = Some(self.vendor.clone());
-            out.filled.push("vendorName");
+            out.filled.push(InvoiceField::VendorName);
         }
-        if !out.filled.contains(&"currency")
+        if !out.filled.contains(&InvoiceField::Currency)
             && let Some(c) = &self.options.currency
         {
             out.invoice.currency = Some(c.to_uppercase());
-            out.filled.push("currency");
+            out.filled.push(InvoiceField::Currency);
         }
         out
     }
@@ -202,18 +167,7 @@ impl Template {
             let Some(page) = pages.iter().find(|p| p.page == r.page) else {
                 return Vec::new();
             };
-            let (sx, sy) = match self.page_size {
-                Some(s) if s.width > 0.0 && s.height > 0.0 => {
-                    (page.width / s.width, page.height / s.height)
-                }
-                _ => (1.0, 1.0),
-            };
-            let rect = Rect {
-                x0: r.x * sx,
-                top: r.y * sy,
-                x1: (r.x + r.width) * sx,
-                bottom: (r.y + r.height) * sy,
-            };
+            let rect = self.region_rect(r, page.width, page.height);
             let t = page.region_text(&rect);
             return if t.trim().is_empty() {
                 Vec::new()
@@ -293,30 +247,19 @@ impl Template {
     }
 }
 
-/// Sets an invoice field from a typed value; false when the type does not fit.
-fn set_field(inv: &mut Invoice, name: &str, v: &FieldValue) -> bool {
-    match (name, v) {
-        ("invoiceNumber", v) => inv.invoice_number = Some(v.to_string()),
-        ("vendorName", v) => inv.vendor_name = Some(v.to_string()),
-        ("currency", v) => {
+/// Sets an invoice field from a template's value (a currency written as a symbol or a
+/// name becomes its ISO code); false when the type does not fit.
+fn set_field(inv: &mut Invoice, field: InvoiceField, v: FieldValue) -> bool {
+    let v = match (field, v) {
+        (InvoiceField::Currency, v) => {
             let s = v.to_string();
-            inv.currency = Some(
-                crate::invoice::amount::find_currency(&s)
+            FieldValue::Text(
+                find_currency(&s)
                     .map(str::to_string)
                     .unwrap_or_else(|| s.to_uppercase()),
-            );
+            )
         }
-        ("invoiceDate", FieldValue::Date(d)) => inv.invoice_date = Some(*d),
-        ("dueDate", FieldValue::Date(d)) => inv.due_date = Some(*d),
-        ("subtotal", FieldValue::Number(d)) => inv.subtotal = Some(*d),
-        ("tax", FieldValue::Number(d)) => inv.tax = Some(*d),
-        ("total", FieldValue::Number(d)) => inv.total = Some(*d),
-        _ => return false,
-    }
-    true
-}
-
-/// Parses an amount with a known separator (used by item lines too).
-pub(super) fn amount(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
-    parse_amount(s, sep).map(|a| a.value)
+        (_, v) => v,
+    };
+    inv.set(field, Some(&v))
 }

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use fancy_regex::Regex;
 
-use super::apply::amount;
 use super::{LinesRule, TableRule, pyregex};
 use crate::invoice::LineItem;
-use crate::invoice::amount::DecimalSeparator;
+use crate::invoice::amount::{DecimalSeparator, parse_amount};
 
 /// The text between the first match of `start` and the next match of `end` after it.
 fn block<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -149,6 +148,11 @@ pub(super) fn read_table(rule: &TableRule, text: &str) -> BTreeMap<String, Strin
         out.extend(g.into_iter().filter(|(_, v)| !v.is_empty()));
     }
     out
+}
+
+/// An amount with a known separator.
+fn amount(s: &str, sep: DecimalSeparator) -> Option<rust_decimal::Decimal> {
+    parse_amount(s, sep).map(|a| a.value)
 }
 
 #[cfg(test)]

@@ -18,10 +18,13 @@ pub mod invoice2data;
 mod lines;
 mod pyregex;
 
-pub use apply::{Applied, FieldValue};
+pub use crate::invoice::{FieldType, FieldValue};
+pub use apply::Applied;
 
 use serde::{Deserialize, Serialize};
 
+use crate::geometry::Rect;
+use crate::invoice::InvoiceField;
 use crate::invoice::amount::DecimalSeparator;
 use crate::text::PageText;
 
@@ -143,30 +146,15 @@ pub struct Region {
     pub height: f64,
 }
 
-/// How a field's text becomes a value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    /// Kept as text (whitespace collapsed).
-    #[default]
-    Text,
-    /// A money amount.
-    Amount,
-    /// A date.
-    Date,
-    /// A plain number.
-    Number,
-}
-
-impl FieldType {
-    /// The type an invoice field's value has whatever a template declares: amounts for
-    /// `subtotal`, `tax`, `total`, dates for `invoiceDate`, `dueDate`; `None` for the
-    /// text fields.
-    pub fn of_invoice_field(name: &str) -> Option<Self> {
-        match name {
-            "subtotal" | "tax" | "total" => Some(Self::Amount),
-            "invoiceDate" | "dueDate" => Some(Self::Date),
-            _ => None,
+impl Region {
+    /// The region over `rect` on `page`.
+    pub fn on_page(page: usize, rect: &Rect) -> Self {
+        Self {
+            page,
+            x: rect.x0,
+            y: rect.top,
+            width: rect.width(),
+            height: rect.height(),
         }
     }
 }
@@ -222,6 +210,22 @@ pub struct FieldRule {
     pub rules: FieldRules,
 }
 
+impl FieldRule {
+    /// The invoice field this rule fills, when its label names one (any case).
+    pub fn field(&self) -> Option<InvoiceField> {
+        InvoiceField::header(&self.label)
+    }
+
+    /// The type its value is read as: the invoice field's own type for amounts and
+    /// dates, else what the template declares.
+    pub fn value_type(&self) -> FieldType {
+        match self.field().map(InvoiceField::value_type) {
+            Some(t @ (FieldType::Amount | FieldType::Date)) => t,
+            _ => self.kind,
+        }
+    }
+}
+
 /// Item lines between a start and an end pattern, one pattern per line kind; named
 /// groups (`description`, `quantity`, `unitPrice`, `lineTotal` or invoice2data's
 /// `name`, `qty`, `price_unit`, `price_subtotal`…) fill the item.
@@ -257,7 +261,7 @@ pub struct TableRule {
 }
 
 /// How well a template fits a document, in words a person can check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateMatch {
     /// The template's vendor.
@@ -271,11 +275,19 @@ pub struct TemplateMatch {
 }
 
 impl Template {
-    /// Whether the template has a rule for this label (case-insensitive).
-    pub fn has_field(&self, label: &str) -> bool {
-        self.fields
-            .iter()
-            .any(|f| f.label.eq_ignore_ascii_case(label))
+    /// Whether the template has a rule for this invoice field.
+    pub fn has_field(&self, field: InvoiceField) -> bool {
+        self.fields.iter().any(|f| f.field() == Some(field))
+    }
+
+    /// Where region `r` lies on a page of `width` × `height` points: scaled from the page
+    /// size the template was drawn on, when it knows it.
+    pub fn region_rect(&self, r: &Region, width: f64, height: f64) -> Rect {
+        let rect = Rect::from_xywh(r.x, r.y, r.width, r.height);
+        match self.page_size {
+            Some(s) => rect.rescaled((s.width, s.height), (width, height)),
+            None => rect,
+        }
     }
 
     /// Reads a template from JSON: Zonal's own shape, or an invoice2data JSON template.

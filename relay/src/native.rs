@@ -1,5 +1,6 @@
-//! The engine commands behind `zonal words`, `region` and `render`: wasm-core, natively,
-//! with output shapes that stay stable for scripts.
+//! Native reading: wasm-core run natively for the command line (`zonal words`, `region`,
+//! `render`, `extract`…, with output shapes that stay stable for scripts) and for the
+//! server's workers (text per page, pages without a text layer OCRed).
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,284 @@
+//! Putting documents on screen: PDFs picked or dropped (read, parsed, a password asked
+//! for), and sessions that arrive whole — a shared link (`#share=…` from the relay,
+//! `#s=…` in the fragment) or a `.zonal` copy — whose regions and corrections are
+//! restored once their PDFs are read. The components only call in here.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use wasm_core::share::{self, SharedFile, SharedSession};
+use wasm_core::{Document, OpenError};
+
+use crate::format::count;
+use crate::share::COPY_EXTENSION;
+use crate::state::{AppState, FileEntry, FileStatus, Region};
+use crate::store::{self, LoadedDoc};
+use crate::{glue, relay};
+
+/// Accepts files dragged over the window.
+pub fn on_dragover(ev: web_sys::DragEvent) {
+    ev.prevent_default();
+}
+
+/// Opens files dropped anywhere on the window.
+pub fn on_drop(app: AppState, ev: web_sys::DragEvent) {
+    ev.prevent_default();
+    if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+        open_file_list(app, list);
+    }
+}
+
+/// Opens picked or dropped files: PDFs into the file list, `.zonal` sessions restored.
+pub fn open_file_list(app: AppState, list: web_sys::FileList) {
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    for file in files {
+        let name = file.name();
+        if name.ends_with(COPY_EXTENSION) {
+            leptos::task::spawn_local(async move {
+                match glue::read_file(&file).await {
+                    Ok(bytes) => open_copy(app, &bytes),
+                    Err(e) => app.notice.set(Some(e)),
+                }
+            });
+            continue;
+        }
+        let id = add_entry(app, name, file.size() as usize);
+        leptos::task::spawn_local(async move {
+            match glue::read_file(&file).await {
+                Ok(bytes) => open_in_list(app, id, bytes).await,
+                Err(e) => set_status(app, id, FileStatus::Failed(e)),
+            }
+        });
+    }
+}
+
+/// Adds a file to the list, loading; its id.
+fn add_entry(app: AppState, name: String, size: usize) -> u32 {
+    let id = app.next_id();
+    app.files.update(|fs| {
+        fs.push(FileEntry {
+            id,
+            name,
+            size,
+            status: FileStatus::Loading,
+        })
+    });
+    if app.active.get_untracked().is_none() {
+        app.active.set(Some(id));
+    }
+    id
+}
+
+/// Opens the bytes of list entry `id` (see [`finish_open`]).
+async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
+    glue::yield_now().await;
+    let status = open_bytes(id, Arc::new(bytes), None);
+    finish_open(app, id, status).await;
+}
+
+/// Shows an opened file: page 1's text is read first, so the fonts and CMaps it needs
+/// are fetched before it paints; then the regions a shared session holds for it are
+/// restored, the invoice read, and the shared corrections applied.
+pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
+    let ready = matches!(status, FileStatus::Ready(_));
+    if ready {
+        if let Some(d) = store::get(id) {
+            let _ = d.page_text(1);
+        }
+        // Page 1 paints once its fonts are here, or after 1.5 s without them (a slow
+        // network): the page is painted again when they arrive.
+        leptos::task::spawn_local(async move {
+            crate::assets::refresh(app).await;
+        });
+        glue::yield_now().await;
+        crate::assets::settle(1500).await;
+    }
+    set_status(app, id, status);
+    if ready {
+        let shared = take_pending(app, id);
+        if let Some(f) = &shared {
+            restore_regions(app, id, f);
+        }
+        // Let the first page paint, read the pages' text in slices (again if a later
+        // page needed a font that had to be fetched), then read the invoice and apply a
+        // template.
+        glue::yield_now().await;
+        store::warm_texts(id).await;
+        if crate::assets::refresh(app).await {
+            store::warm_texts(id).await;
+        }
+        crate::extraction::on_open(app, id);
+        if let Some(f) = &shared {
+            restore_corrections(app, id, f);
+        }
+    }
+}
+
+/// Adds a file from bytes already in memory (a shared session's PDFs).
+pub fn open_named_bytes(app: AppState, name: String, bytes: Vec<u8>) -> u32 {
+    let id = add_entry(app, name, bytes.len());
+    leptos::task::spawn_local(open_in_list(app, id, bytes));
+    id
+}
+
+/// Parses a document and registers it; the status says what happened.
+pub fn open_bytes(id: u32, bytes: Arc<Vec<u8>>, password: Option<&str>) -> FileStatus {
+    match Document::open(bytes.as_ref().clone(), password) {
+        Ok(doc) => {
+            let loaded = LoadedDoc::new(doc);
+            let pages = loaded.pages.clone();
+            store::insert(id, loaded);
+            FileStatus::Ready(pages)
+        }
+        Err(OpenError::NeedsPassword) => FileStatus::NeedsPassword {
+            bytes,
+            wrong: false,
+        },
+        Err(OpenError::WrongPassword) => FileStatus::NeedsPassword { bytes, wrong: true },
+        Err(e) => FileStatus::Failed(capitalise(&e.to_string())),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn set_status(app: AppState, id: u32, status: FileStatus) {
+    app.files.update(|fs| {
+        if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
+            f.status = status;
+        }
+    });
+}
+
+/// On start: opens the session a link's fragment points at, if any, and clears the
+/// fragment so a reload does not open it twice.
+pub async fn open_from_location(app: AppState) {
+    let hash = glue::location_hash();
+    let result = if let Some(rest) = hash.strip_prefix("share=") {
+        open_relay_share(rest).await
+    } else if let Some(data) = hash.strip_prefix("s=") {
+        share::from_fragment(data).map_err(|e| e.to_string())
+    } else {
+        return;
+    };
+    glue::clear_hash();
+    match result {
+        Ok(session) => restore(app, session),
+        Err(e) => app
+            .notice
+            .set(Some(format!("The shared session cannot be opened: {e}"))),
+    }
+}
+
+async fn open_relay_share(rest: &str) -> Result<SharedSession, String> {
+    let (id, key) = rest
+        .split_once('.')
+        .ok_or("the link is incomplete (no key)")?;
+    let key = share::key_from_text(key).map_err(|e| e.to_string())?;
+    let sealed = relay::get_share(id).await?;
+    let plain = share::open(&sealed, &key).map_err(|e| e.to_string())?;
+    SharedSession::from_json(&plain).map_err(|e| e.to_string())
+}
+
+/// Opens a session saved with "Keep a copy".
+pub fn open_copy(app: AppState, bytes: &[u8]) {
+    match SharedSession::from_json(bytes) {
+        Ok(s) => restore(app, s),
+        Err(e) => app
+            .notice
+            .set(Some(format!("This .zonal file cannot be opened: {e}"))),
+    }
+}
+
+/// Puts a shared session on screen: its templates join this visit's, files with their
+/// PDF open (regions and corrections restored once they are read), files without wait
+/// in the file list for the person to open them.
+pub fn restore(app: AppState, session: SharedSession) {
+    let regions: usize = session.files.iter().map(|f| f.regions.len()).sum();
+    let described = [
+        count(session.files.len(), "file"),
+        count(regions, "region"),
+        count(session.templates.len(), "template"),
+    ]
+    .join(", ");
+    // The receiver's own templates win: a shared one is added only for a new vendor.
+    app.templates.update(|ts| {
+        for t in session.templates {
+            if !ts.iter().any(|x| x.vendor == t.vendor) {
+                ts.push(t);
+            }
+        }
+    });
+    for f in session.files {
+        match f.pdf() {
+            Ok(Some(pdf)) => {
+                let name = f.name.clone();
+                app.pending.update(|p| p.push(f));
+                open_named_bytes(app, name, pdf);
+            }
+            Ok(None) => app.pending.update(|p| p.push(f)),
+            Err(e) => app.notice.set(Some(e.to_string())),
+        }
+    }
+    app.received.set(Some(described));
+}
+
+/// The shared file waiting for list entry `id` (same name), taken out of the waiting list.
+pub fn take_pending(app: AppState, id: u32) -> Option<SharedFile> {
+    let name = app
+        .files
+        .with_untracked(|fs| fs.iter().find(|f| f.id == id).map(|f| f.name.clone()))?;
+    let mut found = None;
+    app.pending.update(|p| {
+        if let Some(i) = p.iter().position(|f| f.name == name) {
+            found = Some(p.remove(i));
+        }
+    });
+    found
+}
+
+/// Draws a shared file's regions on document `doc`.
+pub fn restore_regions(app: AppState, doc: u32, f: &SharedFile) {
+    let pages = store::get(doc).map_or(0, |d| d.pages.len());
+    let restored: Vec<Region> = f
+        .regions
+        .iter()
+        .filter(|r| r.page >= 1 && r.page <= pages)
+        .map(|r| {
+            let (native, needs_ocr) = crate::state::region_text(doc, r.page, &r.rect);
+            Region {
+                id: app.next_id(),
+                doc,
+                page: r.page,
+                rect: r.rect,
+                label: r.label.clone(),
+                field: r.field,
+                text: if native.trim().is_empty() {
+                    r.text.clone()
+                } else {
+                    native
+                },
+                needs_ocr,
+                ocr: None,
+                ocr_busy: false,
+            }
+        })
+        .collect();
+    app.regions.update(|rs| rs.extend(restored));
+}
+
+/// Applies the shared file's corrections to the invoice just read from `doc`.
+pub fn restore_corrections(app: AppState, doc: u32, f: &SharedFile) {
+    let Some(inv) = &f.invoice else { return };
+    for name in &f.corrected {
+        let value = inv.get(*name).unwrap_or_default();
+        if let Err(e) = crate::extraction::correct(app, doc, *name, &value) {
+            app.notice.set(Some(e));
+        }
+    }
+}
