@@ -1,10 +1,14 @@
-// The README's screenshots of the key screens, taken on every run of the suite from the
-// real app (docs/screenshots/*.png), each after checking the screen shows what it should.
+// Screenshots of the key screens, taken on every run of the suite from the real app, each
+// after checking the screen shows what it should. A test run writes them under
+// test-results/; scripts/screenshots.sh refreshes the README's (docs/screenshots/*.png)
+// by setting ZONAL_SCREENSHOTS.
 import { test, expect, Page } from '@playwright/test';
 import * as path from 'path';
 import { CORPUS, dragRegion, openFiles, referenceRegion, waitForPaint } from './helpers';
 
-const OUT = path.resolve(__dirname, '../../docs/screenshots');
+const OUT = process.env.ZONAL_SCREENSHOTS
+  ? path.resolve(process.env.ZONAL_SCREENSHOTS)
+  : path.resolve(__dirname, '../test-results/screenshots');
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
 
 test.use({ viewport: { width: 1440, height: 900 } });

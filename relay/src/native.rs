@@ -10,6 +10,7 @@ use wasm_core::geometry::Rect;
 use wasm_core::invoice::pipeline::{self, InvoiceResult};
 use wasm_core::template::best_match;
 
+use crate::providers::ProviderError;
 use crate::providers::ocr::PageReader;
 use wasm_core::template::{Template, TemplateError};
 use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
@@ -50,6 +51,10 @@ pub enum EngineError {
     /// Bad argument value.
     #[error("{0}")]
     Usage(String),
+    /// OCR failed in a way another attempt may not (a transient failure is an error;
+    /// a permanent one leaves the page unread, with a note).
+    #[error("OCR: {0}")]
+    Ocr(#[from] ProviderError),
     /// A template file could not be used.
     #[error("{path}: {source}")]
     Template {
@@ -298,6 +303,7 @@ pub fn read_pages(doc: &Document, ocr: Option<&dyn PageReader>) -> Result<Pages,
                         q * 100.0
                     ));
                 }
+                Err(OcrFailure::Provider(e)) if e.is_transient() => return Err(e.into()),
                 Err(e) => ocr_notes.push(format!("page {}: OCR failed: {e}", p.page)),
             }
         }
@@ -309,6 +315,17 @@ pub fn read_pages(doc: &Document, ocr: Option<&dyn PageReader>) -> Result<Pages,
     })
 }
 
+/// Why a page could not be read by OCR.
+#[derive(Debug, thiserror::Error)]
+enum OcrFailure {
+    /// It could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The engine failed.
+    #[error(transparent)]
+    Provider(ProviderError),
+}
+
 /// OCR resolution: pixels per inch of the rendered page.
 const OCR_DPI: f64 = 300.0;
 
@@ -318,10 +335,10 @@ fn ocr_page(
     doc: &Document,
     page: usize,
     ocr: &dyn PageReader,
-) -> Result<(Vec<(String, Rect)>, f64), String> {
-    let img = doc.render_dpi(page, OCR_DPI).map_err(|e| e.to_string())?;
-    let png = img.to_png().map_err(|e| e.to_string())?;
-    let o = ocr.read_page(&png)?;
+) -> Result<(Vec<(String, Rect)>, f64), OcrFailure> {
+    let img = doc.render_dpi(page, OCR_DPI)?;
+    let png = img.to_png()?;
+    let o = ocr.read_page(&png).map_err(OcrFailure::Provider)?;
     let k = 72.0 / OCR_DPI;
     let words = o
         .words

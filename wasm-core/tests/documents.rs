@@ -15,14 +15,13 @@ fn malformed_and_empty_files_are_typed_errors() {
         Document::open(b"%PDF-1.7\n garbage".to_vec(), None).err(),
         Some(OpenError::Malformed)
     );
-    let empty = std::fs::read(common::corpus("pdfplumber/empty.pdf")).unwrap_or_default();
+    let empty = common::read("pdfplumber/empty.pdf");
     assert!(Document::open(empty, None).is_err());
 }
 
 #[test]
 fn encrypted_files_ask_for_the_password_and_open_with_it() {
-    let bytes =
-        std::fs::read(common::corpus("pdfplumber/password-example.pdf")).unwrap_or_default();
+    let bytes = common::read("pdfplumber/password-example.pdf");
     assert_eq!(
         Document::open(bytes.clone(), None).err(),
         Some(OpenError::NeedsPassword)

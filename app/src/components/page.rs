@@ -23,30 +23,67 @@ enum Drag {
     Resize { id: u32, start: Point, orig: Rect },
 }
 
-/// A page of a document.
+/// How a page's canvas was last painted.
+#[derive(Debug, Clone, Copy)]
+struct Paint {
+    /// Render scale of the bitmap on the canvas; 0 when there is none.
+    scale: RwSignal<f64>,
+    /// The assets epoch it was painted in (a page is painted again once fonts arrive).
+    epoch: StoredValue<u32>,
+    /// Why it could not be painted.
+    error: RwSignal<Option<String>>,
+}
+
+/// Page points ⇄ CSS pixels at the app's zoom and this screen's pixel ratio.
+fn viewport(app: AppState) -> Viewport {
+    Viewport {
+        zoom: app.zoom_factor.get(),
+        device_pixel_ratio: glue::device_pixel_ratio(),
+    }
+}
+
+/// A page of a document: its canvas, painted while near the viewport, and the regions
+/// drawn over it.
 #[component]
 pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
     let app = use_app();
     let page = info.page;
     let container: NodeRef<leptos::html::Div> = NodeRef::new();
     let canvas: NodeRef<leptos::html::Canvas> = NodeRef::new();
-    let overlay: NodeRef<leptos::html::Div> = NodeRef::new();
     let visible = RwSignal::new(false);
-    let rendered_scale = RwSignal::new(0.0_f64);
-    let rendered_epoch = StoredValue::new(0_u32);
-    let render_error = RwSignal::new(None::<String>);
-    let drag = RwSignal::new(None::<Drag>);
-
-    let viewport = move || Viewport {
-        zoom: app.zoom_factor.get(),
-        device_pixel_ratio: glue::device_pixel_ratio(),
+    let paint = Paint {
+        scale: RwSignal::new(0.0),
+        epoch: StoredValue::new(0),
+        error: RwSignal::new(None),
     };
-    let css_w = move || info.width * viewport().css_per_point();
-    let css_h = move || info.height * viewport().css_per_point();
+    let css_w = move || info.width * viewport(app).css_per_point();
+    let css_h = move || info.height * viewport(app).css_per_point();
 
     observe_visibility(container, visible, app, page);
+    scroll_when_navigated(app, container, page);
+    render_when_visible(app, doc, info, visible, canvas, paint);
+    let show_scan_badge = move || paint.scale.get() > 0.0 && page_is_scan(doc, page);
 
-    // Scroll into view when navigated to.
+    view! {
+        <div class="page" node_ref=container data-page=page data-testid=format!("page-{page}")
+            style:width=move || format!("{:.2}px", css_w()) style:height=move || format!("{:.2}px", css_h())>
+            <canvas node_ref=canvas class="page-canvas" width="0" height="0" aria-label=format!("Page {page}")></canvas>
+            <Show when=move || paint.scale.get() == 0.0 && paint.error.get().is_none()>
+                <div class="page-placeholder">{format!("Page {page}")}</div>
+            </Show>
+            <Show when=show_scan_badge>
+                <div class="page-badge" data-testid="needs-ocr">"No text layer — a scan: needs OCR"</div>
+            </Show>
+            <Show when=move || paint.error.get().is_some()>
+                <div class="page-error" role="alert">{move || format!("This page could not be shown: {}", paint.error.get().unwrap_or_default())}</div>
+            </Show>
+            <RegionOverlay doc=doc info=info/>
+        </div>
+    }
+}
+
+/// Scrolls the page into view when the app navigates to it.
+fn scroll_when_navigated(app: AppState, container: NodeRef<leptos::html::Div>, page: usize) {
     Effect::new(move |_| {
         if app.scroll_to.get() == Some(page)
             && let Some(el) = container.get_untracked()
@@ -56,12 +93,23 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             app.scroll_to.set(None);
         }
     });
+}
 
-    // Render when visible and the wanted resolution changed.
+/// Paints the page (through the render queue) while it is visible and the wanted
+/// resolution or the fonts changed; drops the bitmap when it leaves the viewport.
+fn render_when_visible(
+    app: AppState,
+    doc: u32,
+    info: PageInfo,
+    visible: RwSignal<bool>,
+    canvas: NodeRef<leptos::html::Canvas>,
+    paint: Paint,
+) {
+    let page = info.page;
     let key = format!("{doc}:{page}");
     let key2 = key.clone();
     Effect::new(move |_| {
-        let vp = viewport();
+        let vp = viewport(app);
         let area = info.width * info.height * vp.render_scale().powi(2);
         let scale = if area > MAX_CANVAS_PX {
             vp.render_scale() * (MAX_CANVAS_PX / area).sqrt()
@@ -72,19 +120,17 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             render_queue::cancel(&key);
             // A page far from the viewport keeps no bitmap: memory stays bounded
             // however long the document (it is rendered again when it comes back).
-            if rendered_scale.get_untracked() > 0.0
+            if paint.scale.get_untracked() > 0.0
                 && let Some(c) = canvas.get_untracked()
             {
                 c.set_width(0);
                 c.set_height(0);
-                rendered_scale.set(0.0);
+                paint.scale.set(0.0);
             }
             return;
         }
         let epoch = app.assets_epoch.get();
-        if (rendered_scale.get_untracked() - scale).abs() < 1e-3
-            && rendered_epoch.get_value() == epoch
-        {
+        if (paint.scale.get_untracked() - scale).abs() < 1e-3 && paint.epoch.get_value() == epoch {
             return;
         }
         render_queue::enqueue(key.clone(), move || {
@@ -99,33 +145,41 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
                 .and_then(|img| glue::paint(&c, &img))
             {
                 Ok(()) => {
-                    rendered_scale.set(scale);
-                    rendered_epoch.set_value(epoch);
-                    render_error.set(None);
+                    paint.scale.set(scale);
+                    paint.epoch.set_value(epoch);
+                    paint.error.set(None);
                     // A font or CMap the page lacked is fetched, and the page painted again.
                     leptos::task::spawn_local(async move {
                         crate::assets::refresh(app).await;
                     });
                 }
-                Err(e) => render_error.set(Some(e)),
+                Err(e) => paint.error.set(Some(e)),
             }
         });
     });
     on_cleanup(move || render_queue::cancel(&key2));
+}
 
-    let regions = move || {
+/// The regions over a page, and drawing, moving and resizing them. Each region box is
+/// keyed by its id and follows its own rectangle, so a drag updates one box only.
+#[component]
+fn RegionOverlay(doc: u32, info: PageInfo) -> impl IntoView {
+    let app = use_app();
+    let page = info.page;
+    let overlay: NodeRef<leptos::html::Div> = NodeRef::new();
+    let drag = RwSignal::new(None::<Drag>);
+    let ids = move || {
         app.regions.with(|rs| {
             rs.iter()
                 .filter(|r| r.doc == doc && r.page == page)
-                .cloned()
+                .map(|r| r.id)
                 .collect::<Vec<_>>()
         })
     };
-
     let to_page = move |ev: &web_sys::PointerEvent| -> Option<Point> {
         let el = overlay.get_untracked()?;
         let b = el.get_bounding_client_rect();
-        let p = viewport().css_to_page(Point::new(
+        let p = viewport(app).css_to_page(Point::new(
             f64::from(ev.client_x()) - b.left(),
             f64::from(ev.client_y()) - b.top(),
         ));
@@ -139,7 +193,6 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             let _ = el.set_pointer_capture(ev.pointer_id());
         }
     };
-
     let on_down = move |ev: web_sys::PointerEvent| {
         if ev.button() != 0 {
             return;
@@ -151,62 +204,16 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
         drag.set(Some(Drag::New { start: p, cur: p }));
     };
     let on_move = move |ev: web_sys::PointerEvent| {
-        let Some(d) = drag.get_untracked() else {
-            return;
-        };
-        let Some(p) = to_page(&ev) else { return };
-        match d {
-            Drag::New { start, .. } => drag.set(Some(Drag::New { start, cur: p })),
-            Drag::Move { id, start, orig } => {
-                let (dx, dy) = (p.x - start.x, p.y - start.y);
-                let dx = dx.clamp(-orig.x0, info.width - orig.x1);
-                let dy = dy.clamp(-orig.top, info.height - orig.bottom);
-                let r = Rect {
-                    x0: orig.x0 + dx,
-                    top: orig.top + dy,
-                    x1: orig.x1 + dx,
-                    bottom: orig.bottom + dy,
-                };
-                set_rect(app, id, r, false);
-            }
-            Drag::Resize { id, start, orig } => {
-                let x1 = (orig.x1 + p.x - start.x)
-                    .max(orig.x0 + MIN_REGION_PT)
-                    .min(info.width);
-                let bottom = (orig.bottom + p.y - start.y)
-                    .max(orig.top + MIN_REGION_PT)
-                    .min(info.height);
-                set_rect(app, id, Rect { x1, bottom, ..orig }, false);
-            }
+        if let (Some(d), Some(p)) = (drag.get_untracked(), to_page(&ev)) {
+            drag_to(app, info, drag, d, p);
         }
     };
     let on_up = move |_ev: web_sys::PointerEvent| {
-        let Some(d) = drag.get_untracked() else {
-            return;
-        };
-        drag.set(None);
-        match d {
-            Drag::New { start, cur } => {
-                let r = Rect::from_corners(start, cur);
-                if r.width() >= MIN_REGION_PT && r.height() >= MIN_REGION_PT {
-                    add_region(app, doc, page, r);
-                }
-            }
-            Drag::Move { id, orig, .. } | Drag::Resize { id, orig, .. } => {
-                if let Some(r) = app
-                    .regions
-                    .with_untracked(|rs| rs.iter().find(|r| r.id == id).map(|r| r.rect))
-                {
-                    if r == orig {
-                        app.cancel_checkpoint(); // a click, not an edit
-                    } else {
-                        set_rect(app, id, r, true);
-                    }
-                }
-            }
+        if let Some(d) = drag.get_untracked() {
+            drag.set(None);
+            end_drag(app, doc, page, d);
         }
     };
-
     let start_drag = move |ev: &web_sys::PointerEvent, id: u32, resize: bool| {
         if ev.button() != 0 {
             return;
@@ -229,59 +236,105 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
             Drag::Move { id, start: p, orig }
         }));
     };
-
-    let show_scan_badge = move || rendered_scale.get() > 0.0 && page_is_scan(doc, page);
-
-    let css_box = move |r: &Rect| {
-        let c = viewport().page_rect_to_css(r);
-        format!(
-            "left:{:.2}px;top:{:.2}px;width:{:.2}px;height:{:.2}px",
-            c.x0,
-            c.top,
-            c.width(),
-            c.height()
-        )
-    };
+    let css_box = move |r: &Rect| css_box(viewport(app), r);
 
     view! {
-        <div class="page" node_ref=container data-page=page data-testid=format!("page-{page}")
-            style:width=move || format!("{:.2}px", css_w()) style:height=move || format!("{:.2}px", css_h())>
-            <canvas node_ref=canvas class="page-canvas" width="0" height="0" aria-label=format!("Page {page}")></canvas>
-            <Show when=move || rendered_scale.get() == 0.0 && render_error.get().is_none()>
-                <div class="page-placeholder">{format!("Page {page}")}</div>
-            </Show>
-            <Show when=show_scan_badge>
-                <div class="page-badge" data-testid="needs-ocr">"No text layer — a scan: needs OCR"</div>
-            </Show>
-            <Show when=move || render_error.get().is_some()>
-                <div class="page-error" role="alert">{move || format!("This page could not be shown: {}", render_error.get().unwrap_or_default())}</div>
-            </Show>
-            <div class="overlay" node_ref=overlay data-testid=format!("overlay-{page}")
-                on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up>
-                <For each=regions key=|r| (r.id, r.rect.to_array().map(f64::to_bits), r.label.clone()) let:r>
-                    {
-                        let id = r.id;
-                        let style = css_box(&r.rect);
-                        view! {
-                            <div class="region" class:selected=move || app.selected.get() == Some(id)
-                                data-region-id=id style=style title=r.label.clone()
-                                on:pointerdown=move |ev| start_drag(&ev, id, false)>
-                                <span class="region-label">{r.label.clone()}</span>
-                                <span class="handle" aria-hidden="true"
-                                    on:pointerdown=move |ev| start_drag(&ev, id, true)></span>
-                            </div>
-                        }
+        <div class="overlay" node_ref=overlay data-testid=format!("overlay-{page}")
+            on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up>
+            <For each=ids key=|id| *id let:id>
+                {
+                    // Only this region's box, label and title follow its changes.
+                    let shown = Memo::new(move |_| {
+                        app.regions.with(|rs| {
+                            rs.iter().find(|r| r.id == id).map(|r| (r.rect, r.label.clone()))
+                        })
+                    });
+                    let style = move || shown.get().map(|(r, _)| css_box(&r)).unwrap_or_default();
+                    let label = move || shown.get().map(|(_, l)| l).unwrap_or_default();
+                    view! {
+                        <div class="region" class:selected=move || app.selected.get() == Some(id)
+                            data-region-id=id style=style title=label
+                            on:pointerdown=move |ev| start_drag(&ev, id, false)>
+                            <span class="region-label">{label}</span>
+                            <span class="handle" aria-hidden="true"
+                                on:pointerdown=move |ev| start_drag(&ev, id, true)></span>
+                        </div>
                     }
-                </For>
-                {move || match drag.get() {
-                    Some(Drag::New { start, cur }) => {
-                        let style = css_box(&Rect::from_corners(start, cur));
-                        Some(view! { <div class="region drawing" style=style></div> })
-                    }
-                    _ => None,
-                }}
-            </div>
+                }
+            </For>
+            {move || match drag.get() {
+                Some(Drag::New { start, cur }) => {
+                    let style = css_box(&Rect::from_corners(start, cur));
+                    Some(view! { <div class="region drawing" style=style></div> })
+                }
+                _ => None,
+            }}
         </div>
+    }
+}
+
+/// A rectangle's CSS position on the page.
+fn css_box(vp: Viewport, r: &Rect) -> String {
+    let c = vp.page_rect_to_css(r);
+    format!(
+        "left:{:.2}px;top:{:.2}px;width:{:.2}px;height:{:.2}px",
+        c.x0,
+        c.top,
+        c.width(),
+        c.height()
+    )
+}
+
+/// A drag reached `p`: the new region grows, a moved region follows (kept on the page),
+/// a resized one changes its bottom-right corner.
+fn drag_to(app: AppState, info: PageInfo, drag: RwSignal<Option<Drag>>, d: Drag, p: Point) {
+    match d {
+        Drag::New { start, .. } => drag.set(Some(Drag::New { start, cur: p })),
+        Drag::Move { id, start, orig } => {
+            let dx = (p.x - start.x).clamp(-orig.x0, info.width - orig.x1);
+            let dy = (p.y - start.y).clamp(-orig.top, info.height - orig.bottom);
+            let r = Rect {
+                x0: orig.x0 + dx,
+                top: orig.top + dy,
+                x1: orig.x1 + dx,
+                bottom: orig.bottom + dy,
+            };
+            set_rect(app, id, r, false);
+        }
+        Drag::Resize { id, start, orig } => {
+            let x1 = (orig.x1 + p.x - start.x)
+                .max(orig.x0 + MIN_REGION_PT)
+                .min(info.width);
+            let bottom = (orig.bottom + p.y - start.y)
+                .max(orig.top + MIN_REGION_PT)
+                .min(info.height);
+            set_rect(app, id, Rect { x1, bottom, ..orig }, false);
+        }
+    }
+}
+
+/// A drag ended: a new region is added (unless it was a click), a moved or resized one
+/// has its text read again (or, unchanged, no undo step).
+fn end_drag(app: AppState, doc: u32, page: usize, d: Drag) {
+    match d {
+        Drag::New { start, cur } => {
+            let r = Rect::from_corners(start, cur);
+            if r.width() >= MIN_REGION_PT && r.height() >= MIN_REGION_PT {
+                add_region(app, doc, page, r);
+            }
+        }
+        Drag::Move { id, orig, .. } | Drag::Resize { id, orig, .. } => {
+            if let Some(r) = app
+                .regions
+                .with_untracked(|rs| rs.iter().find(|r| r.id == id).map(|r| r.rect))
+            {
+                if r == orig {
+                    app.cancel_checkpoint(); // a click, not an edit
+                } else {
+                    set_rect(app, id, r, true);
+                }
+            }
+        }
     }
 }
 

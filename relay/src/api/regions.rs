@@ -124,7 +124,7 @@ async fn read_region(
         let o = engine
             .read_png(bytes.clone(), crate::providers::ocr::Layout::Block)
             .await
-            .map_err(AppError::Unavailable)?;
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
         crop = Some((job.crop_key(i), bytes));
         (o.text, engine.name(), o.quality)
     } else {

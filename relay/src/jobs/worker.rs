@@ -80,9 +80,11 @@ impl From<StoreError> for Stop {
 
 /// A stage failure: `retry` says whether another attempt may succeed.
 #[derive(Debug)]
-struct StageError {
-    message: String,
-    retry: bool,
+pub struct StageError {
+    /// What failed, for the job's `error`.
+    pub message: String,
+    /// Whether another attempt may succeed.
+    pub retry: bool,
 }
 
 impl From<crate::blobs::BlobError> for StageError {
@@ -95,13 +97,21 @@ impl From<crate::blobs::BlobError> for StageError {
 }
 
 /// Reads a PDF's text (pages without a text layer through `ocr`, the relay's Vision or
-/// Tesseract, when there is one) and the offline pipeline's invoice. Blocking: run it off the runtime.
+/// Tesseract, when there is one) and the offline pipeline's invoice. Blocking: run it
+/// off the runtime. A damaged PDF is a permanent failure; an OCR service that is down
+/// for now, a transient one.
 pub fn read_pdf(
     bytes: Vec<u8>,
     ocr: Option<&dyn crate::providers::ocr::PageReader>,
-) -> Result<TextOutput, String> {
-    let doc = wasm_core::Document::open(bytes, None).map_err(|e| e.to_string())?;
-    let read = crate::native::read_pages(&doc, ocr).map_err(|e| e.to_string())?;
+) -> Result<TextOutput, StageError> {
+    let doc = wasm_core::Document::open(bytes, None).map_err(|e| StageError {
+        message: e.to_string(),
+        retry: false,
+    })?;
+    let read = crate::native::read_pages(&doc, ocr).map_err(|e| StageError {
+        retry: matches!(&e, crate::native::EngineError::Ocr(p) if p.is_transient()),
+        message: e.to_string(),
+    })?;
     let quality = read.quality();
     let result = wasm_core::invoice::pipeline::read(&read.pages, &doc.attachments(), &[], quality);
     Ok(TextOutput {
@@ -180,83 +190,27 @@ impl Worker {
 
     /// The stages, each skipped when its marker is stored.
     async fn stages(&self, mut job: Job) -> Result<(), Stop> {
-        let save = |job: Job, release: bool| {
-            let store = self.store.clone();
-            let worker = self.id.clone();
-            async move { store.save_held(&job, &worker, release).await }
-        };
         // Text: skipped when its output is stored.
         if job.text.is_none() {
             job.advance(Status::Extracting);
-            save(job.clone(), false).await?;
-            let pdf = match self.blobs.get(&job.blob_key()).await {
-                Ok(Some(b)) => b,
-                Ok(None) => {
-                    let e = StageError {
-                        message: "the PDF is no longer stored; upload it again".into(),
-                        retry: false,
-                    };
-                    return Err(Stop::Stage(Box::new(job), e));
-                }
-                Err(e) => return Err(Stop::Stage(Box::new(job), e.into())),
+            self.save(&job, false).await?;
+            let text = match self.read_text(&job).await {
+                Ok(t) => t,
+                Err(e) => return Err(Stop::Stage(Box::new(job), e)),
             };
-            let started = std::time::Instant::now();
-            let ocr = self.ocr.clone().map(|engine| BlockingOcr {
-                engine,
-                handle: tokio::runtime::Handle::current(),
-            });
-            let read = tokio::task::spawn_blocking(move || {
-                read_pdf(pdf, ocr.as_ref().map(|o| o as &dyn PageReader))
-            })
-            .await;
-            self.metrics.stage("extracting", started.elapsed());
-            match read {
-                Ok(Ok(text)) => job.text = Some(text),
-                Ok(Err(message)) => {
-                    let e = StageError {
-                        message,
-                        retry: false,
-                    };
-                    return Err(Stop::Stage(Box::new(job), e));
-                }
-                Err(_) => {
-                    let e = StageError {
-                        message: "internal error while reading the PDF".into(),
-                        retry: false,
-                    };
-                    return Err(Stop::Stage(Box::new(job), e));
-                }
-            }
-            save(job.clone(), false).await?;
+            job.text = Some(text);
+            self.save(&job, false).await?;
         }
         // Structuring: skipped when the result is stored.
         if job.result_json.is_none() {
             job.advance(Status::Llm);
-            save(job.clone(), false).await?;
-            let offline = job.text.as_ref().and_then(|o| o.offline.as_deref());
+            self.save(&job, false).await?;
             let started = std::time::Instant::now();
-            let (result, score) = if self.llm.is_empty() {
-                structure(offline)
-            } else {
-                let text = job
-                    .text
-                    .as_ref()
-                    .map(|o| o.pages.join("\n\u{c}"))
-                    .unwrap_or_default();
-                let (got, errors) =
-                    crate::providers::llm::structure_chain(&self.llm, &job.job_id, &text).await;
-                for e in &errors {
-                    tracing::warn!(error = %e, "structuring provider failed");
-                }
-                match got {
-                    Some((inv, _)) => llm_result(inv, offline),
-                    None => structure(offline),
-                }
-            };
+            let (result, score) = self.structure(&job).await;
             self.metrics.stage("llm", started.elapsed());
             job.result_json = result;
             job.confidence_score = score;
-            save(job.clone(), false).await?;
+            self.save(&job, false).await?;
         }
         // Done: the PDF is not kept.
         if let Err(e) = self.blobs.delete(&job.blob_key()).await {
@@ -266,8 +220,61 @@ impl Worker {
         }
         job.advance(Status::Done);
         job.error = None;
-        save(job, true).await?;
+        self.save(&job, true).await?;
         Ok(())
+    }
+
+    /// Saves a job this worker holds; `release` clears the lock in the same write.
+    async fn save(&self, job: &Job, release: bool) -> Result<(), StoreError> {
+        self.store.save_held(job, &self.id, release).await
+    }
+
+    /// The text stage: the stored PDF's text, pages without a text layer OCRed, and the
+    /// offline pipeline's reading.
+    async fn read_text(&self, job: &Job) -> Result<TextOutput, StageError> {
+        let pdf = self.blobs.get(&job.blob_key()).await?.ok_or(StageError {
+            message: "the PDF is no longer stored; upload it again".into(),
+            retry: false,
+        })?;
+        let started = std::time::Instant::now();
+        let ocr = self.ocr.clone().map(|engine| BlockingOcr {
+            engine,
+            handle: tokio::runtime::Handle::current(),
+        });
+        let read = tokio::task::spawn_blocking(move || {
+            read_pdf(pdf, ocr.as_ref().map(|o| o as &dyn PageReader))
+        })
+        .await;
+        self.metrics.stage("extracting", started.elapsed());
+        match read {
+            Ok(read) => read,
+            Err(_) => Err(StageError {
+                message: "internal error while reading the PDF".into(),
+                retry: false,
+            }),
+        }
+    }
+
+    /// The structuring stage: the chain of AI providers, then the offline reading.
+    async fn structure(&self, job: &Job) -> (Option<Invoice>, Option<f64>) {
+        let offline = job.text.as_ref().and_then(|o| o.offline.as_deref());
+        if self.llm.is_empty() {
+            return structure(offline);
+        }
+        let text = job
+            .text
+            .as_ref()
+            .map(|o| o.pages.join("\n\u{c}"))
+            .unwrap_or_default();
+        let (got, errors) =
+            crate::providers::llm::structure_chain(&self.llm, &job.job_id, &text).await;
+        for e in &errors {
+            tracing::warn!(error = %e, "structuring provider failed");
+        }
+        match got {
+            Some((inv, _)) => llm_result(inv, offline),
+            None => structure(offline),
+        }
     }
 
     async fn record_failure(&self, job: &mut Job, e: StageError) -> Result<(), StoreError> {

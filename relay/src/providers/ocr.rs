@@ -2,6 +2,7 @@
 //! `tesseract-ocr`, languages nl+en, TSV output) runs on the relay's machine; Google
 //! Cloud Vision (`images:annotate`, `DOCUMENT_TEXT_DETECTION`) when its key is set.
 
+use super::ProviderError;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -60,7 +61,8 @@ impl Tesseract {
     }
 
     /// Reads a PNG (blocking: run it off the async runtime).
-    pub fn read_png(&self, png: &[u8], layout: Layout) -> Result<OcrText, String> {
+    pub fn read_png(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
+        let failed = |m: String| ProviderError::Permanent(m);
         let psm = match layout {
             Layout::Page => "3",
             Layout::Block => "6",
@@ -79,20 +81,20 @@ impl Tesseract {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot run tesseract: {e}"))?;
+            .map_err(|e| failed(format!("cannot run tesseract: {e}")))?;
         if let Some(mut stdin) = child.stdin.take() {
             stdin
                 .write_all(png)
-                .map_err(|e| format!("tesseract input: {e}"))?;
+                .map_err(|e| failed(format!("tesseract input: {e}")))?;
         }
         let out = child
             .wait_with_output()
-            .map_err(|e| format!("tesseract: {e}"))?;
+            .map_err(|e| failed(format!("tesseract: {e}")))?;
         if !out.status.success() {
-            return Err(format!(
+            return Err(failed(format!(
                 "tesseract failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            )));
         }
         Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
     }
@@ -165,7 +167,7 @@ pub struct Vision {
 
 impl Vision {
     /// `images:annotate` with `DOCUMENT_TEXT_DETECTION` and nl/en hints, the image inline.
-    pub async fn read_png(&self, png: &[u8]) -> Result<OcrText, String> {
+    pub async fn read_png(&self, png: &[u8]) -> Result<OcrText, ProviderError> {
         use base64::Engine;
         let body = serde_json::json!({
             "requests": [{
@@ -180,33 +182,40 @@ impl Vision {
         ));
         let req = match &self.auth {
             VisionAuth::ApiKey(k) => req.header("x-goog-api-key", k.expose()),
-            VisionAuth::ServiceAccount(tokens) => match tokens.token().await? {
-                Some(t) => req.bearer_auth(t),
-                None => return Err("vision: no access token endpoint is configured".into()),
-            },
+            VisionAuth::ServiceAccount(tokens) => {
+                match tokens.token().await.map_err(ProviderError::Transient)? {
+                    Some(t) => req.bearer_auth(t),
+                    None => {
+                        return Err(ProviderError::Permanent(
+                            "vision: no access token endpoint is configured".into(),
+                        ));
+                    }
+                }
+            }
         };
         let res = req
             .timeout(std::time::Duration::from_secs(60))
             .json(&body)
             .send()
             .await
-            .map_err(|e| format!("vision: {}", e.without_url()))?;
+            .map_err(|e| ProviderError::Transient(format!("vision: {}", e.without_url())))?;
         let status = res.status();
-        let v: serde_json::Value = res
-            .json()
-            .await
-            .map_err(|e| format!("vision: the reply is not JSON: {}", e.without_url()))?;
+        let v: serde_json::Value = res.json().await.map_err(|e| {
+            let m = format!("vision: the reply is not JSON: {}", e.without_url());
+            ProviderError::of_status(status, m)
+        })?;
         if !status.is_success() {
-            return Err(format!(
+            let m = format!(
                 "vision: HTTP {status}: {}",
                 v.pointer("/error/message")
                     .and_then(|m| m.as_str())
                     .unwrap_or("")
-            ));
+            );
+            return Err(ProviderError::of_status(status, m));
         }
         let r = &v["responses"][0];
         if let Some(m) = r.pointer("/error/message").and_then(|m| m.as_str()) {
-            return Err(format!("vision: {m}"));
+            return Err(ProviderError::Permanent(format!("vision: {m}")));
         }
         Ok(parse_vision(r))
     }
@@ -287,14 +296,14 @@ impl OcrEngine {
     }
 
     /// Reads a PNG crop.
-    pub async fn read_png(&self, png: Vec<u8>, layout: Layout) -> Result<OcrText, String> {
+    pub async fn read_png(&self, png: Vec<u8>, layout: Layout) -> Result<OcrText, ProviderError> {
         match self {
             Self::Vision(v) => v.read_png(&png).await,
             Self::Tesseract(t) => {
                 let t = t.clone();
                 tokio::task::spawn_blocking(move || t.read_png(&png, layout))
                     .await
-                    .map_err(|e| format!("tesseract: {e}"))?
+                    .map_err(|e| ProviderError::Permanent(format!("tesseract: {e}")))?
             }
         }
     }
@@ -304,11 +313,11 @@ impl OcrEngine {
 /// (CLI and server jobs, on blocking threads) calls.
 pub trait PageReader: Sync {
     /// The page's words, boxes in the image's pixels.
-    fn read_page(&self, png: &[u8]) -> Result<OcrText, String>;
+    fn read_page(&self, png: &[u8]) -> Result<OcrText, ProviderError>;
 }
 
 impl PageReader for Tesseract {
-    fn read_page(&self, png: &[u8]) -> Result<OcrText, String> {
+    fn read_page(&self, png: &[u8]) -> Result<OcrText, ProviderError> {
         self.read_png(png, Layout::Page)
     }
 }
@@ -323,7 +332,7 @@ pub struct BlockingOcr {
 }
 
 impl PageReader for BlockingOcr {
-    fn read_page(&self, png: &[u8]) -> Result<OcrText, String> {
+    fn read_page(&self, png: &[u8]) -> Result<OcrText, ProviderError> {
         self.handle
             .block_on(self.engine.read_png(png.to_vec(), Layout::Page))
     }

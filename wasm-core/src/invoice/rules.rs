@@ -5,6 +5,7 @@
 //! label's line, or else from the line just below (label-above-value layouts). Totals take
 //! the last match in the document (totals sit at the bottom); other fields the first.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::Invoice;
@@ -346,21 +347,7 @@ fn last_amount(s: &str) -> Option<Decimal> {
 pub fn extract(pages: &[PageText]) -> Extraction {
     let lines = doc_lines(pages);
     let mut ex = Extraction::default();
-    let all_lower: String = lines
-        .iter()
-        .map(|l| l.lower.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let order = if DAY_FIRST_HINTS
-        .iter()
-        .any(|h| find_label(&all_lower, h).is_some())
-    {
-        DateOrder::Dmy
-    } else if all_lower.contains('$') {
-        DateOrder::Mdy
-    } else {
-        DateOrder::Unknown
-    };
+    let order = date_order(&lines);
 
     // Invoice number: strongest label first, first occurrence.
     let mut cands = candidates(&lines, NUMBER_LABELS);
@@ -369,40 +356,8 @@ pub fn extract(pages: &[PageText]) -> Extraction {
         invoice_number(&c.rest).or_else(|| c.below.as_deref().and_then(invoice_number))
     });
 
-    // Dates.
-    for (labels, is_due) in [(DATE_LABELS, false), (DUE_LABELS, true)] {
-        let mut cands = candidates(&lines, labels);
-        cands.sort_by_key(|c| (c.rank, c.line));
-        // "Date limite de paiement …" is a due date, not a "date" label.
-        cands.retain(|c| {
-            let label = labels[c.rank];
-            let rest = c.rest.to_lowercase();
-            is_due
-                || !DUE_LABELS.iter().any(|d| {
-                    d.len() > label.len()
-                        && d.starts_with(label)
-                        && rest.starts_with(d[label.len()..].trim_start())
-                })
-        });
-        let found = cands.iter().find_map(|c| {
-            parse_date(&c.rest, order)
-                .or_else(|| c.below.as_deref().and_then(|b| parse_date(b, order)))
-        });
-        let date = match found {
-            Some(ParsedDate::Exact(d)) => Some(d),
-            Some(ParsedDate::Ambiguous { dmy, mdy }) => {
-                let which = if is_due { "due date" } else { "invoice date" };
-                ex.warnings.push(format!("the {which} could be {dmy} (day first) or {mdy} (month first); set the locale to decide"));
-                None
-            }
-            None => None,
-        };
-        if is_due {
-            ex.invoice.due_date = date;
-        } else {
-            ex.invoice.invoice_date = date;
-        }
-    }
+    ex.invoice.invoice_date = labelled_date(&lines, order, false, &mut ex.warnings);
+    ex.invoice.due_date = labelled_date(&lines, order, true, &mut ex.warnings);
     if ex.invoice.invoice_date.is_none() {
         // Fall back to the first unambiguous date on the first page.
         ex.invoice.invoice_date = lines
@@ -412,20 +367,83 @@ pub fn extract(pages: &[PageText]) -> Extraction {
     }
 
     // Amounts: strongest label; totals from the bottom of the document.
-    let amount_for = |labels: &[&str], last: bool| {
-        let mut cands = candidates(&lines, labels);
-        cands.sort_by_key(|c| (c.rank, if last { usize::MAX - c.line } else { c.line }));
-        cands
-            .iter()
-            .find_map(|c| last_amount(&c.rest).or_else(|| c.below.as_deref().and_then(last_amount)))
-    };
-    ex.invoice.subtotal = amount_for(SUBTOTAL_LABELS, true);
-    ex.invoice.tax = amount_for(TAX_LABELS, true);
-    ex.invoice.total = amount_for(TOTAL_LABELS, true);
+    ex.invoice.subtotal = labelled_amount(&lines, SUBTOTAL_LABELS);
+    ex.invoice.tax = labelled_amount(&lines, TAX_LABELS);
+    ex.invoice.total = labelled_amount(&lines, TOTAL_LABELS);
+    ex.invoice.currency = currency(&lines);
+    ex.invoice.vendor_name = vendor(&lines, pages);
+    ex
+}
 
-    // Currency: the code or symbol printed most often.
+/// Day/month order from the document's words: day first when a label in a day-first
+/// language appears, month first with dollars, else unknown.
+fn date_order(lines: &[DocLine]) -> DateOrder {
+    let all_lower: String = lines
+        .iter()
+        .map(|l| l.lower.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if DAY_FIRST_HINTS
+        .iter()
+        .any(|h| find_label(&all_lower, h).is_some())
+    {
+        DateOrder::Dmy
+    } else if all_lower.contains('$') {
+        DateOrder::Mdy
+    } else {
+        DateOrder::Unknown
+    }
+}
+
+/// The invoice date (or, `is_due`, the due date) after its strongest label; an
+/// ambiguous one is left out with a warning.
+fn labelled_date(
+    lines: &[DocLine],
+    order: DateOrder,
+    is_due: bool,
+    warnings: &mut Vec<String>,
+) -> Option<NaiveDate> {
+    let labels = if is_due { DUE_LABELS } else { DATE_LABELS };
+    let mut cands = candidates(lines, labels);
+    cands.sort_by_key(|c| (c.rank, c.line));
+    // "Date limite de paiement …" is a due date, not a "date" label.
+    cands.retain(|c| {
+        let label = labels[c.rank];
+        let rest = c.rest.to_lowercase();
+        is_due
+            || !DUE_LABELS.iter().any(|d| {
+                d.len() > label.len()
+                    && d.starts_with(label)
+                    && rest.starts_with(d[label.len()..].trim_start())
+            })
+    });
+    let found = cands.iter().find_map(|c| {
+        parse_date(&c.rest, order).or_else(|| c.below.as_deref().and_then(|b| parse_date(b, order)))
+    });
+    match found {
+        Some(ParsedDate::Exact(d)) => Some(d),
+        Some(ParsedDate::Ambiguous { dmy, mdy }) => {
+            let which = if is_due { "due date" } else { "invoice date" };
+            warnings.push(format!("the {which} could be {dmy} (day first) or {mdy} (month first); set the locale to decide"));
+            None
+        }
+        None => None,
+    }
+}
+
+/// The amount after the strongest of `labels`, nearest the bottom of the document.
+fn labelled_amount(lines: &[DocLine], labels: &[&str]) -> Option<Decimal> {
+    let mut cands = candidates(lines, labels);
+    cands.sort_by_key(|c| (c.rank, usize::MAX - c.line));
+    cands
+        .iter()
+        .find_map(|c| last_amount(&c.rest).or_else(|| c.below.as_deref().and_then(last_amount)))
+}
+
+/// The currency code or symbol printed most often.
+fn currency(lines: &[DocLine]) -> Option<String> {
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for l in &lines {
+    for l in lines {
         for (_, _, w) in &l.words {
             if let Some(c) = find_currency(w) {
                 match counts.iter_mut().find(|(k, _)| *k == c) {
@@ -436,10 +454,7 @@ pub fn extract(pages: &[PageText]) -> Extraction {
         }
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-    ex.invoice.currency = counts.first().map(|(c, _)| (*c).to_string());
-
-    ex.invoice.vendor_name = vendor(&lines, pages);
-    ex
+    counts.first().map(|(c, _)| (*c).to_string())
 }
 
 const LEGAL_FORMS: &[&str] = &[

@@ -9,6 +9,9 @@
 //! `amount_tax` → `tax`, `date` → `invoiceDate`, `date_due` → `dueDate`); the others are
 //! kept under their own names.
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{
@@ -25,14 +28,96 @@ pub fn from_yaml(s: &str) -> Result<Template, TemplateError> {
     Ok(t)
 }
 
-/// A scalar or a list of scalars as strings.
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
-        Some(v) => scalar(v).into_iter().collect(),
-        None => Vec::new(),
-    }
+/// Converts a parsed invoice2data template.
+pub fn from_value(v: Value) -> Result<Template, TemplateError> {
+    let source: Source =
+        serde_json::from_value(v).map_err(|e| TemplateError::Format(e.to_string()))?;
+    source.into_template()
 }
+
+/// An invoice2data template as its YAML/JSON is written. Scalars may be strings,
+/// numbers or booleans, and a list may stand where one value is expected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Source {
+    issuer: Scalar,
+    keywords: Strings,
+    exclude_keywords: Strings,
+    fields: BTreeMap<String, FieldSpec>,
+    lines: Option<LinesSpec>,
+    tables: Vec<TableSpec>,
+    options: OptionsSpec,
+}
+
+/// `options:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct OptionsSpec {
+    currency: Scalar,
+    decimal_separator: Scalar,
+    date_formats: Strings,
+    languages: Strings,
+    replace: Vec<Strings>,
+    remove_whitespace: Flag,
+    remove_accents: Flag,
+    lowercase: Flag,
+}
+
+/// One field: `name: regex` (legacy), or `{parser, regex, value, group, type}`; a
+/// `lines` parser holds an item-lines rule.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FieldSpec {
+    Parser(ParserSpec),
+    Legacy(Strings),
+}
+
+/// A field with a parser.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ParserSpec {
+    parser: Scalar,
+    regex: Strings,
+    value: Scalar,
+    group: Scalar,
+    #[serde(rename = "type")]
+    kind: Scalar,
+    #[serde(flatten)]
+    lines: LinesSpec,
+}
+
+/// `lines:` (or a `lines` parser): item lines between a start and an end pattern.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LinesSpec {
+    start: Scalar,
+    end: Scalar,
+    first_line: Scalar,
+    line: Scalar,
+    last_line: Scalar,
+    skip_line: Strings,
+}
+
+/// One of `tables:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TableSpec {
+    start: Scalar,
+    end: Scalar,
+    body: Scalar,
+}
+
+/// A scalar as text (strings, numbers, booleans); anything else is no value.
+#[derive(Debug, Default)]
+struct Scalar(Option<String>);
+
+/// A scalar or a list of scalars, as texts (other items are left out).
+#[derive(Debug, Default)]
+struct Strings(Vec<String>);
+
+/// `true` only when written as the boolean true.
+#[derive(Debug, Default)]
+struct Flag(bool);
 
 fn scalar(v: &Value) -> Option<String> {
     match v {
@@ -43,8 +128,141 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-fn flag(v: Option<&Value>) -> bool {
-    matches!(v, Some(Value::Bool(true)))
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(scalar(&Value::deserialize(d)?)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(match Value::deserialize(d)? {
+            Value::Array(a) => a.iter().filter_map(scalar).collect(),
+            v => scalar(&v).into_iter().collect(),
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(matches!(Value::deserialize(d)?, Value::Bool(true))))
+    }
+}
+
+impl Source {
+    fn into_template(self) -> Result<Template, TemplateError> {
+        let vendor = self.issuer.0.ok_or(TemplateError::Missing(
+            "an invoice2data template needs an issuer",
+        ))?;
+        let mut t = Template {
+            vendor,
+            matcher: Match {
+                keywords: self.keywords.0,
+                exclude_keywords: self.exclude_keywords.0,
+            },
+            locale: self.options.languages.0.first().cloned(),
+            options: self.options.into_options(),
+            lines: self.lines.and_then(LinesSpec::into_rule),
+            tables: self
+                .tables
+                .into_iter()
+                .filter_map(|t| {
+                    Some(TableRule {
+                        start: t.start.0?,
+                        end: t.end.0?,
+                        body: t.body.0?,
+                    })
+                })
+                .collect(),
+            ..Template::default()
+        };
+        for (name, spec) in self.fields {
+            if let Some(plain) = name.strip_prefix("static_") {
+                let value = match spec {
+                    FieldSpec::Legacy(s) => s.0.into_iter().next(),
+                    FieldSpec::Parser(_) => None,
+                };
+                t.fields.push(fixed(label(plain), value));
+                continue;
+            }
+            let field = match spec {
+                FieldSpec::Parser(p) => match p.parser.0.as_deref() {
+                    Some("lines") => {
+                        if let Some(l) = p.lines.into_rule() {
+                            t.lines = Some(l);
+                        }
+                        continue;
+                    }
+                    Some("static") => fixed(label(&name), p.value.0),
+                    _ => FieldRule {
+                        label: label(&name),
+                        regex: p.regex.0,
+                        kind: kind(&name, p.kind.0.as_deref()),
+                        rules: FieldRules {
+                            group: group(p.group.0.as_deref()),
+                            value: None,
+                        },
+                        ..FieldRule::default()
+                    },
+                },
+                FieldSpec::Legacy(regex) => FieldRule {
+                    label: label(&name),
+                    regex: regex.0,
+                    kind: kind(&name, None),
+                    ..FieldRule::default()
+                },
+            };
+            t.fields.push(field);
+        }
+        Ok(t)
+    }
+}
+
+impl OptionsSpec {
+    fn into_options(self) -> TextOptions {
+        TextOptions {
+            currency: self.currency.0,
+            decimal_separator: match self.decimal_separator.0.as_deref() {
+                Some(",") => DecimalSeparator::Comma,
+                Some(".") => DecimalSeparator::Point,
+                _ => DecimalSeparator::Auto,
+            },
+            date_formats: self.date_formats.0,
+            replace: self
+                .replace
+                .into_iter()
+                .filter_map(|p| Some((p.0.first()?.clone(), p.0.get(1)?.clone())))
+                .collect(),
+            remove_whitespace: self.remove_whitespace.0,
+            remove_accents: self.remove_accents.0,
+            lowercase: self.lowercase.0,
+        }
+    }
+}
+
+impl LinesSpec {
+    fn into_rule(self) -> Option<LinesRule> {
+        Some(LinesRule {
+            start: self.start.0?,
+            end: self.end.0?,
+            first_line: self.first_line.0,
+            line: self.line.0?,
+            last_line: self.last_line.0,
+            skip_line: self.skip_line.0,
+        })
+    }
+}
+
+/// A field with a fixed value.
+fn fixed(label: String, value: Option<String>) -> FieldRule {
+    FieldRule {
+        label,
+        rules: FieldRules {
+            value,
+            ..FieldRules::default()
+        },
+        ..FieldRule::default()
+    }
 }
 
 /// invoice2data's field name → Zonal's label.
@@ -73,134 +291,16 @@ fn kind(name: &str, ty: Option<&str>) -> FieldType {
     }
 }
 
-fn lines_rule(v: &Value) -> Option<LinesRule> {
-    let s = |k: &str| v.get(k).and_then(scalar);
-    Some(LinesRule {
-        start: s("start")?,
-        end: s("end")?,
-        first_line: s("first_line"),
-        line: s("line")?,
-        last_line: s("last_line"),
-        skip_line: strings(v.get("skip_line")),
-    })
-}
-
-/// Converts a parsed invoice2data template.
-pub fn from_value(v: Value) -> Result<Template, TemplateError> {
-    let vendor = v
-        .get("issuer")
-        .and_then(scalar)
-        .ok_or(TemplateError::Missing(
-            "an invoice2data template needs an issuer",
-        ))?;
-    let o = v.get("options").cloned().unwrap_or(Value::Null);
-    let options = TextOptions {
-        currency: o.get("currency").and_then(scalar),
-        decimal_separator: match o.get("decimal_separator").and_then(scalar).as_deref() {
-            Some(",") => DecimalSeparator::Comma,
-            Some(".") => DecimalSeparator::Point,
-            _ => DecimalSeparator::Auto,
-        },
-        date_formats: strings(o.get("date_formats")),
-        replace: match o.get("replace") {
-            Some(Value::Array(pairs)) => pairs
-                .iter()
-                .filter_map(|p| {
-                    let p = strings(Some(p));
-                    Some((p.first()?.clone(), p.get(1)?.clone()))
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        remove_whitespace: flag(o.get("remove_whitespace")),
-        remove_accents: flag(o.get("remove_accents")),
-        lowercase: flag(o.get("lowercase")),
-    };
-    let mut t = Template {
-        vendor,
-        matcher: Match {
-            keywords: strings(v.get("keywords")),
-            exclude_keywords: strings(v.get("exclude_keywords")),
-        },
-        locale: strings(o.get("languages")).into_iter().next(),
-        options,
-        lines: v.get("lines").and_then(lines_rule),
-        tables: match v.get("tables") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|t| {
-                    Some(TableRule {
-                        start: t.get("start").and_then(scalar)?,
-                        end: t.get("end").and_then(scalar)?,
-                        body: t.get("body").and_then(scalar)?,
-                    })
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        ..Template::default()
-    };
-    if let Some(Value::Object(fields)) = v.get("fields") {
-        for (name, spec) in fields {
-            if let Some(plain) = name.strip_prefix("static_") {
-                t.fields.push(FieldRule {
-                    label: label(plain),
-                    rules: FieldRules {
-                        value: scalar(spec),
-                        ..FieldRules::default()
-                    },
-                    ..FieldRule::default()
-                });
-                continue;
-            }
-            let field = match spec {
-                Value::Object(m) => {
-                    let parser = m.get("parser").and_then(scalar);
-                    match parser.as_deref() {
-                        Some("lines") => {
-                            if let Some(l) = lines_rule(spec) {
-                                t.lines = Some(l);
-                            }
-                            continue;
-                        }
-                        Some("static") => FieldRule {
-                            label: label(name),
-                            rules: FieldRules {
-                                value: m.get("value").and_then(scalar),
-                                ..FieldRules::default()
-                            },
-                            ..FieldRule::default()
-                        },
-                        _ => FieldRule {
-                            label: label(name),
-                            regex: strings(m.get("regex")),
-                            kind: kind(name, m.get("type").and_then(Value::as_str)),
-                            rules: FieldRules {
-                                group: match m.get("group").and_then(Value::as_str) {
-                                    Some("sum") => Group::Sum,
-                                    Some("last") => Group::Last,
-                                    Some("min") => Group::Min,
-                                    Some("max") => Group::Max,
-                                    Some("join") => Group::Join,
-                                    _ => Group::First,
-                                },
-                                value: None,
-                            },
-                            ..FieldRule::default()
-                        },
-                    }
-                }
-                other => FieldRule {
-                    label: label(name),
-                    regex: strings(Some(other)),
-                    kind: kind(name, None),
-                    ..FieldRule::default()
-                },
-            };
-            t.fields.push(field);
-        }
+/// How several matches combine (`group:`).
+fn group(g: Option<&str>) -> Group {
+    match g {
+        Some("sum") => Group::Sum,
+        Some("last") => Group::Last,
+        Some("min") => Group::Min,
+        Some("max") => Group::Max,
+        Some("join") => Group::Join,
+        _ => Group::First,
     }
-    Ok(t)
 }
 
 #[cfg(test)]

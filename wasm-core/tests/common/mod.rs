@@ -17,6 +17,12 @@ pub fn corpus(rel: &str) -> PathBuf {
     corpus_dir().join(rel)
 }
 
+/// A corpus file's bytes; panics with the file name when it cannot be read (a missing
+/// corpus fails the test instead of passing it on empty bytes).
+pub fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(corpus(rel)).unwrap_or_else(|e| panic!("{}: {e}", corpus(rel).display()))
+}
+
 /// Opens a corpus PDF; panics with the file name when it does not open.
 pub fn open(rel: &str) -> Document {
     let bytes = std::fs::read(corpus(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
