@@ -68,7 +68,7 @@ struct OptionsSpec {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum FieldSpec {
-    Parser(ParserSpec),
+    Parser(Box<ParserSpec>),
     Legacy(Strings),
 }
 
