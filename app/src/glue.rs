@@ -1,5 +1,7 @@
-//! Browser glue: files to bytes, bitmaps to canvases, yielding to the event loop,
-//! downloads, random bytes, the page's URL fragment and the clipboard.
+//! Browser glue, the one place that calls browser APIs (components only handle the DOM
+//! events Leptos hands them; `relay` fetches through gloo-net): files to bytes, bitmaps
+//! to canvases, yielding to the event loop, the clock, visibility observers, downloads,
+//! random bytes and UUIDs, `localStorage`, the page's URL fragment and the clipboard.
 
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
@@ -232,5 +234,71 @@ mod tests {
         };
         assert_eq!(t.region_text(&r), "IBZY2087");
         assert!(device_pixel_ratio() > 0.0);
+    }
+}
+
+/// Milliseconds since the page loaded (`performance.now()`), 0 where unavailable.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// A random UUID (`crypto.randomUUID`), empty where unavailable.
+pub fn random_uuid() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .unwrap_or_default()
+}
+
+/// This origin's `localStorage`, if the browser allows it.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Calls `on_change(intersecting, ratio)` whenever `el` comes within `root_margin` of
+/// the viewport or leaves it, or crosses one of `thresholds`; the observer stops when
+/// the returned guard is dropped.
+pub fn observe_intersection(
+    el: &web_sys::Element,
+    root_margin: &str,
+    thresholds: &[f64],
+    mut on_change: impl FnMut(bool, f64) + 'static,
+) -> Option<IntersectionGuard> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        for e in entries.iter() {
+            if let Ok(e) = e.dyn_into::<web_sys::IntersectionObserverEntry>() {
+                on_change(e.is_intersecting(), e.intersection_ratio());
+            }
+        }
+    });
+    let opts = web_sys::IntersectionObserverInit::new();
+    opts.set_root_margin(root_margin);
+    let list = js_sys::Array::new();
+    for t in thresholds {
+        list.push(&(*t).into());
+    }
+    opts.set_threshold(&list);
+    let observer =
+        web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &opts).ok()?;
+    observer.observe(el);
+    Some(IntersectionGuard {
+        observer,
+        _callback: cb,
+    })
+}
+
+/// Keeps an intersection observer and its callback alive; disconnects when dropped.
+pub struct IntersectionGuard {
+    observer: web_sys::IntersectionObserver,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl Drop for IntersectionGuard {
+    fn drop(&mut self) {
+        self.observer.disconnect();
     }
 }

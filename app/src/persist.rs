@@ -6,7 +6,7 @@ use wasm_core::template::Template;
 const TEMPLATES_KEY: &str = "zonal.templates.v1";
 
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    crate::glue::local_storage()
 }
 
 /// The saved templates; none when storage is unavailable or holds something unreadable.

@@ -6,10 +6,7 @@ use base64::Engine;
 use gloo_net::http::Request;
 
 thread_local! {
-    static SESSION: String = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-        .unwrap_or_default();
+    static SESSION: String = crate::glue::random_uuid();
 }
 
 /// This page load's session id (a UUID from `crypto.randomUUID`).

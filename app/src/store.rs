@@ -52,8 +52,7 @@ pub fn forget_texts() {
 /// about 8 ms with the event loop in between, so a long document never freezes the page.
 pub async fn warm_texts(id: u32) {
     let Some(doc) = get(id) else { return };
-    let perf = web_sys::window().and_then(|w| w.performance());
-    let now = || perf.as_ref().map_or(0.0, web_sys::Performance::now);
+    let now = crate::glue::now_ms;
     let mut slice = now();
     for page in 1..=doc.pages.len() {
         let _ = doc.page_text(page);

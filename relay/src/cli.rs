@@ -100,7 +100,7 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
-    /// Read several invoices and print one combined CSV (SPEC.md's 15 columns).
+    /// Read several invoices and print one combined CSV (the 15 columns of docs/CONTRACTS.md).
     Csv {
         /// The PDF files.
         #[arg(required = true)]

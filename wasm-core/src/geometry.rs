@@ -61,7 +61,7 @@ impl Rect {
         }
     }
 
-    /// A rectangle from `x, y, width, height` (the SPEC's region form).
+    /// A rectangle from `x, y, width, height` (a template region's form).
     pub fn from_xywh(x: f64, y: f64, width: f64, height: f64) -> Self {
         Self::from_corners(Point::new(x, y), Point::new(x + width, y + height))
     }

@@ -3,8 +3,6 @@
 //! person sees is exactly what is extracted.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use wasm_core::PageInfo;
 use wasm_core::geometry::{Point, Rect, Viewport};
 
@@ -391,28 +389,14 @@ fn observe_visibility(
 ) {
     Effect::new(move |_| {
         let Some(el) = container.get() else { return };
-        let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            for e in entries.iter() {
-                let Ok(e) = e.dyn_into::<web_sys::IntersectionObserverEntry>() else {
-                    continue;
-                };
-                visible.set(e.is_intersecting());
-                if e.is_intersecting() && e.intersection_ratio() >= 0.5 {
-                    app.current_page.set(page);
-                }
+        let guard = glue::observe_intersection(&el, "400px 0px", &[0.0, 0.5], move |on, ratio| {
+            visible.set(on);
+            if on && ratio >= 0.5 {
+                app.current_page.set(page);
             }
         });
-        let opts = web_sys::IntersectionObserverInit::new();
-        opts.set_root_margin("400px 0px");
-        let thresholds = js_sys::Array::of2(&0.0.into(), &0.5.into());
-        opts.set_threshold(&thresholds);
-        if let Ok(obs) =
-            web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &opts)
-        {
-            obs.observe(&el);
-            // Observer and callback live exactly as long as the page component.
-            let held = send_wrapper::SendWrapper::new((obs, cb));
-            on_cleanup(move || held.0.disconnect());
-        }
+        // The observer lives exactly as long as the page component.
+        let held = send_wrapper::SendWrapper::new(guard);
+        on_cleanup(move || drop(held));
     });
 }

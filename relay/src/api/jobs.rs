@@ -269,7 +269,7 @@ pub async fn retry(
 
 /// `GET /api/sessions/{id}/export.csv`: the done jobs as one CSV.
 #[utoipa::path(get, path = "/api/sessions/{id}/export.csv", tag = "sessions", params(SessionId, ("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = String, description = "SPEC.md's 15 columns"),
+    responses((status = 200, content_type = "text/csv", body = String, description = "the 15 columns of docs/CONTRACTS.md"),
         (status = 403, body = ErrorBody)))]
 pub async fn export_csv(
     State(state): State<AppState>,

@@ -53,7 +53,7 @@ pub struct TextOutput {
     pub regions: Vec<RegionReading>,
 }
 
-/// The job document (SPEC.md's fields).
+/// The job document (docs/CONTRACTS.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {

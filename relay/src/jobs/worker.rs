@@ -299,7 +299,7 @@ impl Worker {
 }
 
 /// The provider's invoice, with the header fields it left empty taken from the offline
-/// reading, and its confidence (SPEC.md's formula, LLM fields as such).
+/// reading, and its confidence (the formula in docs/CONTRACTS.md, LLM fields as such).
 fn llm_result(inv: Invoice, offline: Option<&InvoiceResult>) -> (Option<Invoice>, Option<f64>) {
     let mut sources = sources_of(&inv, Source::Llm);
     let mut merged = inv;

@@ -36,7 +36,7 @@ const FIELDS: [&str; 8] = {
     names
 };
 
-/// The JSON schema of the reply (SPEC.md's invoice), for `json_schema` response formats.
+/// The JSON schema of the reply (docs/CONTRACTS.md's invoice), for `json_schema` response formats.
 pub fn invoice_schema() -> Value {
     let props = |names: &[&str]| -> Value {
         names

@@ -1,4 +1,4 @@
-//! Confidence: SPEC.md's formula, per field and overall.
+//! Confidence: the formula in docs/CONTRACTS.md, per field and overall.
 //!
 //! `score = 0.4·ocrQuality + 0.3·llmValidity + 0.2·consistency + 0.1·coverage`, where
 //! native PDF text counts as OCR quality 1.0; `llmValidity` is 1.0 when the structured

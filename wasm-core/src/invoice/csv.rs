@@ -1,4 +1,4 @@
-//! The combined CSV export: SPEC.md's 15 columns, one row per line item (an invoice
+//! The combined CSV export: the 15 columns of docs/CONTRACTS.md, one row per line item (an invoice
 //! without items is one row), RFC 4180 quoting by the `csv` crate.
 //!
 //! Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,

@@ -6,7 +6,7 @@
 //! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
 //! * [`einvoice`] — the XML invoice inside ZUGFeRD / Factur-X / XRechnung PDFs.
 //! * [`pipeline`] — one document end to end: e-invoice XML, template, rules.
-//! * [`confidence`] — SPEC.md's confidence formula, per field and overall.
+//! * [`confidence`] — the confidence formula of docs/CONTRACTS.md, per field and overall.
 //! * [`csv`] — the combined CSV export.
 
 pub mod amount;

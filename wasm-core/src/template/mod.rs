@@ -2,7 +2,7 @@
 //! every later bill from that vendor.
 //!
 //! A template is `{vendor, match, locale, fields:[{label, region | regex, type, rules}]}`
-//! (SPEC.md), stored as JSON. Matching ([`Template::match_pages`]) checks the first page's
+//! (docs/CONTRACTS.md), stored as JSON. Matching ([`Template::match_pages`]) checks the first page's
 //! text for the template's keywords and explains the result in words; applying
 //! ([`Template::apply`]) reads each field from its region (scaled when the page size
 //! differs) or its regular expressions, and the item lines from the `lines` rule.
@@ -131,7 +131,7 @@ pub struct PageSize {
     pub height: f64,
 }
 
-/// A region as SPEC.md stores it: points on the page as displayed, origin top-left.
+/// A template's region: points on the page as displayed, origin top-left.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Region {
     /// 1-based page.
