@@ -309,35 +309,116 @@ async fn bad_inputs_get_clear_4xx_and_lose_nothing() {
         "nothing stored"
     );
 
-    // Session header.
+    // Requests malformed below the form: each is the relay's JSON error, never axum's
+    // plain-text rejection.
     let client = reqwest::Client::new();
-    let res = client
-        .get(format!("{}/api/sessions/{sid}/jobs", r.base))
-        .send()
-        .await
-        .expect("r");
-    assert_eq!(res.status().as_u16(), 400, "missing session");
-    let res = client
-        .get(format!("{}/api/sessions/{sid}/jobs", r.base))
-        .header("X-Session-Id", "not-a-uuid")
-        .send()
-        .await
-        .expect("r");
-    assert_eq!(res.status().as_u16(), 400, "malformed session");
-    // Not JSON at all for a multipart endpoint.
-    let res = client
-        .post(format!("{}/api/jobs", r.base))
-        .header("X-Session-Id", &sid)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .expect("r");
-    assert_eq!(
-        res.status().as_u16(),
-        400,
-        "a JSON body where a form is expected"
-    );
+    let url = |p: &str| format!("{}{p}", r.base);
+    let raw: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "missing session",
+            client.get(url(&format!("/api/sessions/{sid}/jobs"))),
+            400,
+        ),
+        (
+            "malformed session",
+            client
+                .get(url(&format!("/api/sessions/{sid}/jobs")))
+                .header("X-Session-Id", "not-a-uuid"),
+            400,
+        ),
+        (
+            "a JSON body where a form is expected",
+            client
+                .post(url("/api/jobs"))
+                .header("X-Session-Id", &sid)
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        (
+            "a urlencoded form",
+            client
+                .post(url("/api/jobs"))
+                .header("X-Session-Id", &sid)
+                .form(&[("files[]", "oyo.pdf")]),
+            400,
+        ),
+        (
+            "multipart without a boundary",
+            client
+                .post(url("/api/jobs"))
+                .header("X-Session-Id", &sid)
+                .header("content-type", "multipart/form-data")
+                .body("--x--"),
+            400,
+        ),
+        (
+            "regions: not JSON",
+            client
+                .post(url("/api/regions"))
+                .header("X-Session-Id", &sid)
+                .body("{not json"),
+            400,
+        ),
+        (
+            "regions: an unknown invoice field",
+            client
+                .post(url("/api/regions"))
+                .header("X-Session-Id", &sid)
+                .json(&serde_json::json!({"filename": "a.pdf", "regions": [{"page": 1, "field": "vat", "text": "x"}]})),
+            400,
+        ),
+        (
+            "structure: the wrong shape",
+            client
+                .post(url("/api/structure"))
+                .header("X-Session-Id", &sid)
+                .json(&serde_json::json!({"text": 12})),
+            400,
+        ),
+        (
+            "shares: ttlHours not a number",
+            client
+                .post(url("/api/shares?ttlHours=soon"))
+                .header("X-Session-Id", &sid)
+                .body("sealed"),
+            400,
+        ),
+        (
+            "a path that is not UTF-8",
+            client
+                .get(url("/api/jobs/%FF%FE"))
+                .header("X-Session-Id", &sid),
+            400,
+        ),
+        (
+            "no such endpoint",
+            client.get(url("/api/nothing")).header("X-Session-Id", &sid),
+            404,
+        ),
+    ];
+    for (what, req, want) in raw {
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let ctype = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = res.text().await.unwrap_or_default();
+        assert_eq!(status, want, "{what}: {body}");
+        assert!(
+            ctype.starts_with("application/json"),
+            "{what}: {ctype} {body}"
+        );
+        let v: Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"));
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{what}: {body}"
+        );
+    }
 
     // Unknown job, another session's job, another session's list.
     let (s, _) = get_json(&r, &sid, &format!("/api/jobs/{}", uuid::Uuid::new_v4())).await;
