@@ -27,10 +27,10 @@ pub struct Applied {
 }
 
 /// Applies the text options: replacements, then accents, whitespace and case.
-pub(super) fn prepare(text: &str, o: &TextOptions) -> String {
+pub(super) fn prepare(text: &str, o: &TextOptions, patterns: &pyregex::Patterns) -> String {
     let mut t = text.to_string();
     for (pat, rep) in &o.replace {
-        if let Ok(re) = pyregex::compile(pat) {
+        if let Ok(re) = patterns.get(pat) {
             t = re
                 .replace_all(&t, pyregex::translate_replacement(rep).as_str())
                 .into_owned();
@@ -126,7 +126,7 @@ impl Template {
             }
         }
         for t in &self.tables {
-            for (k, v) in lines::read_table(t, &text) {
+            for (k, v) in lines::read_table(t, &text, &self.patterns) {
                 match InvoiceField::header(&k) {
                     Some(field) if !out.filled.contains(&field) => {
                         if let Some(val) = self.combine(&[v], field.value_type(), Group::First)
@@ -143,7 +143,8 @@ impl Template {
             }
         }
         if let Some(rule) = &self.lines {
-            out.invoice.line_items = lines::read_lines(rule, &text, self.options.decimal_separator);
+            out.invoice.line_items =
+                lines::read_lines(rule, &text, self.options.decimal_separator, &self.patterns);
         }
         if !out.filled.contains(&InvoiceField::VendorName) {
             out.invoice.vendor_name = Some(self.vendor.clone());
@@ -177,7 +178,7 @@ impl Template {
         }
         let mut all = Vec::new();
         for pat in &f.regex {
-            if let Ok(re) = pyregex::compile(pat) {
+            if let Ok(re) = self.patterns.get(pat) {
                 all.extend(pyregex::findall(&re, text));
             }
         }

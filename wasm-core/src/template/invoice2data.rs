@@ -362,6 +362,28 @@ options:
     }
 
     #[test]
+    fn patterns_are_compiled_once_when_the_template_is_loaded() {
+        let t = from_yaml(
+            "issuer: ACME\nkeywords: [ACME]\nfields:\n  amount: Total\\s+(\\d+)\n  invoice_number: No (\\d+)\n",
+        )
+        .expect("imports");
+        assert_eq!(
+            t.patterns.len(),
+            3,
+            "keyword and two fields, compiled on load"
+        );
+        let page = crate::text::PageText::from_plain_text(1, "ACME\nNo 17\nTotal 42");
+        let applied = t.apply(std::slice::from_ref(&page));
+        assert_eq!(applied.invoice.invoice_number.as_deref(), Some("17"));
+        assert!(t.match_pages(std::slice::from_ref(&page)).matched);
+        assert_eq!(
+            t.patterns.len(),
+            3,
+            "matching and applying compiled nothing new"
+        );
+    }
+
+    #[test]
     fn missing_issuer_and_bad_regex_are_clear_errors() {
         assert!(matches!(
             from_yaml("keywords: [x]"),

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use fancy_regex::Regex;
 
-use super::{LinesRule, TableRule, pyregex};
+use super::pyregex::Patterns;
+use super::{LinesRule, TableRule};
 use crate::invoice::LineItem;
 use crate::invoice::amount::{DecimalSeparator, parse_amount};
 
 /// The text between the first match of `start` and the next match of `end` after it.
-fn block<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let start = pyregex::compile(start).ok()?;
-    let end = pyregex::compile(end).ok()?;
+fn block<'a>(text: &'a str, start: &str, end: &str, re: &Patterns) -> Option<&'a str> {
+    let start = re.get(start).ok()?;
+    let end = re.get(end).ok()?;
     let s = start.find(text).ok()??;
     let rest = &text[s.end()..];
     let e = end.find(rest).ok()?.map_or(rest.len(), |m| m.start());
@@ -35,19 +36,24 @@ fn named(re: &Regex, line: &str) -> Option<Vec<(String, String)>> {
 
 /// Reads item lines. With a `firstLine` pattern an item starts at each line it matches
 /// and gathers the lines after it; without one, each matching line is an item.
-pub(super) fn read_lines(rule: &LinesRule, text: &str, sep: DecimalSeparator) -> Vec<LineItem> {
-    let Some(body) = block(text, &rule.start, &rule.end) else {
+pub(super) fn read_lines(
+    rule: &LinesRule,
+    text: &str,
+    sep: DecimalSeparator,
+    re: &Patterns,
+) -> Vec<LineItem> {
+    let Some(body) = block(text, &rule.start, &rule.end, re) else {
         return Vec::new();
     };
-    let compile = |p: &Option<String>| p.as_deref().and_then(|p| pyregex::compile(p).ok());
+    let compile = |p: &Option<String>| p.as_deref().and_then(|p| re.get(p).ok());
     let (first, last) = (compile(&rule.first_line), compile(&rule.last_line));
-    let Ok(line_re) = pyregex::compile(&rule.line) else {
+    let Ok(line_re) = re.get(&rule.line) else {
         return Vec::new();
     };
-    let skips: Vec<Regex> = rule
+    let skips: Vec<std::sync::Arc<Regex>> = rule
         .skip_line
         .iter()
-        .filter_map(|p| pyregex::compile(p).ok())
+        .filter_map(|p| re.get(p).ok())
         .collect();
 
     let mut rows: Vec<Vec<(String, String)>> = Vec::new();
@@ -126,12 +132,9 @@ fn to_item(row: &[(String, String)], sep: DecimalSeparator) -> LineItem {
 }
 
 /// Named values of a table block: the first match of each group name wins.
-pub(super) fn read_table(rule: &TableRule, text: &str) -> BTreeMap<String, String> {
+pub(super) fn read_table(rule: &TableRule, text: &str, re: &Patterns) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let (Some(body), Ok(re)) = (
-        block(text, &rule.start, &rule.end),
-        pyregex::compile(&rule.body),
-    ) else {
+    let (Some(body), Ok(re)) = (block(text, &rule.start, &rule.end, re), re.get(&rule.body)) else {
         return out;
     };
     for line in body.lines() {
@@ -173,7 +176,7 @@ mod tests {
             skip_line: vec!["Notes:".into()],
         };
         let text = "Item Qty Rate Amount\nService A   2   10.00   20.00\n  extra words\nNotes: x\nService B   1   5.50   5.50\nSubtotal 25.50";
-        let items = read_lines(&rule, text, DecimalSeparator::Point);
+        let items = read_lines(&rule, text, DecimalSeparator::Point, &Patterns::default());
         assert_eq!(items.len(), 2);
         assert_eq!(
             items[0].description.as_deref(),

@@ -20,6 +20,7 @@ mod pyregex;
 
 pub use crate::invoice::{FieldType, FieldValue};
 pub use apply::Applied;
+pub use pyregex::Patterns;
 
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +82,10 @@ pub struct Template {
     /// Extra tables of named values (invoice2data `tables`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<TableRule>,
+    /// The patterns above, compiled (by [`Template::validate`] when loaded, else on
+    /// first use); not part of the template's JSON.
+    #[serde(skip)]
+    pub patterns: Patterns,
 }
 
 /// What identifies a vendor's documents: regular expressions searched in the first page.
@@ -322,7 +327,8 @@ impl Template {
             return Err(TemplateError::Missing("a template needs a vendor"));
         }
         let check = |field: &str, pat: &str| {
-            pyregex::compile(pat)
+            self.patterns
+                .get(pat)
                 .map(|_| ())
                 .map_err(|message| TemplateError::Regex {
                     vendor: self.vendor.clone(),
@@ -373,7 +379,7 @@ impl Template {
             .map(PageText::layout_text)
             .collect::<Vec<_>>()
             .join("\n\u{c}");
-        apply::prepare(&text, &self.options)
+        apply::prepare(&text, &self.options, &self.patterns)
     }
 
     /// How well this template fits a document, judged on its first page.
@@ -388,7 +394,7 @@ impl Template {
         let text = self.prepare_text(pages.get(..1).unwrap_or_default());
         let mut m = self.match_text(&format!(
             "{text}\n{}",
-            apply::prepare(ocr_text, &self.options)
+            apply::prepare(ocr_text, &self.options, &self.patterns)
         ));
         if m.matched {
             m.explanation.push_str(" (read by OCR from the page image)");
@@ -398,8 +404,11 @@ impl Template {
 
     /// How well this template fits a (prepared) text.
     pub fn match_text(&self, text: &str) -> TemplateMatch {
-        let found =
-            |p: &str| pyregex::compile(p).is_ok_and(|re| re.is_match(text).unwrap_or(false));
+        let found = |p: &str| {
+            self.patterns
+                .get(p)
+                .is_ok_and(|re| re.is_match(text).unwrap_or(false))
+        };
         let excluded: Vec<&str> = self
             .matcher
             .exclude_keywords

@@ -1,6 +1,9 @@
 //! Python `re` patterns on `fancy-regex`: the few spellings that differ are translated,
 //! and `findall`'s result shape is reproduced.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use fancy_regex::Regex;
 
 /// Upper bound on a compiled pattern's size, so a hostile template cannot exhaust memory.
@@ -12,6 +15,55 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
         .delegate_size_limit(SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// A template's compiled patterns, by their text: each is compiled once — when the
+/// template is loaded and checked, or else the first time it is used — and shared by
+/// the template's clones. Keyed by the pattern itself, so a template edited later
+/// compiles its new patterns on use and never runs a stale one.
+#[derive(Clone, Default)]
+pub struct Patterns(Arc<Mutex<HashMap<String, Compiled>>>);
+
+/// A pattern compiled, or the engine's message.
+type Compiled = Result<Arc<Regex>, String>;
+
+impl Patterns {
+    /// The compiled pattern, or the engine's message.
+    pub fn get(&self, pattern: &str) -> Compiled {
+        let mut map = match self.0.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(r) = map.get(pattern) {
+            return r.clone();
+        }
+        let r = compile(pattern).map(Arc::new);
+        map.insert(pattern.to_string(), r.clone());
+        r
+    }
+
+    /// How many patterns are compiled.
+    pub fn len(&self) -> usize {
+        self.0.lock().map_or(0, |m| m.len())
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A cache is not part of a template's value: any two compare equal.
+impl PartialEq for Patterns {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Patterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Patterns({} compiled)", self.len())
+    }
 }
 
 /// Rewrites Python-only spellings: `{,n}` → `{0,n}`, `\Z` → `\z`.
