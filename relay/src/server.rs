@@ -20,7 +20,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(ServeFile::new(dist.join("index.html")));
     Router::new()
         .route("/metrics", get(metrics).with_state(state.clone()))
-        .nest("/api", crate::api::routes(state))
+        .merge(crate::api::routes(state))
         // The fonts and CMaps the app fetches on use: a miss is a 404, not index.html.
         .nest_service("/assets", ServeDir::new(dist.join("assets")))
         .fallback_service(static_files)

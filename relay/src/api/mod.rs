@@ -9,10 +9,15 @@ pub mod shares;
 pub mod structure;
 pub mod tasks;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -22,48 +27,8 @@ const REGIONS_BODY: usize = 48 << 20;
 /// Largest `/api/structure` body: 200,000 characters of text as JSON.
 const STRUCTURE_BODY: usize = 2 << 20;
 
-/// The job routes. Bodies are cut off past the upload limit while they stream in.
-fn job_routes(state: &AppState) -> Router<AppState> {
-    let c = &state.config;
-    let body_limit = (c.max_files as usize)
-        .saturating_mul(c.max_size_mb as usize)
-        .saturating_mul(1024 * 1024)
-        .saturating_add(1024 * 1024);
-    Router::new()
-        .route(
-            "/jobs",
-            post(jobs::create).layer(DefaultBodyLimit::max(body_limit)),
-        )
-        .route("/jobs/{id}", get(jobs::get))
-        .route("/jobs/{id}/events", get(jobs::events))
-        .route("/jobs/{id}/retry", post(jobs::retry))
-        .route("/jobs/{id}/regions/{file}", get(regions::crop))
-        .route("/sessions/{id}/jobs", get(jobs::list))
-        .route("/sessions/{id}/export.csv", get(jobs::export_csv))
-        .route(
-            "/sessions/{id}",
-            axum::routing::delete(jobs::delete_session),
-        )
-        .route("/tasks/process", post(tasks::process))
-        .route(
-            "/regions",
-            post(regions::create).layer(DefaultBodyLimit::max(REGIONS_BODY)),
-        )
-        .route(
-            "/structure",
-            post(structure::create).layer(DefaultBodyLimit::max(STRUCTURE_BODY)),
-        )
-        .route(
-            "/shares",
-            post(shares::create).layer(DefaultBodyLimit::max(
-                (c.share_max_mb as usize).saturating_mul(1024 * 1024),
-            )),
-        )
-        .route("/shares/{id}", get(shares::get).delete(shares::delete))
-        .route("/openapi.json", get(openapi::document))
-}
-
-/// The `/api` router: every endpoint, CORS for the configured origins, and JSON 404s.
+/// The `/api` router: every endpoint and `/api/openapi.json`, the document made from
+/// them; CORS for the configured origins; JSON 404s for any other `/api` path.
 pub fn routes(state: AppState) -> Router {
     let cors = if state.config.cors_origins.is_empty() {
         tower_http::cors::CorsLayer::new()
@@ -87,13 +52,53 @@ pub fn routes(state: AppState) -> Router {
                 axum::http::HeaderName::from_static("x-share-token"),
             ])
     };
-    Router::new()
-        .route("/healthz", get(service::healthz))
-        .route("/config", get(service::config))
-        .merge(job_routes(&state))
-        .fallback(not_found)
+    let c = &state.config;
+    // Bodies are cut off past each route's limit while they stream in.
+    let upload = (c.max_files as usize)
+        .saturating_mul(c.max_size_mb as usize)
+        .saturating_mul(1024 * 1024)
+        .saturating_add(1024 * 1024);
+    let share = (c.share_max_mb as usize).saturating_mul(1024 * 1024);
+    // Every endpoint is registered with its `#[utoipa::path]` annotation, so the OpenAPI
+    // document is made from the routes themselves.
+    let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(service::healthz))
+        .routes(routes!(service::config))
+        .routes(limited(routes!(jobs::create), upload))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::events))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(regions::crop))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::export_csv))
+        .routes(routes!(jobs::delete_session))
+        .routes(routes!(tasks::process))
+        .routes(limited(routes!(regions::create), REGIONS_BODY))
+        .routes(limited(routes!(structure::create), STRUCTURE_BODY))
+        .routes(limited(routes!(shares::create), share))
+        .routes(routes!(shares::get, shares::delete))
+        .split_for_parts();
+    let document = Arc::new(document);
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let d = document.clone();
+                async move { Json((*d).clone()) }
+            }),
+        )
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
         .layer(cors)
         .with_state(state)
+}
+
+/// A route whose request body may be at most `bytes` long.
+fn limited(
+    (schemas, paths, method): UtoipaMethodRouter<AppState>,
+    bytes: usize,
+) -> UtoipaMethodRouter<AppState> {
+    (schemas, paths, method.layer(DefaultBodyLimit::max(bytes)))
 }
 
 async fn not_found() -> AppError {

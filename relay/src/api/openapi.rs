@@ -1,10 +1,8 @@
-//! The OpenAPI document of the relay's API, generated from the handlers' annotations
-//! (utoipa), served at `/api/openapi.json`.
+//! The OpenAPI document's frame (title, shared schemas). Its paths come from the
+//! router: `api::routes` registers each handler with its `#[utoipa::path]` annotation,
+//! so a route cannot be missing from `/api/openapi.json`.
 
-use axum::Json;
 use utoipa::OpenApi;
-
-use super::{jobs, regions, service, shares, structure, tasks};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -12,24 +10,6 @@ use super::{jobs, regions, service, shares, structure, tasks};
     info(
         title = "Zonal relay",
         description = "Jobs, sessions and task delivery of the Zonal relay."
-    ),
-    paths(
-        jobs::create,
-        jobs::get,
-        jobs::events,
-        jobs::retry,
-        jobs::list,
-        jobs::export_csv,
-        jobs::delete_session,
-        regions::create,
-        regions::crop,
-        structure::create,
-        shares::create,
-        shares::get,
-        shares::delete,
-        tasks::process,
-        service::healthz,
-        service::config,
     ),
     components(schemas(
         wire::JobView,
@@ -40,8 +20,3 @@ use super::{jobs, regions, service, shares, structure, tasks};
     ))
 )]
 pub struct ApiDoc;
-
-/// `GET /api/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
-}

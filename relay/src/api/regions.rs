@@ -213,8 +213,8 @@ fn invoice_of(
 }
 
 /// Serves a region's OCR crop kept with the job.
-#[utoipa::path(get, path = "/api/jobs/{id}/regions/{n}.png", tag = "jobs", params(SessionId,
-        ("id" = String, Path, description = "job id"), ("n" = usize, Path, description = "the region's index in the request")),
+#[utoipa::path(get, path = "/api/jobs/{id}/regions/{file}", tag = "jobs", params(SessionId,
+        ("id" = String, Path, description = "job id"), ("file" = String, Path, description = "`{n}.png`: the region's index in the request")),
     responses((status = 200, content_type = "image/png", description = "the crop that was read"),
         (status = 404, body = wire::ErrorBody)))]
 pub async fn crop(
