@@ -200,29 +200,7 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             let pages: Vec<String> = doc.page_texts().iter().map(|t| t.layout_text()).collect();
             Ok(pages.join("\n\u{c}"))
         }
-        Command::Csv { files, templates } => {
-            let templates = native::load_templates(&templates)?;
-            let tesseract = Tesseract::find();
-            let mut results = Vec::with_capacity(files.len());
-            for f in &files {
-                let doc = native::open(f, None)?;
-                let name = f
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let ocr = tesseract.as_ref().map(|t| t as &dyn PageReader);
-                results.push((native::extract(&doc, &templates, ocr)?, name));
-            }
-            let rows: Vec<CsvInvoice<'_>> = results
-                .iter()
-                .map(|(r, name)| CsvInvoice {
-                    invoice: &r.invoice,
-                    confidence: r.confidence.score,
-                    filename: name,
-                })
-                .collect();
-            Ok(to_csv(&rows))
-        }
+        Command::Csv { files, templates } => csv(&files, &templates),
         Command::Render {
             file,
             page,
@@ -238,6 +216,32 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
         }
         Command::Serve(_) => Err(EngineError::Usage("serve is not an engine command".into())),
     }
+}
+
+/// `zonal csv`: every file read (templates, then OCR with Tesseract when installed),
+/// one combined CSV.
+fn csv(files: &[PathBuf], templates: &[PathBuf]) -> Result<String, EngineError> {
+    let templates = native::load_templates(templates)?;
+    let tesseract = Tesseract::find();
+    let mut results = Vec::with_capacity(files.len());
+    for f in files {
+        let doc = native::open(f, None)?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ocr = tesseract.as_ref().map(|t| t as &dyn PageReader);
+        results.push((native::extract(&doc, &templates, ocr)?, name));
+    }
+    let rows: Vec<CsvInvoice<'_>> = results
+        .iter()
+        .map(|(r, name)| CsvInvoice {
+            invoice: &r.invoice,
+            confidence: r.confidence.score,
+            filename: name,
+        })
+        .collect();
+    Ok(to_csv(&rows))
 }
 
 fn serve(mut config: ServeConfig) -> ExitCode {

@@ -174,18 +174,7 @@ fn RegionOverlay(doc: u32, info: PageInfo) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let to_page = move |ev: &web_sys::PointerEvent| -> Option<Point> {
-        let el = overlay.get_untracked()?;
-        let b = el.get_bounding_client_rect();
-        let p = viewport(app).css_to_page(Point::new(
-            f64::from(ev.client_x()) - b.left(),
-            f64::from(ev.client_y()) - b.top(),
-        ));
-        Some(Point::new(
-            p.x.clamp(0.0, info.width),
-            p.y.clamp(0.0, info.height),
-        ))
-    };
+    let to_page = move |ev: &web_sys::PointerEvent| page_point(app, info, overlay, ev);
     let capture = move |ev: &web_sys::PointerEvent| {
         if let Some(el) = overlay.get_untracked() {
             let _ = el.set_pointer_capture(ev.pointer_id());
@@ -234,39 +223,71 @@ fn RegionOverlay(doc: u32, info: PageInfo) -> impl IntoView {
             Drag::Move { id, start: p, orig }
         }));
     };
-    let css_box = move |r: &Rect| css_box(viewport(app), r);
-
     view! {
         <div class="overlay" node_ref=overlay data-testid=format!("overlay-{page}")
             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up>
             <For each=ids key=|id| *id let:id>
-                {
-                    // Only this region's box, label and title follow its changes.
-                    let shown = Memo::new(move |_| {
-                        app.regions.with(|rs| {
-                            rs.iter().find(|r| r.id == id).map(|r| (r.rect, r.label.clone()))
-                        })
-                    });
-                    let style = move || shown.get().map(|(r, _)| css_box(&r)).unwrap_or_default();
-                    let label = move || shown.get().map(|(_, l)| l).unwrap_or_default();
-                    view! {
-                        <div class="region" class:selected=move || app.selected.get() == Some(id)
-                            data-region-id=id style=style title=label
-                            on:pointerdown=move |ev| start_drag(&ev, id, false)>
-                            <span class="region-label">{label}</span>
-                            <span class="handle" aria-hidden="true"
-                                on:pointerdown=move |ev| start_drag(&ev, id, true)></span>
-                        </div>
-                    }
-                }
+                <RegionBox id=id start_drag=start_drag/>
             </For>
             {move || match drag.get() {
                 Some(Drag::New { start, cur }) => {
-                    let style = css_box(&Rect::from_corners(start, cur));
+                    let style = css_box(viewport(app), &Rect::from_corners(start, cur));
                     Some(view! { <div class="region drawing" style=style></div> })
                 }
                 _ => None,
             }}
+        </div>
+    }
+}
+
+/// Where a pointer event is on the page, in page points, kept on the page.
+fn page_point(
+    app: AppState,
+    info: PageInfo,
+    overlay: NodeRef<leptos::html::Div>,
+    ev: &web_sys::PointerEvent,
+) -> Option<Point> {
+    let el = overlay.get_untracked()?;
+    let b = el.get_bounding_client_rect();
+    let p = viewport(app).css_to_page(Point::new(
+        f64::from(ev.client_x()) - b.left(),
+        f64::from(ev.client_y()) - b.top(),
+    ));
+    Some(Point::new(
+        p.x.clamp(0.0, info.width),
+        p.y.clamp(0.0, info.height),
+    ))
+}
+
+/// One region's box over the page: only it follows its rectangle and label (a memo),
+/// so a drag updates this box alone.
+#[component]
+fn RegionBox(
+    id: u32,
+    start_drag: impl Fn(&web_sys::PointerEvent, u32, bool) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let app = use_app();
+    let shown = Memo::new(move |_| {
+        app.regions.with(|rs| {
+            rs.iter()
+                .find(|r| r.id == id)
+                .map(|r| (r.rect, r.label.clone()))
+        })
+    });
+    let style = move || {
+        shown
+            .get()
+            .map(|(r, _)| css_box(viewport(app), &r))
+            .unwrap_or_default()
+    };
+    let label = move || shown.get().map(|(_, l)| l).unwrap_or_default();
+    view! {
+        <div class="region" class:selected=move || app.selected.get() == Some(id)
+            data-region-id=id style=style title=label
+            on:pointerdown=move |ev| start_drag(&ev, id, false)>
+            <span class="region-label">{label}</span>
+            <span class="handle" aria-hidden="true"
+                on:pointerdown=move |ev| start_drag(&ev, id, true)></span>
         </div>
     }
 }

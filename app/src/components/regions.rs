@@ -62,22 +62,7 @@ fn RegionItem(region: Region) -> impl IntoView {
             app.selected.set(None);
         }
     };
-    let table = crate::store::get(region.doc)
-        .and_then(|d| d.page_text(page))
-        .and_then(|t| t.region_table(&region.rect))
-        .map(|t| {
-            let (r, c) = (t.rows.len(), t.rows.first().map_or(0, Vec::len));
-            view! {
-                <details class="region-table" data-testid="region-table">
-                    <summary>{format!("Table: {r} rows × {c} columns")}</summary>
-                    <table>
-                        {t.rows.into_iter().map(|row| view! {
-                            <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr>
-                        }).collect_view()}
-                    </table>
-                </details>
-            }
-        });
+    let table = table_view(&region);
     let body = if !region.text.is_empty() {
         view! { <pre class="region-text" data-testid="region-text">{region.text.clone()}</pre> }
             .into_any()
@@ -117,6 +102,24 @@ fn RegionItem(region: Region) -> impl IntoView {
             {table}
         </li>
     }
+}
+
+/// The table inside a region (rows × cells), folded, when it holds one.
+fn table_view(region: &Region) -> Option<impl IntoView + use<>> {
+    let t = crate::store::get(region.doc)
+        .and_then(|d| d.page_text(region.page))
+        .and_then(|t| t.region_table(&region.rect))?;
+    let (r, c) = (t.rows.len(), t.rows.first().map_or(0, Vec::len));
+    Some(view! {
+        <details class="region-table" data-testid="region-table">
+            <summary>{format!("Table: {r} rows × {c} columns")}</summary>
+            <table>
+                {t.rows.into_iter().map(|row| view! {
+                    <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr>
+                }).collect_view()}
+            </table>
+        </details>
+    })
 }
 
 /// What OCR read for a region: the crop it read, the engine and confidence, or why not.

@@ -25,6 +25,7 @@ fn select_all(ev: web_sys::FocusEvent) {
     event_target::<web_sys::HtmlInputElement>(&ev).select();
 }
 
+/// The share dialog: what the link will carry, "Create link", then the link itself.
 #[component]
 fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
     let app = use_app();
@@ -51,6 +52,55 @@ fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
             busy.set(false);
         });
     };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            close();
+        }
+    };
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| close()>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="share-title"
+                data-testid="share-dialog" on:click=|ev| ev.stop_propagation() on:keydown=on_key>
+                <h2 id="share-title">"Share this session"</h2>
+                {move || if relay_ok() {
+                    view! { <RelayShareOptions with_pdfs=with_pdfs ttl=ttl/> }.into_any()
+                } else {
+                    view! { <p class="hint" data-testid="share-offline">"No relay is reachable: the link will carry the regions, labels, templates and results itself (compressed). The PDFs are not included; the receiver opens their own copy."</p> }.into_any()
+                }}
+                <div class="dialog-actions">
+                    <button class="button primary" data-testid="share-create" on:click=create autofocus
+                        disabled=move || busy.get()>{move || if busy.get() { "Encrypting…" } else { "Create link" }}</button>
+                    <button class="button" on:click=move |_| close()>"Close"</button>
+                </div>
+                <ShareLink link=link message=message/>
+                {move || message.get().map(|m| view! { <p class="hint" role="status" data-testid="share-message">{m}</p> })}
+            </div>
+        </div>
+    }
+}
+
+/// With a relay: whether the PDFs go along, and when the share expires.
+#[component]
+fn RelayShareOptions(with_pdfs: RwSignal<bool>, ttl: RwSignal<u32>) -> impl IntoView {
+    view! {
+        <p class="hint">"The session is encrypted in this browser (AES-256-GCM). The relay stores only ciphertext; the key travels in the link's #fragment, which is never sent to a server."</p>
+        <label class="check"><input type="checkbox" data-testid="share-pdfs"
+            prop:checked=move || with_pdfs.get()
+            on:change=move |ev| with_pdfs.set(event_target_checked(&ev))/>
+            "Include the PDFs"</label>
+        <label>"Expires after "
+            <select data-testid="share-ttl" on:change=move |ev| ttl.set(event_target_value(&ev).parse().unwrap_or(168))>
+                <option value="24">"1 day"</option>
+                <option value="168" selected>"7 days"</option>
+                <option value="720">"30 days"</option>
+            </select>
+        </label>
+    }
+}
+
+/// The link once made: copy it, or (stored on the relay) delete the share.
+#[component]
+fn ShareLink(link: RwSignal<Option<Link>>, message: RwSignal<Option<String>>) -> impl IntoView {
     let copy = move |_| {
         let Some(l) = link.get_untracked() else {
             return;
@@ -78,60 +128,25 @@ fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
             }
         });
     };
-    let on_key = move |ev: web_sys::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            close();
-        }
-    };
-    view! {
-        <div class="dialog-backdrop" on:click=move |_| close()>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="share-title"
-                data-testid="share-dialog" on:click=|ev| ev.stop_propagation() on:keydown=on_key>
-                <h2 id="share-title">"Share this session"</h2>
-                {move || if relay_ok() {
-                    view! {
-                        <p class="hint">"The session is encrypted in this browser (AES-256-GCM). The relay stores only ciphertext; the key travels in the link's #fragment, which is never sent to a server."</p>
-                        <label class="check"><input type="checkbox" data-testid="share-pdfs"
-                            prop:checked=move || with_pdfs.get()
-                            on:change=move |ev| with_pdfs.set(event_target_checked(&ev))/>
-                            "Include the PDFs"</label>
-                        <label>"Expires after "
-                            <select data-testid="share-ttl" on:change=move |ev| ttl.set(event_target_value(&ev).parse().unwrap_or(168))>
-                                <option value="24">"1 day"</option>
-                                <option value="168" selected>"7 days"</option>
-                                <option value="720">"30 days"</option>
-                            </select>
-                        </label>
-                    }.into_any()
-                } else {
-                    view! { <p class="hint" data-testid="share-offline">"No relay is reachable: the link will carry the regions, labels, templates and results itself (compressed). The PDFs are not included; the receiver opens their own copy."</p> }.into_any()
-                }}
-                <div class="dialog-actions">
-                    <button class="button primary" data-testid="share-create" on:click=create autofocus
-                        disabled=move || busy.get()>{move || if busy.get() { "Encrypting…" } else { "Create link" }}</button>
-                    <button class="button" on:click=move |_| close()>"Close"</button>
+    move || {
+        link.get().map(|l| {
+            let len = l.url.len();
+            let expires = l.expires_at.clone();
+            let stored = l.relay.is_some();
+            view! {
+                <div class="share-link">
+                    <input readonly data-testid="share-link" aria-label="Share link" prop:value=l.url.clone()
+                        on:focus=select_all/>
+                    <button class="button small" data-testid="share-copy" on:click=copy>"Copy"</button>
+                    {stored.then(|| view! { <button class="button small danger" data-testid="share-delete" on:click=delete>"Delete share"</button> })}
                 </div>
-                {move || link.get().map(|l| {
-                    let len = l.url.len();
-                    let expires = l.expires_at.clone();
-                    let stored = l.relay.is_some();
-                    view! {
-                        <div class="share-link">
-                            <input readonly data-testid="share-link" aria-label="Share link" prop:value=l.url.clone()
-                                on:focus=select_all/>
-                            <button class="button small" data-testid="share-copy" on:click=copy>"Copy"</button>
-                            {stored.then(|| view! { <button class="button small danger" data-testid="share-delete" on:click=delete>"Delete share"</button> })}
-                        </div>
-                        <p class="hint">{match expires {
-                            Some(t) => format!("Stored encrypted on the relay until {} UTC.",
-                                t.get(..16).unwrap_or(&t).replace('T', " ")),
-                            None => format!("The link holds the session itself ({len} characters)."),
-                        }}</p>
-                    }
-                })}
-                {move || message.get().map(|m| view! { <p class="hint" role="status" data-testid="share-message">{m}</p> })}
-            </div>
-        </div>
+                <p class="hint">{match expires {
+                    Some(t) => format!("Stored encrypted on the relay until {} UTC.",
+                        t.get(..16).unwrap_or(&t).replace('T', " ")),
+                    None => format!("The link holds the session itself ({len} characters)."),
+                }}</p>
+            }
+        })
     }
 }
 

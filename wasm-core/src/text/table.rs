@@ -167,6 +167,36 @@ fn ruled(chars: &[&Char], rules: &[Rect], region: &Rect) -> Option<(Table, usize
     ))
 }
 
+/// Merges wrapped cells into the row above: a row with only one cell filled, and the
+/// first column empty where it is normally filled.
+fn merge_wrapped(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let first_filled = rows.iter().filter(|r| !r[0].is_empty()).count();
+    if first_filled * 2 <= rows.len() {
+        return rows;
+    }
+    let mut merged: Vec<Vec<String>> = Vec::new();
+    for row in rows {
+        match merged.last_mut() {
+            Some(prev)
+                if row[0].is_empty() && row.iter().filter(|c| !c.is_empty()).count() == 1 =>
+            {
+                for (p, c) in prev.iter_mut().zip(row) {
+                    if !c.is_empty() {
+                        if !p.is_empty() {
+                            p.push(' ');
+                        }
+                        p.push_str(&c);
+                    }
+                }
+            }
+            _ => merged.push(row),
+        }
+    }
+    merged
+}
+
+/// A table from the columns the lines' words leave free: gaps wider than
+/// `MIN_COLUMN_GAP` characters that (nearly) no line covers.
 fn aligned(chars: &[&Char]) -> Option<Table> {
     let ls = lines(chars.iter().copied());
     if ls.len() < 2 {
@@ -221,29 +251,7 @@ fn aligned(chars: &[&Char]) -> Option<Table> {
         }
         rows.push(row);
     }
-    // A wrapped cell: the first column empty where it is normally filled.
-    let first_filled = rows.iter().filter(|r| !r[0].is_empty()).count();
-    if first_filled * 2 > rows.len() {
-        let mut merged: Vec<Vec<String>> = Vec::new();
-        for row in rows {
-            match merged.last_mut() {
-                Some(prev)
-                    if row[0].is_empty() && row.iter().filter(|c| !c.is_empty()).count() == 1 =>
-                {
-                    for (p, c) in prev.iter_mut().zip(row) {
-                        if !c.is_empty() {
-                            if !p.is_empty() {
-                                p.push(' ');
-                            }
-                            p.push_str(&c);
-                        }
-                    }
-                }
-                _ => merged.push(row),
-            }
-        }
-        rows = merged;
-    }
+    let rows = merge_wrapped(rows);
     let rows = prune(rows);
     (rows.len() >= 2 && rows[0].len() >= 2).then_some(Table {
         method: TableMethod::Alignment,
