@@ -245,7 +245,10 @@ fn csv(files: &[PathBuf], templates: &[PathBuf]) -> Result<String, EngineError> 
 }
 
 fn serve(mut config: ServeConfig) -> ExitCode {
-    if let Err(e) = config.read_secret_files(|k| std::env::var(k).ok()) {
+    if let Err(e) = config
+        .read_secret_files(|k| std::env::var(k).ok())
+        .and_then(|()| config.check())
+    {
         return fail(&e);
     }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -110,8 +110,8 @@ pub struct ServeConfig {
     #[arg(long, env = "ZONAL_BLOBS", value_enum, default_value_t = BlobsKind::Local)]
     pub blobs: BlobsKind,
     /// Cloud Storage bucket for `--blobs gcs`.
-    #[arg(long, env = "ZONAL_GCS_BUCKET", default_value = "")]
-    pub gcs_bucket: String,
+    #[arg(long, env = "ZONAL_GCS_BUCKET")]
+    pub gcs_bucket: Option<String>,
     /// Cloud Storage JSON API base URL.
     #[arg(
         long,
@@ -234,6 +234,23 @@ impl ServeConfig {
         Ok(())
     }
 
+    /// Settings that only make sense together: the bucket for `--blobs gcs`, the queue
+    /// and target for `--queue cloudtasks`.
+    pub fn check(&self) -> Result<(), String> {
+        if self.blobs == BlobsKind::Gcs && self.gcs_bucket.is_none() {
+            return Err("--blobs gcs needs --gcs-bucket (ZONAL_GCS_BUCKET)".into());
+        }
+        if self.queue == QueueKind::CloudTasks
+            && (self.tasks_queue.is_none() || self.tasks_target_url.is_none())
+        {
+            return Err(
+                "--queue cloudtasks needs --tasks-queue and --tasks-target-url (ZONAL_TASKS_QUEUE, ZONAL_TASKS_TARGET_URL)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The access-token endpoint for Google APIs, if tokens are to be sent.
     pub fn token_url(&self) -> Option<String> {
         match self.tasks_token_url.as_deref() {
@@ -352,6 +369,34 @@ impl Default for ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_are_the_flags_defaults_and_settings_that_belong_together_are_checked() {
+        let c = ServeConfig::default();
+        assert_eq!(
+            (c.store, c.queue, c.blobs),
+            (StoreKind::Sqlite, QueueKind::InProcess, BlobsKind::Local)
+        );
+        assert_eq!(c.bind_addr().to_string(), "127.0.0.1:8080");
+        assert_eq!(c.token_url().as_deref(), Some(METADATA_TOKEN_URL));
+        assert_eq!(c.llm_base_url, None);
+        assert!(c.check().is_ok());
+        let gcs = ServeConfig {
+            blobs: BlobsKind::Gcs,
+            ..ServeConfig::default()
+        };
+        assert!(gcs.check().is_err_and(|e| e.contains("--gcs-bucket")));
+        let tasks = ServeConfig {
+            queue: QueueKind::CloudTasks,
+            tasks_queue: Some("projects/p/locations/l/queues/q".into()),
+            ..ServeConfig::default()
+        };
+        assert!(
+            tasks
+                .check()
+                .is_err_and(|e| e.contains("--tasks-target-url"))
+        );
+    }
 
     #[test]
     fn secrets_come_from_files_and_never_show() {

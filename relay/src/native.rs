@@ -339,20 +339,13 @@ fn ocr_page(
     let img = doc.render_dpi(page, OCR_DPI)?;
     let png = img.to_png()?;
     let o = ocr.read_page(&png).map_err(OcrFailure::Provider)?;
-    let k = 72.0 / OCR_DPI;
     let words = o
         .words
         .into_iter()
         .map(|w| {
-            let [x0, top, x1, bottom] = w.bbox;
             (
                 w.text,
-                Rect {
-                    x0: x0 * k,
-                    top: top * k,
-                    x1: x1 * k,
-                    bottom: bottom * k,
-                },
+                wasm_core::geometry::pixel_box_to_page(w.bbox, OCR_DPI),
             )
         })
         .collect();

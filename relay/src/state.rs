@@ -75,7 +75,7 @@ impl AppState {
         let blobs: Arc<dyn BlobStore> = if config.blobs == BlobsKind::Gcs {
             Arc::new(GcsBlobs {
                 api: config.gcs_api.clone(),
-                bucket: config.gcs_bucket.clone(),
+                bucket: config.gcs_bucket.clone().unwrap_or_default(),
                 tokens: tokens.clone(),
                 http: http.clone(),
             })

@@ -320,6 +320,18 @@ pub fn pixels_to_points(v: f64, dpi: f64) -> f64 {
     v * POINTS_PER_INCH / dpi
 }
 
+/// A box `[x0, top, x1, bottom]` in the pixels of a page rendered at `dpi` (an OCR
+/// engine's word box), in page points.
+pub fn pixel_box_to_page(bbox: [f64; 4], dpi: f64) -> Rect {
+    let [x0, top, x1, bottom] = bbox.map(|v| pixels_to_points(v, dpi));
+    Rect {
+        x0,
+        top,
+        x1,
+        bottom,
+    }
+}
+
 /// The on-screen view of one page: zoom (1.0 = 100 %, where one point is 96/72 CSS
 /// pixels, as in every PDF viewer) and the device pixel ratio of the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -187,11 +187,12 @@ async fn ocr_region(app: crate::state::AppState, id: u32) {
             .map(|f| f.name.clone())
             .unwrap_or_default()
     });
+    const OCR_DPI: f64 = 300.0;
     let png = crate::store::get(r.doc)
         .ok_or("the file is closed".to_string())
-        .and_then(|d| d.doc.render_dpi(r.page, 300.0).map_err(|e| e.to_string()))
+        .and_then(|d| d.doc.render_dpi(r.page, OCR_DPI).map_err(|e| e.to_string()))
         .and_then(|img| {
-            img.crop(&r.rect, 300.0 / 72.0)
+            img.crop(&r.rect, wasm_core::geometry::points_to_pixels(1.0, OCR_DPI))
                 .ok_or("the region is empty".to_string())
         })
         .and_then(|c| c.to_png().map_err(|e| e.to_string()));

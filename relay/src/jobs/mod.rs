@@ -45,12 +45,21 @@ pub struct TextOutput {
     /// Mean word confidence, 1.0 for native text.
     pub quality: f64,
     /// The offline pipeline's reading of the document (e-invoice XML, rules), made while
-    /// the PDF was at hand; the structuring stage starts from it.
-    #[serde(default)]
+    /// the PDF was at hand; the structuring stage starts from it. A reading stored in
+    /// an older shape reads as none (the stage then falls back to the text).
+    #[serde(default, deserialize_with = "reading_or_none")]
     pub offline: Option<Box<InvoiceResult>>,
     /// The regions a browser's job read, in its request's order (crops included).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionReading>,
+}
+
+/// An offline reading, or none when what is stored is not one.
+fn reading_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<InvoiceResult>>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
 }
 
 /// The job document (docs/CONTRACTS.md).
