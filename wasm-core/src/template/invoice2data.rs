@@ -150,9 +150,33 @@ impl<'de> Deserialize<'de> for Flag {
 }
 
 impl Source {
+    /// The template's vendor: the top-level `issuer`, else a fixed `issuer` field, else
+    /// its first keyword (templates that read the issuer from the page with a pattern,
+    /// or name none, still need a name).
+    fn vendor(&self) -> Option<String> {
+        let fixed = match self.fields.get("issuer") {
+            Some(FieldSpec::Parser(p)) if p.parser.0.as_deref() == Some("static") => {
+                p.value.0.clone()
+            }
+            _ => None,
+        };
+        self.issuer
+            .0
+            .clone()
+            .or(fixed)
+            .or_else(|| {
+                self.fields.get("static_issuer").and_then(|f| match f {
+                    FieldSpec::Legacy(s) => s.0.first().cloned(),
+                    FieldSpec::Parser(_) => None,
+                })
+            })
+            .or_else(|| self.keywords.0.first().cloned())
+            .filter(|v| !v.trim().is_empty())
+    }
+
     fn into_template(self) -> Result<Template, TemplateError> {
-        let vendor = self.issuer.0.ok_or(TemplateError::Missing(
-            "an invoice2data template needs an issuer",
+        let vendor = self.vendor().ok_or(TemplateError::Missing(
+            "an invoice2data template needs an issuer (or at least a keyword)",
         ))?;
         let mut t = Template {
             vendor,
@@ -275,6 +299,7 @@ fn label(name: &str) -> String {
         "amount_untaxed" => "subtotal",
         "amount_tax" => "tax",
         "currency" => "currency",
+        "issuer" => "vendorName",
         other => other,
     }
     .to_string()
@@ -362,6 +387,30 @@ options:
     }
 
     #[test]
+    fn an_issuer_read_from_the_page_or_not_named_at_all() {
+        // invoice2data's current templates read the issuer with a field, or name none.
+        let t = from_yaml(
+            "keywords: [Coolblue]\nfields:\n  issuer:\n    parser: regex\n    regex: (Coolblue\\sB\\.V\\.)\n  amount: Totaal (\\d+)\n",
+        )
+        .expect("imports");
+        assert_eq!(t.vendor, "Coolblue", "named after its keyword");
+        let page = crate::text::PageText::from_plain_text(1, "Coolblue B.V.\nTotaal 12");
+        let applied = t.apply(std::slice::from_ref(&page));
+        assert_eq!(
+            applied.invoice.vendor_name.as_deref(),
+            Some("Coolblue B.V.")
+        );
+        let fixed = from_yaml(
+            "keywords: [K]\nfields:\n  issuer:\n    parser: static\n    value: ACME GmbH\n",
+        )
+        .expect("imports");
+        assert_eq!(fixed.vendor, "ACME GmbH");
+        let none = from_yaml("keywords: [Amazon EU, Rechnungsnr]\nfields:\n  amount: EUR (\\d+)\n")
+            .expect("imports");
+        assert_eq!(none.vendor, "Amazon EU");
+    }
+
+    #[test]
     fn patterns_are_compiled_once_when_the_template_is_loaded() {
         let t = from_yaml(
             "issuer: ACME\nkeywords: [ACME]\nfields:\n  amount: Total\\s+(\\d+)\n  invoice_number: No (\\d+)\n",
@@ -386,7 +435,7 @@ options:
     #[test]
     fn missing_issuer_and_bad_regex_are_clear_errors() {
         assert!(matches!(
-            from_yaml("keywords: [x]"),
+            from_yaml("fields:\n  amount: Total (\\d+)\n"),
             Err(TemplateError::Missing(_))
         ));
         let e = from_yaml("issuer: X\nfields:\n  amount: (unclosed\n").expect_err("bad regex");
