@@ -4,6 +4,7 @@
 //! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
 //! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
 //! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
+//! * [`items`] — line items from an item table found by its header row.
 //! * [`einvoice`] — the XML invoice inside ZUGFeRD / Factur-X / XRechnung PDFs.
 //! * [`pipeline`] — one document end to end: e-invoice XML, template, rules.
 //! * [`confidence`] — the confidence formula of docs/CONTRACTS.md, per field and overall.
@@ -15,6 +16,7 @@ pub mod csv;
 pub mod date;
 pub mod einvoice;
 mod field;
+pub mod items;
 pub mod pipeline;
 pub mod rules;
 

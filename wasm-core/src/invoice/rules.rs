@@ -8,9 +8,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::Invoice;
 use super::amount::{DecimalSeparator, find_currency, parse_amount};
 use super::date::{DateOrder, ParsedDate, parse_date};
+use super::{Invoice, items};
 use crate::text::PageText;
 
 /// The parser's result: the invoice and what a person should double-check.
@@ -372,6 +372,7 @@ pub fn extract(pages: &[PageText]) -> Extraction {
     ex.invoice.total = labelled_amount(&lines, TOTAL_LABELS);
     ex.invoice.currency = currency(&lines);
     ex.invoice.vendor_name = vendor(&lines, pages);
+    ex.invoice.line_items = items::extract(pages, DecimalSeparator::Auto);
     ex
 }
 
