@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
-use wasm_core::invoice::confidence::{Source, score};
+use wasm_core::invoice::confidence::{Source, score_with};
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
 use wasm_core::invoice::pipeline::read_with_regions;
 use wasm_core::template::{FieldRule, Match, PageSize, Region as TRegion, Template};
@@ -204,8 +204,14 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
             // A value the person typed is certain; the cross-checks are redone.
             e.result.sources.insert(f, Source::Person);
             let c = &e.result.confidence;
-            e.result.confidence =
-                score(&e.invoice, &e.result.sources, c.ocr_quality, c.llm_validity);
+            let schema_valid = if c.llm_validity > 0.0 { 1.0 } else { 0.0 };
+            e.result.confidence = score_with(
+                &e.invoice,
+                &e.result.sources,
+                &c.evidence,
+                c.ocr_quality,
+                schema_valid,
+            );
         }
     });
     Ok(())

@@ -8,8 +8,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use wasm_core::invoice::Invoice;
-use wasm_core::invoice::confidence::{Source, score, sources_of};
+use wasm_core::invoice::confidence::{Evidence, Source, score_with, sources_of};
+use wasm_core::invoice::rules::Extraction;
 use wasm_core::text::PageText;
 use wire::{StructureAnswer, StructureRequest};
 
@@ -55,12 +55,15 @@ pub async fn create(
     for e in &errors {
         tracing::warn!(error = %e, "structuring provider failed");
     }
-    let (invoice, provider, source) = match got {
-        Some((inv, name)) => (inv, name, Source::Llm),
-        None => (rules(&page_texts), "rules", Source::Rules),
+    let (invoice, provider, source, evidence) = match got {
+        Some((inv, name)) => (inv, name, Source::Llm, Evidence::new()),
+        None => {
+            let r = rules(&page_texts);
+            (r.invoice, "rules", Source::Rules, r.evidence)
+        }
     };
     let sources = sources_of(&invoice, source);
-    let confidence = score(&invoice, &sources, 1.0, 1.0);
+    let confidence = score_with(&invoice, &sources, &evidence, 1.0, 1.0);
 
     let text = TextOutput {
         pages: page_texts.iter().map(|t| t.to_string()).collect(),
@@ -84,11 +87,11 @@ pub async fn create(
 }
 
 /// The offline rule parser over plain text, page by page.
-fn rules(texts: &[&str]) -> Invoice {
+fn rules(texts: &[&str]) -> Extraction {
     let pages: Vec<PageText> = texts
         .iter()
         .enumerate()
         .map(|(i, t)| PageText::from_plain_text(i + 1, t))
         .collect();
-    wasm_core::invoice::rules::extract(&pages).invoice
+    wasm_core::invoice::rules::extract(&pages)
 }

@@ -1,13 +1,19 @@
 //! Confidence: the formula in docs/CONTRACTS.md, per field and overall.
 //!
 //! `score = 0.4·ocrQuality + 0.3·llmValidity + 0.2·consistency + 0.1·coverage`, where
-//! native PDF text counts as OCR quality 1.0; `llmValidity` is 1.0 when the structured
-//! result passed the schema (always for the offline parsers, whose output is typed);
+//! native PDF text counts as OCR quality 1.0; `llmValidity` is the share of the fields
+//! found that validate (a plausible date, a known currency, an invoice number that is an
+//! identifier…), times 1.0 or 0.0 for whether a model's reply passed the schema;
 //! `consistency` is the share of applicable cross-checks that pass (subtotal + tax =
 //! total, the sum of line totals, quantity × unit price, due date ≥ invoice date), 0.5
 //! when nothing can be cross-checked; `coverage` is the share of the eight header fields
-//! found. A field's own confidence is how its value was found (see [`Source`]) times the
-//! OCR quality, halved when a cross-check it takes part in fails.
+//! found.
+//!
+//! A field's own confidence starts from how its value was found: its [`Source`], or for
+//! the rule parser the [`Evidence`] it reports (a strong label or a loose one, beside or
+//! below it, competing readings, a certain date order). It is scaled by the OCR
+//! quality, raised when a cross-check it takes part in passes (amounts that add up are
+//! rarely all wrong), and halved when a cross-check or a validation of it fails.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +24,10 @@ use super::{Invoice, InvoiceField};
 
 /// Where each field's value came from.
 pub type Sources = BTreeMap<InvoiceField, Source>;
+
+/// How far the rule parser trusts each field it found, from how it found it (0–1);
+/// stands in for [`Source::trust`] for fields whose source is [`Source::Rules`].
+pub type Evidence = BTreeMap<InvoiceField, f64>;
 
 /// Where a field's value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +93,13 @@ pub struct Confidence {
     pub fields: BTreeMap<InvoiceField, f64>,
     /// The cross-checks made.
     pub checks: Vec<Check>,
+    /// Each field found checked on its own (a plausible date, a known currency…).
+    #[serde(default)]
+    pub validations: Vec<Check>,
+    /// The rule parser's evidence for the fields it found, kept so that a later
+    /// rescoring (after a person's correction) starts from the same place.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub evidence: Evidence,
 }
 
 /// Amounts agree to the cent.
@@ -156,9 +173,94 @@ pub fn sources_of(inv: &Invoice, source: Source) -> Sources {
         .collect()
 }
 
-/// Scores an invoice whose fields came from `sources`.
-pub fn score(inv: &Invoice, sources: &Sources, ocr_quality: f64, llm_validity: f64) -> Confidence {
+/// Currencies a value may name (ISO 4217, the ones invoices here use).
+const CURRENCIES: &[&str] = &[
+    "EUR", "USD", "GBP", "CHF", "JPY", "INR", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
+    "CZK", "HUF", "CNY", "HKD", "SGD", "ZAR", "BRL", "MXN", "TRY", "RON", "BGN", "MYR", "IDR",
+    "THB", "PHP", "AED", "SAR", "KRW", "TWD", "ILS", "ISK",
+];
+
+/// Each header field found, checked on its own.
+pub fn validations(inv: &Invoice) -> Vec<Check> {
+    let mut out = Vec::new();
+    let mut push = |name: &str, passed: bool, f: InvoiceField| {
+        out.push(Check {
+            name: name.into(),
+            passed,
+            fields: vec![f],
+        })
+    };
+    if let Some(n) = &inv.invoice_number {
+        let ok = (1..=40).contains(&n.chars().count())
+            && n.chars().any(|c| c.is_ascii_digit())
+            && !n.contains(char::is_whitespace);
+        push(
+            "invoice number is an identifier (digits, no spaces, at most 40 characters)",
+            ok,
+            InvoiceField::InvoiceNumber,
+        );
+    }
+    for (f, d) in [
+        (InvoiceField::InvoiceDate, inv.invoice_date),
+        (InvoiceField::DueDate, inv.due_date),
+    ] {
+        if let Some(d) = d {
+            use chrono::Datelike;
+            push(
+                &format!("{f} is between 1990 and 2099"),
+                (1990..2100).contains(&d.year()),
+                f,
+            );
+        }
+    }
+    if let Some(c) = &inv.currency {
+        push(
+            "currency is a known ISO 4217 code",
+            CURRENCIES.contains(&c.as_str()),
+            InvoiceField::Currency,
+        );
+    }
+    if let Some(v) = &inv.vendor_name {
+        let letters = v.chars().filter(|c| c.is_alphabetic()).count();
+        push(
+            "vendor name is a name (letters, no e-mail address, at most 100 characters)",
+            letters >= 2 && !v.contains('@') && v.chars().count() <= 100,
+            InvoiceField::VendorName,
+        );
+    }
+    if let Some(t) = inv.total {
+        push("total is not zero", !t.is_zero(), InvoiceField::Total);
+    }
+    if let (Some(tax), Some(net)) = (inv.tax, inv.subtotal)
+        && !net.is_zero()
+    {
+        // No VAT rate anywhere is above 27 %.
+        let rate = tax / net;
+        push(
+            "tax is at most 30 % of the subtotal",
+            rate >= Decimal::ZERO && rate <= Decimal::new(30, 2),
+            InvoiceField::Tax,
+        );
+    }
+    out
+}
+
+/// Scores an invoice whose fields came from `sources`, each trusted as its source is.
+pub fn score(inv: &Invoice, sources: &Sources, ocr_quality: f64, schema_valid: f64) -> Confidence {
+    score_with(inv, sources, &Evidence::new(), ocr_quality, schema_valid)
+}
+
+/// Scores an invoice whose fields came from `sources`; fields from the rule parser start
+/// from its `evidence`. `schema_valid` is 1.0 unless a model's reply failed the schema.
+pub fn score_with(
+    inv: &Invoice,
+    sources: &Sources,
+    evidence: &Evidence,
+    ocr_quality: f64,
+    schema_valid: f64,
+) -> Confidence {
     let checks = checks(inv, sources);
+    let validations = validations(inv);
     let consistency = if checks.is_empty() {
         0.5
     } else {
@@ -169,29 +271,60 @@ pub fn score(inv: &Invoice, sources: &Sources, ocr_quality: f64, llm_validity: f
         .filter(|&f| inv.has(f))
         .collect();
     let coverage = found.len() as f64 / InvoiceField::HEADER.len() as f64;
+    let valid = if validations.is_empty() {
+        1.0
+    } else {
+        validations.iter().filter(|c| c.passed).count() as f64 / validations.len() as f64
+    };
+    let llm_validity = schema_valid * valid;
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
     let fields = found
         .iter()
         .map(|&f| {
-            let trust = sources.get(&f).map_or(Source::Rules.trust(), |s| s.trust());
-            let ocr = if sources.get(&f) == Some(&Source::EInvoice) {
+            let source = sources.get(&f).copied().unwrap_or(Source::Rules);
+            let trust = match (source, evidence.get(&f)) {
+                (Source::Rules, Some(e)) => *e,
+                _ => source.trust(),
+            };
+            let ocr = if source == Source::EInvoice {
                 1.0
             } else {
                 ocr_quality
             };
-            let failed = checks.iter().any(|c| !c.passed && c.fields.contains(&f));
-            let v = trust * ocr * if failed { 0.5 } else { 1.0 };
-            (f, (v * 1000.0).round() / 1000.0)
+            let failed = checks
+                .iter()
+                .chain(&validations)
+                .any(|c| !c.passed && c.fields.contains(&f));
+            // Amounts that add up: subtotal + tax = total with none of the three
+            // computed, or the line totals summing to this amount.
+            let agrees = checks.iter().filter(|c| c.passed && c.fields.contains(&f));
+            let amount = matches!(
+                f,
+                InvoiceField::Subtotal | InvoiceField::Tax | InvoiceField::Total
+            );
+            let raised = agrees
+                .filter(|_| amount)
+                .map(|c| if c.fields.len() == 3 { 0.95 } else { 0.9 })
+                .fold(trust, f64::max);
+            let v = if failed { trust * 0.5 } else { raised } * ocr;
+            (f, round(v))
         })
         .collect();
     let score = 0.4 * ocr_quality + 0.3 * llm_validity + 0.2 * consistency + 0.1 * coverage;
     Confidence {
-        score: (score * 1000.0).round() / 1000.0,
+        score: round(score),
         ocr_quality,
-        llm_validity,
+        llm_validity: round(llm_validity),
         consistency,
         coverage,
         fields,
         checks,
+        validations,
+        evidence: evidence
+            .iter()
+            .filter(|(f, _)| sources.get(f) == Some(&Source::Rules))
+            .map(|(f, v)| (*f, *v))
+            .collect(),
     }
 }
 
@@ -210,7 +343,7 @@ mod tests {
             invoice_number: Some("1".into()),
             invoice_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
             due_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 31),
-            vendor_name: Some("V".into()),
+            vendor_name: Some("Vendor BV".into()),
             currency: Some("EUR".into()),
             subtotal: d(10000),
             tax: d(2100),
@@ -249,5 +382,58 @@ mod tests {
             "rules trust 0.8, halved"
         );
         assert!((c.score - (0.4 + 0.3 + 0.0 + 0.1 * 3.0 / 8.0)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn rules_fields_start_from_their_evidence_and_amounts_that_add_up_rise() {
+        let inv = Invoice {
+            invoice_number: Some("RE-1".into()),
+            subtotal: d(10000),
+            tax: d(2100),
+            total: d(12100),
+            ..Invoice::default()
+        };
+        let src = sources_of(&inv, Source::Rules);
+        let ev: Evidence = [
+            (InvoiceField::InvoiceNumber, 0.55),
+            (InvoiceField::Subtotal, 0.55),
+            (InvoiceField::Tax, 0.8),
+            (InvoiceField::Total, 0.8),
+        ]
+        .into();
+        let c = score_with(&inv, &src, &ev, 1.0, 1.0);
+        assert_eq!(
+            c.fields[&InvoiceField::InvoiceNumber],
+            0.55,
+            "a loose label"
+        );
+        assert_eq!(
+            c.fields[&InvoiceField::Subtotal],
+            0.95,
+            "the amounts add up"
+        );
+        assert_eq!(c.evidence, ev, "kept for rescoring");
+        // OCR'd text scales every field.
+        let c = score_with(&inv, &src, &ev, 0.8, 1.0);
+        assert_eq!(c.fields[&InvoiceField::Total], 0.76);
+    }
+
+    #[test]
+    fn a_field_that_does_not_validate_is_named_and_lowers_validity() {
+        let inv = Invoice {
+            currency: Some("XYZ".into()),
+            invoice_number: Some("INV-7".into()),
+            ..Invoice::default()
+        };
+        let c = score(&inv, &sources_of(&inv, Source::Rules), 1.0, 1.0);
+        let failed: Vec<&str> = c
+            .validations
+            .iter()
+            .filter(|v| !v.passed)
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(failed, ["currency is a known ISO 4217 code"]);
+        assert_eq!(c.llm_validity, 0.5);
+        assert_eq!(c.fields[&InvoiceField::Currency], 0.4, "rules 0.8, halved");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::confidence::{self, Confidence, Source, Sources};
+use super::confidence::{self, Confidence, Evidence, Source, Sources};
 use super::{Invoice, InvoiceField, einvoice, rules};
 use crate::attachments::Attachment;
 use crate::template::{Template, TemplateMatch, best_match};
@@ -134,10 +134,12 @@ pub fn read_with_match(
         }
     }
 
+    let mut evidence = Evidence::new();
     if InvoiceField::HEADER.into_iter().any(|f| !invoice.has(f)) || invoice.line_items.is_empty() {
         let r = rules::extract(pages);
         fill(&mut invoice, &r.invoice, Source::Rules, &mut sources);
         warnings.extend(r.warnings);
+        evidence = r.evidence;
     }
 
     // Only a total and the tax printed: the net amount is their difference.
@@ -156,7 +158,7 @@ pub fn read_with_match(
     } else {
         ocr_quality
     };
-    let confidence = confidence::score(&invoice, &sources, ocr, 1.0);
+    let confidence = confidence::score_with(&invoice, &sources, &evidence, ocr, 1.0);
     InvoiceResult {
         invoice,
         sources,

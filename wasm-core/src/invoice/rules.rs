@@ -5,12 +5,14 @@
 //! label's line, or else from the line just below (label-above-value layouts). Totals take
 //! the last match in the document (totals sit at the bottom); other fields the first.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::amount::{DecimalSeparator, find_currency, parse_amount};
 use super::date::{DateOrder, ParsedDate, parse_date};
-use super::{Invoice, items};
+use super::{FieldValue, Invoice, InvoiceField, items};
 use crate::text::PageText;
 
 /// The parser's result: the invoice and what a person should double-check.
@@ -18,6 +20,10 @@ use crate::text::PageText;
 pub struct Extraction {
     /// The fields found.
     pub invoice: Invoice,
+    /// How far each field found is trusted from how it was found (a strong label or a
+    /// loose one, beside or below it, competing readings, a certain date order), 0–1,
+    /// before OCR quality and cross-checks.
+    pub evidence: BTreeMap<InvoiceField, f64>,
     /// Things not decided, in plain words (e.g. an ambiguous date).
     pub warnings: Vec<String>,
 }
@@ -36,15 +42,22 @@ const NUMBER_LABELS: &[&str] = &[
     "rechnung nr",
     "rechnungsnr",
     "numéro de facture",
+    "numero de facture",
     "n° de facture",
     "facture n°",
     "facture no",
+    "belegnummer",
+    "beleg-nr",
+    "beleg nr",
     "bill no",
     "bill number",
     "receipt no",
     "document no",
     "booking id",
     "invoice",
+    "rechnung",
+    "facture",
+    "factuur",
     "^nr.",
     "^no.",
 ];
@@ -71,12 +84,14 @@ const DUE_LABELS: &[&str] = &[
     "fällig am",
     "zahlbar bis",
     "date d'échéance",
+    "date d'echeance",
     "date limite de paiement",
     "date limite",
     "échéance",
     "echeance",
 ];
 const SUBTOTAL_LABELS: &[&str] = &[
+    "rechnungssumme netto",
     "rechnungssumme ohne ust",
     "summe ohne ust",
     "gesamtsumme netto",
@@ -97,9 +112,15 @@ const SUBTOTAL_LABELS: &[&str] = &[
     "netto",
 ];
 const TAX_LABELS: &[&str] = &[
+    "summe umsatzsteuer",
+    "total tva",
+    "mwst-betrag",
+    "ust-betrag",
+    "total taxes",
     "steuerbetrag",
     "umsatzsteuerbetrag",
     "mwst.-betrag",
+    "ust.-betrag",
     "summe ust",
     "vat amount",
     "total vat",
@@ -110,18 +131,20 @@ const TAX_LABELS: &[&str] = &[
     "umsatzsteuer",
     "ust",
     "montant tva",
-    "total tva",
     "tva",
     "btw",
     "vat",
     "tax",
 ];
 const TOTAL_LABELS: &[&str] = &[
+    "rechnungssumme brutto",
+    "summe brutto",
     "factuur totaal",
     "bruttosumme",
     "zahlbetrag",
     "fälliger betrag",
     "gesamtbruttobetrag",
+    "endbetrag",
     "grand total",
     "amount due",
     "total due",
@@ -138,6 +161,7 @@ const TOTAL_LABELS: &[&str] = &[
     "total ttc",
     "montant ttc",
     "net à payer",
+    "net a payer",
     "total",
     "totaal",
     "gesamt",
@@ -185,11 +209,25 @@ fn doc_lines(pages: &[PageText]) -> Vec<DocLine> {
 /// label starting with `^` must also stand after a blank or at the line start (so `^nr.`
 /// finds "Nr. 471102" but not "USt.-Id.-Nr.").
 fn find_label(lower: &str, label: &str) -> Option<usize> {
+    find_labels(lower, label).next()
+}
+
+/// Every place [`find_label`] would find `label` in `lower`, left to right.
+fn find_labels<'a>(lower: &'a str, label: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let end = find_label_from(lower, label, from)?;
+        from = end;
+        Some(end)
+    })
+}
+
+fn find_label_from(lower: &str, label: &str, from: usize) -> Option<usize> {
+    let mut from = from;
     let (label, after_blank) = match label.strip_prefix('^') {
         Some(l) => (l, true),
         None => (label, false),
     };
-    let mut from = 0;
     while let Some(i) = lower[from..].find(label) {
         let (a, b) = (from + i, from + i + label.len());
         let prev = lower[..a].chars().next_back();
@@ -218,47 +256,177 @@ struct Candidate {
     rank: usize,
     /// Line index in the document.
     line: usize,
+    /// The words before the label in its cell, lower case.
+    before: String,
     /// The rest of the label's line.
     rest: String,
-    /// The value below the label: the whole next line when the label stands alone, else
-    /// the words of the next line under the label (header-row layouts).
-    below: Option<String>,
+    /// The values below the label, nearest first: the words of the following lines
+    /// under the label (header-row layouts), or to the right of where a label that
+    /// stands alone starts (label-above-value layouts).
+    below: Vec<String>,
+}
+
+impl Candidate {
+    /// The first text that `read` accepts: the rest of the line, else the first row below.
+    fn read<T>(&self, read: impl Fn(&str) -> Option<T>) -> Option<(T, Placement)> {
+        if let Some(v) = read(&self.rest) {
+            return Some((v, Placement::SameLine));
+        }
+        self.below
+            .first()
+            .and_then(|b| read(b))
+            .map(|v| (v, Placement::Below))
+    }
+}
+
+/// Where a value stood relative to its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// On the label's line, after it.
+    SameLine,
+    /// Under the label.
+    Below,
+}
+
+/// "associée : 01/01/2026" after "date de facture": the label goes on, so it is a
+/// different one.
+fn label_goes_on(raw_rest: &str) -> bool {
+    let t = raw_rest.trim_start();
+    match t.find(':') {
+        Some(k) if k > 0 && k <= 30 => {
+            let words = t[..k]
+                .trim_matches(|c: char| !c.is_alphabetic())
+                .to_lowercase();
+            // "USt. Gesamt:", "TVA total :": the same amount, summed.
+            let summed = ["gesamt", "total", "summe", "betrag", "bedrag", "montant"]
+                .contains(&words.as_str());
+            !summed
+                && t[..k]
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '-' | '\''))
+        }
+        _ => false,
+    }
 }
 
 fn candidates(lines: &[DocLine], labels: &[&str]) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (rank, label) in labels.iter().enumerate() {
         for (i, l) in lines.iter().enumerate() {
-            let Some(end) = find_label(&l.lower, label) else {
-                continue;
-            };
-            // Byte offsets of `lower` and `text` agree for all but a few case mappings.
-            let rest = l.text.get(end..).unwrap_or("");
-            let rest = rest.trim_start_matches(|c: char| {
-                c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '|')
-            });
-            let next = lines
-                .get(i + 1)
-                .filter(|n| n.page == l.page && n.top - l.top < 4.0 * l.height.max(1.0));
-            let below = next.and_then(|n| {
-                if rest.is_empty() && l.words.len() <= 4 {
-                    return Some(n.text.clone());
+            for end in find_labels(&l.lower, label) {
+                let start = end - label.trim_start_matches('^').len();
+                // Byte offsets of `lower` and `text` agree for all but a few case mappings.
+                let raw_rest = l.text.get(end..).unwrap_or("");
+                if label_goes_on(raw_rest) {
+                    continue;
                 }
-                let (x0, x1) = label_span(l, end - label.trim_start_matches('^').len(), end)?;
-                let under: Vec<&str> = n
-                    .words
-                    .iter()
-                    .filter(|(a, b, _)| *b > x0 - 2.0 && *a < x1 + 2.0)
-                    .map(|(_, _, w)| w.as_str())
-                    .collect();
-                (!under.is_empty()).then(|| under.join(" "))
-            });
-            out.push(Candidate {
-                rank,
-                line: i,
-                rest: rest.to_string(),
-                below,
-            });
+                let rest = trim_label_punctuation(raw_rest);
+                let below = label_span(l, start, end)
+                    .map(|span| {
+                        // Nothing else on the line: a label above its value.
+                        let alone = l
+                            .words
+                            .iter()
+                            .all(|(a, b, _)| *a >= span.0 - 1.0 && *b <= span.1 + 1.0);
+                        below_values(lines, i, span, alone)
+                    })
+                    .unwrap_or_default();
+                out.push(Candidate {
+                    rank,
+                    line: i,
+                    before: cell_before(l, start),
+                    rest: rest.to_string(),
+                    below,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The words just before byte `start` of a line, lower case, in the same cell: a gap
+/// wider than the line is high ends the cell ("TOTAL HT    TOTAL TVA": "ht" is another
+/// column's).
+fn cell_before(l: &DocLine, start: usize) -> String {
+    let mut offset = 0;
+    let mut before: Vec<&(f64, f64, String)> = Vec::new();
+    for w in &l.words {
+        if offset + w.2.len() > start {
+            break;
+        }
+        before.push(w);
+        offset += w.2.len() + 1;
+    }
+    let label_x0 = l.words.get(before.len()).map_or(f64::INFINITY, |w| w.0);
+    let mut first = before.len();
+    let mut right = label_x0;
+    while first > 0 && right - before[first - 1].1 <= 1.5 * l.height.max(1.0) {
+        first -= 1;
+        right = before[first].0;
+    }
+    before[first..]
+        .iter()
+        .map(|w| w.2.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+        + if first < before.len() { " " } else { "" }
+}
+
+/// The rest of a label's line without the punctuation between label and value; a minus
+/// sign that starts a number ("Bruttosumme -8,79") stays.
+fn trim_label_punctuation(raw: &str) -> &str {
+    let mut t = raw;
+    loop {
+        let Some(c) = t.chars().next() else {
+            return t;
+        };
+        let minus_of_number = c == '-' && t[1..].starts_with(|d: char| d.is_ascii_digit());
+        if minus_of_number || !(c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '|')) {
+            return t;
+        }
+        t = &t[c.len_utf8()..];
+    }
+}
+
+/// The rows under a label at `span` on line `i`: up to two lines without words there
+/// are passed over before the first row; then rows follow while each has words there.
+/// A label that stands alone takes the words from where it starts rightwards.
+fn below_values(lines: &[DocLine], i: usize, (x0, x1): (f64, f64), alone: bool) -> Vec<String> {
+    let l = &lines[i];
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    let mut prev_top = l.top;
+    for n in lines.iter().skip(i + 1).take(8) {
+        if n.page != l.page || n.top - prev_top > 4.0 * l.height.max(1.0) {
+            break;
+        }
+        prev_top = n.top;
+        let under: Vec<&str> = n
+            .words
+            .iter()
+            .filter(|(a, b, _)| {
+                if alone {
+                    *b > x0 - 2.0
+                } else {
+                    *b > x0 - 2.0 && *a < x1 + 2.0
+                }
+            })
+            .map(|(_, _, w)| w.as_str())
+            .collect();
+        // Under a label standing alone, a row of several amounts is a table's, not its value.
+        if alone && under.iter().filter(|w| last_amount(w).is_some()).count() > 1 {
+            break;
+        }
+        if under.is_empty() {
+            if !out.is_empty() || skipped == 2 {
+                break;
+            }
+            skipped += 1;
+            continue;
+        }
+        out.push(under.join(" "));
+        if alone || out.len() == 5 {
+            break;
         }
     }
     out
@@ -307,6 +475,35 @@ fn invoice_number(s: &str) -> Option<String> {
     None
 }
 
+/// Whether the number starting at byte `i` of `s` is printed as money: with cents
+/// (`12,50`, `1.234,56`) or beside a currency (`€ 35`, `35 EUR`, `35,-`).
+fn looks_like_money(s: &str, from: usize, i: usize) -> bool {
+    let tail = &s[i..];
+    let end = tail
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '\'')))
+        .unwrap_or(tail.len());
+    let num = &tail[..end];
+    let num = num.trim_end_matches(['.', ',']);
+    let b = num.as_bytes();
+    let cents = b.len() >= 3
+        && matches!(b[b.len() - 3], b'.' | b',')
+        && b[b.len() - 2..].iter().all(u8::is_ascii_digit);
+    let head: String = s[..i]
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let around = format!(
+        "{} {}",
+        head,
+        &tail[end..].chars().take(5).collect::<String>()
+    );
+    cents || find_currency(&around).is_some() || tail[end..].starts_with(",-") || from < i
+}
+
 fn last_amount(s: &str) -> Option<Decimal> {
     // The rightmost number on the line: totals are printed at the right.
     let mut best = None;
@@ -325,6 +522,9 @@ fn last_amount(s: &str) -> Option<Decimal> {
             if word.chars().any(char::is_alphabetic) && word.chars().any(|c| c.is_ascii_digit()) {
                 continue; // DE136695976, TB100A4: identifiers, not money
             }
+            if !looks_like_money(s, from, i) {
+                continue; // "article 262", "30 Tagen": counts, not money
+            }
             if let Some(a) = parse_amount(&s[from..], DecimalSeparator::Auto) {
                 let tail = &s[i..];
                 // Skip percentages (VAT rates) and dates.
@@ -336,11 +536,60 @@ fn last_amount(s: &str) -> Option<Decimal> {
                 {
                     continue;
                 }
-                best = Some(a.value);
+                // "- 8,79": a minus set apart from its number.
+                let minus = s[..from].trim_end();
+                let set_apart = (minus.ends_with('-') || minus.ends_with('−'))
+                    && minus[..minus.len() - 1]
+                        .chars()
+                        .next_back()
+                        .is_none_or(char::is_whitespace);
+                best = Some(if set_apart && a.value > Decimal::ZERO {
+                    -a.value
+                } else {
+                    a.value
+                });
             }
         }
     }
     best
+}
+
+/// Labels that name their field only loosely ("Total", "Date", "Nr."): a value after
+/// one is less certain than after "Rechnungsnummer" or "Zahlbetrag".
+const LOOSE_LABELS: &[&str] = &[
+    "^nr.",
+    "^no.",
+    "date",
+    "datum",
+    "vom",
+    "netto",
+    "mwst",
+    "umsatzsteuer",
+    "ust",
+    "tva",
+    "btw",
+    "vat",
+    "tax",
+    "total",
+    "totaal",
+    "gesamt",
+    "summe",
+];
+/// The document's title used as a label ("Rechnung RE-1"): loose too, and only at the
+/// start of its cell ("Kopie factuur" is a title, not a label).
+const TITLE_LABELS: &[&str] = &["invoice", "rechnung", "facture", "factuur"];
+
+fn is_loose(label: &str) -> bool {
+    LOOSE_LABELS.contains(&label) || TITLE_LABELS.contains(&label)
+}
+
+/// How far a value found after `label` is trusted, before cross-checks and OCR.
+fn label_trust(label: &str, placement: Placement) -> f64 {
+    let base = if is_loose(label) { 0.55 } else { 0.8 };
+    match placement {
+        Placement::SameLine => base,
+        Placement::Below => base - 0.05,
+    }
 }
 
 /// Reads an invoice from the text of its pages.
@@ -349,36 +598,115 @@ pub fn extract(pages: &[PageText]) -> Extraction {
     let mut ex = Extraction::default();
     let order = date_order(&lines);
 
-    // Invoice number: strongest label first, first occurrence.
-    let mut cands = candidates(&lines, NUMBER_LABELS);
-    cands.sort_by_key(|c| (c.rank, c.line));
-    ex.invoice.invoice_number = cands.iter().find_map(|c| {
-        invoice_number(&c.rest).or_else(|| c.below.as_deref().and_then(invoice_number))
-    });
-
-    ex.invoice.invoice_date = labelled_date(&lines, order, false, &mut ex.warnings);
-    ex.invoice.due_date = labelled_date(&lines, order, true, &mut ex.warnings);
-    if ex.invoice.invoice_date.is_none() {
-        // Fall back to the first unambiguous date on the first page.
-        ex.invoice.invoice_date = lines
+    if let Some((v, trust)) = labelled_number(&lines) {
+        ex.invoice.invoice_number = Some(v);
+        ex.evidence.insert(InvoiceField::InvoiceNumber, trust);
+    }
+    let date = labelled_date(&lines, &order, false, &mut ex.warnings);
+    let due = labelled_date(&lines, &order, true, &mut ex.warnings);
+    if let Some((d, t)) = due {
+        ex.invoice.due_date = Some(d);
+        ex.evidence.insert(InvoiceField::DueDate, t);
+    }
+    let date = date.or_else(|| {
+        // Else the first date on the first page, if its order is certain.
+        lines
             .iter()
             .filter(|l| l.page == 1)
-            .find_map(|l| parse_date(&l.text, order).and_then(ParsedDate::exact));
+            .find_map(|l| parse_date(&l.text, order.order).and_then(ParsedDate::exact))
+            .map(|d| (d, 0.4))
+    });
+    if let Some((d, t)) = date {
+        ex.invoice.invoice_date = Some(d);
+        ex.evidence.insert(InvoiceField::InvoiceDate, t);
     }
 
     // Amounts: strongest label; totals from the bottom of the document.
-    ex.invoice.subtotal = labelled_amount(&lines, SUBTOTAL_LABELS);
-    ex.invoice.tax = labelled_amount(&lines, TAX_LABELS);
-    ex.invoice.total = labelled_amount(&lines, TOTAL_LABELS);
-    ex.invoice.currency = currency(&lines);
-    ex.invoice.vendor_name = vendor(&lines, pages);
+    for (field, labels) in [
+        (InvoiceField::Subtotal, SUBTOTAL_LABELS),
+        (InvoiceField::Tax, TAX_LABELS),
+        (InvoiceField::Total, TOTAL_LABELS),
+    ] {
+        if let Some((v, t)) = labelled_amount(&lines, labels, field) {
+            ex.invoice.set(field, Some(&FieldValue::Number(v)));
+            ex.evidence.insert(field, t);
+        }
+    }
+    if let Some((c, t)) = currency(&lines) {
+        ex.invoice.currency = Some(c);
+        ex.evidence.insert(InvoiceField::Currency, t);
+    }
+    if let Some((v, t)) = vendor(&lines, pages) {
+        ex.invoice.vendor_name = Some(v);
+        ex.evidence.insert(InvoiceField::VendorName, t);
+    }
     ex.invoice.line_items = items::extract(pages, DecimalSeparator::Auto);
     ex
 }
 
-/// Day/month order from the document's words: day first when a label in a day-first
-/// language appears, month first with dollars, else unknown.
-fn date_order(lines: &[DocLine]) -> DateOrder {
+/// The invoice number after its strongest label, first occurrence, and its trust:
+/// lowered when another label of the same strength gives a different number.
+fn labelled_number(lines: &[DocLine]) -> Option<(String, f64)> {
+    let mut cands = candidates(lines, NUMBER_LABELS);
+    // "Kopie factuur", "Commercial invoice": a loose label after other words is a title.
+    cands.retain(|c| !TITLE_LABELS.contains(&NUMBER_LABELS[c.rank]) || c.before.trim().is_empty());
+    cands.sort_by_key(|c| (c.rank, c.line));
+    let found: Vec<(String, &str, Placement)> = cands
+        .iter()
+        .filter_map(|c| {
+            c.read(invoice_number)
+                .map(|(v, p)| (v, NUMBER_LABELS[c.rank], p))
+        })
+        .collect();
+    let (v, label, placement) = found.first()?;
+    let mut trust = label_trust(label, *placement);
+    let strong = |l: &str| !is_loose(l);
+    if found
+        .iter()
+        .any(|(w, l, _)| w != v && strong(l) == strong(label))
+    {
+        trust -= 0.2;
+    }
+    Some((v.clone(), trust))
+}
+
+/// The day/month order of a document's numeric dates, and how it was decided.
+struct Order {
+    order: DateOrder,
+    /// 1.0 from another date in the document that only reads one way, 0.8 from the
+    /// language of its labels, 0.6 from its currency, 0 when undecided.
+    certainty: f64,
+}
+
+/// Day/month order from the document: a numeric date that reads only one way (25.03.,
+/// 03/25/…) decides; else a label in a day-first language; else dollars (month first).
+fn date_order(lines: &[DocLine]) -> Order {
+    let (mut dmy, mut mdy) = (0, 0);
+    for l in lines {
+        for (_, _, w) in &l.words {
+            if let Some(ParsedDate::Exact(_)) = parse_date(w, DateOrder::Unknown)
+                && let Some((a, b)) = numeric_day_month(w)
+            {
+                if a > 12 && b <= 12 {
+                    dmy += 1;
+                } else if b > 12 && a <= 12 {
+                    mdy += 1;
+                }
+            }
+        }
+    }
+    if dmy > 0 && mdy == 0 {
+        return Order {
+            order: DateOrder::Dmy,
+            certainty: 1.0,
+        };
+    }
+    if mdy > 0 && dmy == 0 {
+        return Order {
+            order: DateOrder::Mdy,
+            certainty: 1.0,
+        };
+    }
     let all_lower: String = lines
         .iter()
         .map(|l| l.lower.as_str())
@@ -388,22 +716,46 @@ fn date_order(lines: &[DocLine]) -> DateOrder {
         .iter()
         .any(|h| find_label(&all_lower, h).is_some())
     {
-        DateOrder::Dmy
+        Order {
+            order: DateOrder::Dmy,
+            certainty: 0.8,
+        }
     } else if all_lower.contains('$') {
-        DateOrder::Mdy
+        Order {
+            order: DateOrder::Mdy,
+            certainty: 0.6,
+        }
     } else {
-        DateOrder::Unknown
+        Order {
+            order: DateOrder::Unknown,
+            certainty: 0.0,
+        }
     }
 }
 
-/// The invoice date (or, `is_due`, the due date) after its strongest label; an
-/// ambiguous one is left out with a warning.
+/// The first two parts of a numeric date `p/q/yyyy` (any of `.`, `/`, `-`), when the
+/// year comes last.
+fn numeric_day_month(w: &str) -> Option<(u32, u32)> {
+    let parts: Vec<&str> = w
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .split(['.', '/', '-'])
+        .collect();
+    match parts.as_slice() {
+        [a, b, y] if a.len() <= 2 && b.len() <= 2 && (y.len() == 2 || y.len() == 4) => {
+            Some((a.parse().ok()?, b.parse().ok()?))
+        }
+        _ => None,
+    }
+}
+
+/// The invoice date (or, `is_due`, the due date) after its strongest label, with its
+/// trust; an ambiguous one is left out with a warning.
 fn labelled_date(
     lines: &[DocLine],
-    order: DateOrder,
+    order: &Order,
     is_due: bool,
     warnings: &mut Vec<String>,
-) -> Option<NaiveDate> {
+) -> Option<(NaiveDate, f64)> {
     let labels = if is_due { DUE_LABELS } else { DATE_LABELS };
     let mut cands = candidates(lines, labels);
     cands.sort_by_key(|c| (c.rank, c.line));
@@ -418,31 +770,122 @@ fn labelled_date(
                     && rest.starts_with(d[label.len()..].trim_start())
             })
     });
-    let found = cands.iter().find_map(|c| {
-        parse_date(&c.rest, order).or_else(|| c.below.as_deref().and_then(|b| parse_date(b, order)))
-    });
-    match found {
-        Some(ParsedDate::Exact(d)) => Some(d),
-        Some(ParsedDate::Ambiguous { dmy, mdy }) => {
+    let (found, label, placement) = cands.iter().find_map(|c| {
+        c.read(|t| parse_date(t, order.order).map(|d| (d, t.to_string())))
+            .map(|((d, t), p)| ((d, t), labels[c.rank], p))
+    })?;
+    let (parsed, text) = found;
+    let mut trust = label_trust(label, placement) + 0.05;
+    // A numeric date that reads both ways is only as sure as the order decided.
+    if let Some(ParsedDate::Ambiguous { .. }) = parse_date(&text, DateOrder::Unknown) {
+        trust = trust.min(0.3 + 0.5 * order.certainty);
+    }
+    match parsed {
+        ParsedDate::Exact(d) => Some((d, trust)),
+        ParsedDate::Ambiguous { dmy, mdy } => {
             let which = if is_due { "due date" } else { "invoice date" };
             warnings.push(format!("the {which} could be {dmy} (day first) or {mdy} (month first); set the locale to decide"));
             None
         }
-        None => None,
     }
 }
 
-/// The amount after the strongest of `labels`, nearest the bottom of the document.
-fn labelled_amount(lines: &[DocLine], labels: &[&str]) -> Option<Decimal> {
+/// Words that make a line a tax line, not the grand total ("Summe Umsatzsteuer").
+const TAX_WORDS: &[&str] = &[
+    "umsatzsteuer",
+    "ust",
+    "mwst",
+    "vat",
+    "tax",
+    "btw",
+    "tva",
+    "steuer",
+    "gst",
+];
+/// Words that say the tax is included or excluded: "Brutto (inkl. USt.)" is not a tax line.
+const TAX_QUALIFIERS: &[&str] = &[
+    "inkl",
+    "incl",
+    "including",
+    "exkl",
+    "excl",
+    "excluding",
+    "zzgl",
+    "ohne",
+    "plus",
+    "ttc",
+    "brutto",
+    "ht",
+    "hors",
+    "(",
+];
+
+/// The amount after the strongest of `labels`, nearest the bottom of the document, with
+/// its trust.
+fn labelled_amount(
+    lines: &[DocLine],
+    labels: &[&str],
+    field: InvoiceField,
+) -> Option<(Decimal, f64)> {
     let mut cands = candidates(lines, labels);
     cands.sort_by_key(|c| (c.rank, usize::MAX - c.line));
-    cands
-        .iter()
-        .find_map(|c| last_amount(&c.rest).or_else(|| c.below.as_deref().and_then(last_amount)))
+    cands.retain(|c| {
+        let label = labels[c.rank];
+        let words = |s: &str| -> Vec<String> {
+            s.split(|ch: char| !ch.is_alphanumeric() && ch != '(')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let before = words(&c.before);
+        let line = format!("{} {}", c.before, c.rest.to_lowercase());
+        let has = |list: &[&str], ws: &[String]| ws.iter().any(|w| list.contains(&w.as_str()));
+        match field {
+            // "(inkl. USt.)", "excl. VAT": the tax named, not its amount.
+            InvoiceField::Tax => {
+                !before
+                    .last()
+                    .is_some_and(|w| TAX_QUALIFIERS.contains(&w.trim_start_matches('(')))
+                    && !c.before.trim_end().ends_with('(')
+            }
+            // "Summe Umsatzsteuer", "Total VAT": a tax line, unless "incl. VAT".
+            InvoiceField::Total if is_loose(label) => {
+                let ws = words(&line);
+                !has(TAX_WORDS, &ws) || has(TAX_QUALIFIERS, &ws)
+            }
+            _ => true,
+        }
+    });
+    cands.iter().find_map(|c| column_amount(c, labels[c.rank]))
 }
 
-/// The currency code or symbol printed most often.
-fn currency(lines: &[DocLine]) -> Option<String> {
+/// The amount a label gives: beside it; else under it, where a column of several
+/// amounts (one per VAT rate) gives its sum row, or, under a strong label with no sum
+/// row printed, the sum of the rows, trusted less.
+fn column_amount(c: &Candidate, label: &str) -> Option<(Decimal, f64)> {
+    if let Some(v) = last_amount(&c.rest) {
+        return Some((v, label_trust(label, Placement::SameLine)));
+    }
+    let below = label_trust(label, Placement::Below);
+    let rows: Vec<Decimal> = c.below.iter().map_while(|r| last_amount(r)).collect();
+    match rows.as_slice() {
+        [] => c
+            .below
+            .iter()
+            .find_map(|r| last_amount(r))
+            .map(|v| (v, below - 0.1)),
+        [v] => Some((*v, below)),
+        [head @ .., last] if head.iter().copied().sum::<Decimal>() == *last => Some((*last, below)),
+        _ if !is_loose(label) && rows.len() <= 4 => {
+            Some((rows.iter().copied().sum(), below - 0.15))
+        }
+        [.., last] => Some((*last, below - 0.2)),
+    }
+}
+
+/// The currency code or symbol printed most often, with its trust: a code or € printed
+/// more than once is sure; a lone mention or a `$` (which many currencies use) less so.
+fn currency(lines: &[DocLine]) -> Option<(String, f64)> {
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
     for l in lines {
         for (_, _, w) in &l.words {
@@ -455,7 +898,18 @@ fn currency(lines: &[DocLine]) -> Option<String> {
         }
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-    counts.first().map(|(c, _)| (*c).to_string())
+    let (code, n) = *counts.first()?;
+    let dollar = code == "USD"
+        && !lines
+            .iter()
+            .any(|l| l.text.contains("USD") || l.text.contains("US$"));
+    let contested = counts.get(1).is_some_and(|(_, m)| *m * 2 > n);
+    let trust = match (n, dollar || contested) {
+        (_, true) => 0.55,
+        (1, false) => 0.75,
+        _ => 0.85,
+    };
+    Some((code.to_string(), trust))
 }
 
 const LEGAL_FORMS: &[&str] = &[
@@ -481,8 +935,9 @@ const CUSTOMER_MARKERS: &[&str] = &[
     "facturé à",
 ];
 
-fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
+fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
     let first: Vec<&DocLine> = lines.iter().filter(|l| l.page == 1).collect();
+    let height = pages.first().map(|p| p.height).unwrap_or(842.0);
     let in_customer_block = |i: usize| {
         first[i.saturating_sub(4)..=i].iter().any(|l| {
             CUSTOMER_MARKERS
@@ -508,11 +963,12 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
             // "Name: Lieferant GmbH" → "Lieferant GmbH".
             let name = name.rsplit_once(": ").map_or(name.as_str(), |(_, n)| n);
             if name.len() > 3 && !name.contains('@') {
-                return Some(name.trim_end_matches(',').to_string());
+                // A letterhead is at the top; a legal name in the footer may be anyone's.
+                let trust = if l.top < height / 3.0 { 0.7 } else { 0.5 };
+                return Some((name.trim_end_matches(',').to_string(), trust));
             }
         }
     }
-    let height = pages.first().map(|p| p.height).unwrap_or(842.0);
     let noise = [
         "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
     ];
@@ -528,7 +984,7 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<String> {
         .filter(|l| l.words.len() <= 6)
         .filter(|l| !noise.iter().any(|n| l.lower.contains(n)))
         .max_by(|a, b| a.height.total_cmp(&b.height).then(b.top.total_cmp(&a.top)))
-        .map(|l| l.text.clone())
+        .map(|l| (l.text.clone(), 0.45))
 }
 
 #[cfg(test)]
