@@ -12,6 +12,7 @@ use crate::config::ServeConfig;
 use crate::native::{self, EngineError};
 use crate::providers::ocr::{PageReader, Tesseract};
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
+use wasm_core::text::PageText;
 
 /// Zonal: structured data from PDF invoices.
 #[derive(Debug, Parser)]
@@ -36,14 +37,32 @@ pub struct RectArgs {
     /// Password of an encrypted PDF.
     #[arg(long)]
     pub password: Option<String>,
+    /// OCR the page when it has no text layer, with Tesseract when it is installed
+    /// (`auto`), or never (`off`).
+    #[arg(long, value_enum, default_value_t = OcrChoice::Auto)]
+    pub ocr: OcrChoice,
 }
 
 impl RectArgs {
-    /// Opens the file and parses the rectangle.
-    fn open(&self) -> Result<(wasm_core::Document, wasm_core::geometry::Rect), EngineError> {
+    /// The page's text (OCRed when it is a scan) and the parsed rectangle.
+    fn read(&self) -> Result<(PageText, wasm_core::geometry::Rect), EngineError> {
         let rect = native::parse_rect(&self.rect)?;
-        Ok((native::open(&self.file, self.password.as_deref())?, rect))
+        let doc = native::open(&self.file, self.password.as_deref())?;
+        let tesseract = self.ocr.tesseract();
+        let page = native::read_page(&doc, self.page, reader(&tesseract))?;
+        Ok((page, rect))
     }
+}
+
+impl OcrChoice {
+    /// The installed Tesseract, unless OCR is off.
+    fn tesseract(self) -> Option<Tesseract> {
+        (self == Self::Auto).then(Tesseract::find).flatten()
+    }
+}
+
+fn reader(t: &Option<Tesseract>) -> Option<&dyn PageReader> {
+    t.as_ref().map(|t| t as &dyn PageReader)
 }
 
 /// Whether `zonal extract` may OCR.
@@ -70,6 +89,10 @@ pub enum Command {
         /// Password of an encrypted PDF.
         #[arg(long)]
         password: Option<String>,
+        /// OCR pages without a text layer with Tesseract when it is installed (`auto`),
+        /// or never (`off`).
+        #[arg(long, value_enum, default_value_t = OcrChoice::Auto)]
+        ocr: OcrChoice,
     },
     /// Print the text inside a rectangle, as JSON.
     Region(RectArgs),
@@ -99,6 +122,10 @@ pub enum Command {
         /// Password of an encrypted PDF.
         #[arg(long)]
         password: Option<String>,
+        /// OCR pages without a text layer with Tesseract when it is installed (`auto`),
+        /// or never (`off`).
+        #[arg(long, value_enum, default_value_t = OcrChoice::Auto)]
+        ocr: OcrChoice,
     },
     /// Read several invoices and print one combined CSV (the 15 columns of docs/CONTRACTS.md).
     Csv {
@@ -163,16 +190,19 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             file,
             page,
             password,
+            ocr,
         } => {
             let doc = native::open(&file, password.as_deref())?;
-            let out = native::words(&doc, page)?;
-            Ok(serde_json::to_string(&out).unwrap_or_default())
+            let tesseract = ocr.tesseract();
+            let texts = match page {
+                Some(p) => vec![native::read_page(&doc, p, reader(&tesseract))?],
+                None => native::read_pages(&doc, reader(&tesseract))?.pages,
+            };
+            Ok(serde_json::to_string(&native::words(texts)).unwrap_or_default())
         }
         Command::Region(args) => {
-            let (doc, rect) = args.open()?;
-            Ok(to_json(
-                json!({ "text": native::region(&doc, args.page, &rect)? }),
-            ))
+            let (page, rect) = args.read()?;
+            Ok(to_json(json!({ "text": page.region_text(&rect) })))
         }
         Command::Extract {
             file,
@@ -182,22 +212,23 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
         } => {
             let templates = native::load_templates(&templates)?;
             let doc = native::open(&file, password.as_deref())?;
-            let tesseract = (ocr == OcrChoice::Auto).then(Tesseract::find).flatten();
-            let out = native::extract(
-                &doc,
-                &templates,
-                tesseract.as_ref().map(|t| t as &dyn PageReader),
-            )?;
+            let tesseract = ocr.tesseract();
+            let out = native::extract(&doc, &templates, reader(&tesseract))?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
         Command::Table(args) => {
-            let (doc, rect) = args.open()?;
-            let table = doc.page_text(args.page)?.region_table(&rect);
-            Ok(to_json(json!({ "table": table })))
+            let (page, rect) = args.read()?;
+            Ok(to_json(json!({ "table": page.region_table(&rect) })))
         }
-        Command::Text { file, password } => {
+        Command::Text {
+            file,
+            password,
+            ocr,
+        } => {
             let doc = native::open(&file, password.as_deref())?;
-            let pages: Vec<String> = doc.page_texts().iter().map(|t| t.layout_text()).collect();
+            let tesseract = ocr.tesseract();
+            let read = native::read_pages(&doc, reader(&tesseract))?;
+            let pages: Vec<String> = read.pages.iter().map(|t| t.layout_text()).collect();
             Ok(pages.join("\n\u{c}"))
         }
         Command::Csv { files, templates } => csv(&files, &templates),

@@ -11,6 +11,7 @@ use wasm_core::invoice::pipeline::{self, InvoiceResult};
 use wasm_core::template::best_match;
 
 use crate::providers::ProviderError;
+use crate::providers::ocr::Layout;
 use crate::providers::ocr::PageReader;
 use wasm_core::template::{Template, TemplateError};
 use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
@@ -112,11 +113,7 @@ pub struct WordOut {
 }
 
 /// Words of every page, or of one page (1-based).
-pub fn words(doc: &Document, page: Option<usize>) -> Result<WordsOutput, EngineError> {
-    let texts = match page {
-        Some(p) => vec![doc.page_text(p)?],
-        None => doc.page_texts(),
-    };
+pub fn words(texts: Vec<PageText>) -> WordsOutput {
     let mut out = Vec::with_capacity(texts.len());
     for t in texts {
         out.push(PageWords {
@@ -133,7 +130,7 @@ pub fn words(doc: &Document, page: Option<usize>) -> Result<WordsOutput, EngineE
                 .collect(),
         });
     }
-    Ok(WordsOutput { pages: out })
+    WordsOutput { pages: out }
 }
 
 /// Parses `x0,top,x1,bottom` in page points.
@@ -161,11 +158,6 @@ pub fn parse_rect(s: &str) -> Result<Rect, EngineError> {
         return Err(bad());
     }
     Ok(r)
-}
-
-/// Text inside a region of a page.
-pub fn region(doc: &Document, page: usize, rect: &Rect) -> Result<String, EngineError> {
-    Ok(doc.page_text(page)?.region_text(rect))
 }
 
 /// Renders a page to a PNG file.
@@ -286,6 +278,25 @@ impl Pages {
     }
 }
 
+/// One page's text: native, or read by `ocr` when the page has no text layer.
+pub fn read_page(
+    doc: &Document,
+    page: usize,
+    ocr: Option<&dyn PageReader>,
+) -> Result<PageText, EngineError> {
+    let mut p = doc.page_text(page)?;
+    if let Some(t) = ocr
+        && p.needs_ocr()
+    {
+        match ocr_page(doc, page, t) {
+            Ok((words, _)) => p = PageText::from_ocr_words(page, p.width, p.height, &words),
+            Err(OcrFailure::Provider(e)) => return Err(e.into()),
+            Err(OcrFailure::Render(e)) => return Err(e.into()),
+        }
+    }
+    Ok(p)
+}
+
 /// Reads every page; pages without a text layer go through `ocr` when given.
 pub fn read_pages(doc: &Document, ocr: Option<&dyn PageReader>) -> Result<Pages, EngineError> {
     let mut pages = doc.page_texts();
@@ -338,7 +349,14 @@ fn ocr_page(
 ) -> Result<(Vec<(String, Rect)>, f64), OcrFailure> {
     let img = doc.render_dpi(page, OCR_DPI)?;
     let png = img.to_png()?;
-    let o = ocr.read_page(&png).map_err(OcrFailure::Provider)?;
+    // A page narrower than 320 pt (80 mm till roll and less) is one column: a receipt.
+    let width_pt = f64::from(img.width) * 72.0 / OCR_DPI;
+    let layout = if width_pt < 320.0 {
+        Layout::Column
+    } else {
+        Layout::Page
+    };
+    let o = ocr.read_page(&png, layout).map_err(OcrFailure::Provider)?;
     let words = o
         .words
         .into_iter()

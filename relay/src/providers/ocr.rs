@@ -36,6 +36,9 @@ pub enum Layout {
     Page,
     /// One uniform block, as a region crop usually is (`--psm 6`).
     Block,
+    /// One column of text in sizes that vary, as a till receipt is (`--psm 4`): labels
+    /// and their amounts stay on one line.
+    Column,
 }
 
 /// The Tesseract binary and its languages.
@@ -66,6 +69,7 @@ impl Tesseract {
         let psm = match layout {
             Layout::Page => "3",
             Layout::Block => "6",
+            Layout::Column => "4",
         };
         let mut child = Command::new(&self.binary)
             .args([
@@ -313,12 +317,12 @@ impl OcrEngine {
 /// (CLI and server jobs, on blocking threads) calls.
 pub trait PageReader: Sync {
     /// The page's words, boxes in the image's pixels.
-    fn read_page(&self, png: &[u8]) -> Result<OcrText, ProviderError>;
+    fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError>;
 }
 
 impl PageReader for Tesseract {
-    fn read_page(&self, png: &[u8]) -> Result<OcrText, ProviderError> {
-        self.read_png(png, Layout::Page)
+    fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
+        self.read_png(png, layout)
     }
 }
 
@@ -332,9 +336,9 @@ pub struct BlockingOcr {
 }
 
 impl PageReader for BlockingOcr {
-    fn read_page(&self, png: &[u8]) -> Result<OcrText, ProviderError> {
+    fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
         self.handle
-            .block_on(self.engine.read_png(png.to_vec(), Layout::Page))
+            .block_on(self.engine.read_png(png.to_vec(), layout))
     }
 }
 

@@ -47,7 +47,7 @@ const SYMBOLS: &[(&str, &str)] = &[
 ];
 const CODES: &[&str] = &[
     "EUR", "USD", "GBP", "CHF", "JPY", "INR", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
-    "CZK", "HUF", "CNY", "HKD", "SGD", "ZAR", "BRL", "MXN", "TRY", "RON", "BGN",
+    "CZK", "HUF", "CNY", "HKD", "SGD", "ZAR", "BRL", "MXN", "TRY", "RON", "BGN", "MYR",
 ];
 
 /// Finds a currency named in `s` by ISO code or symbol.
@@ -70,6 +70,16 @@ pub fn find_currency(s: &str) -> Option<&'static str> {
         .iter()
         .find(|(sym, _)| s.contains(sym))
         .map(|(_, code)| *code)
+        .or_else(|| {
+            // "RM 9.90", "RM9.90": the ringgit, only as a word of its own ("FORM" is not).
+            s.split_whitespace()
+                .any(|w| {
+                    w.strip_prefix("RM").is_some_and(|t| {
+                        t.is_empty() || t.starts_with(|c: char| c.is_ascii_digit())
+                    })
+                })
+                .then_some("MYR")
+        })
 }
 
 /// Parses an amount; `None` when `s` holds no number.
@@ -171,6 +181,9 @@ mod tests {
             parse_amount("Rs 1939", DecimalSeparator::Auto).and_then(|a| a.currency),
             Some("INR")
         );
+        assert_eq!(find_currency("TOTAL RM 9.90"), Some("MYR"));
+        assert_eq!(find_currency("RM9.90"), Some("MYR"));
+        assert_eq!(find_currency("FORM 12"), None);
         assert_eq!(
             find_currency("Total DEUR"),
             None,

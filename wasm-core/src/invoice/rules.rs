@@ -146,6 +146,19 @@ const TOTAL_LABELS: &[&str] = &[
     "gesamtbruttobetrag",
     "endbetrag",
     "grand total",
+    "rounded total",
+    "total rounded",
+    "total amt rounded",
+    "total amount rounded",
+    "total incl",
+    "total (incl",
+    "inclusive of gst",
+    "incl. gst",
+    "incl gst",
+    "total with gst",
+    "total payable",
+    "amount payable",
+    "jumlah",
     "amount due",
     "total due",
     "balance due",
@@ -627,7 +640,11 @@ pub fn extract(pages: &[PageText]) -> Extraction {
         (InvoiceField::Tax, TAX_LABELS),
         (InvoiceField::Total, TOTAL_LABELS),
     ] {
-        if let Some((v, t)) = labelled_amount(&lines, labels, field) {
+        let mut found = labelled_amount(&lines, labels, field);
+        if field == InvoiceField::Total && is_receipt(pages) {
+            found = found.map(|chosen| receipt_total(&lines, chosen));
+        }
+        if let Some((v, t)) = found {
             ex.invoice.set(field, Some(&FieldValue::Number(v)));
             ex.evidence.insert(field, t);
         }
@@ -679,7 +696,8 @@ struct Order {
 }
 
 /// Day/month order from the document: a numeric date that reads only one way (25.03.,
-/// 03/25/…) decides; else a label in a day-first language; else dollars (month first).
+/// 03/25/…) decides; else a label in a day-first language; else a currency of
+/// day-first countries; else dollars (month first).
 fn date_order(lines: &[DocLine]) -> Order {
     let (mut dmy, mut mdy) = (0, 0);
     for l in lines {
@@ -720,6 +738,11 @@ fn date_order(lines: &[DocLine]) -> Order {
             order: DateOrder::Dmy,
             certainty: 0.8,
         }
+    } else if let Some(day_first) = currency_order(lines) {
+        Order {
+            order: day_first,
+            certainty: 0.6,
+        }
     } else if all_lower.contains('$') {
         Order {
             order: DateOrder::Mdy,
@@ -731,6 +754,19 @@ fn date_order(lines: &[DocLine]) -> Order {
             certainty: 0.0,
         }
     }
+}
+
+/// Day/month order from a currency printed whose countries write the day first (the
+/// ringgit, the pound, the rupee…).
+fn currency_order(lines: &[DocLine]) -> Option<DateOrder> {
+    const DAY_FIRST: &[&str] = &[
+        "MYR", "SGD", "GBP", "INR", "AUD", "NZD", "EUR", "CHF", "HKD",
+    ];
+    lines
+        .iter()
+        .flat_map(|l| l.words.iter())
+        .any(|(_, _, w)| find_currency(w).is_some_and(|c| DAY_FIRST.contains(&c)))
+        .then_some(DateOrder::Dmy)
 }
 
 /// The first two parts of a numeric date `p/q/yyyy` (any of `.`, `/`, `-`), when the
@@ -859,6 +895,39 @@ fn labelled_amount(
     cands.iter().find_map(|c| column_amount(c, labels[c.rank]))
 }
 
+/// A till receipt: a narrow page (80 mm paper and less).
+fn is_receipt(pages: &[PageText]) -> bool {
+    pages
+        .first()
+        .is_some_and(|p| p.width > 0.0 && p.width < 320.0)
+}
+
+/// On a scanned receipt a total is often misread once ("Rounded Total 9.60" under
+/// "Total 9.00"): the total printed on one line only gives way to another total's value
+/// printed on more (the item line, "Total incl. GST"), trusted less.
+fn receipt_total(lines: &[DocLine], chosen: (Decimal, f64)) -> (Decimal, f64) {
+    let printed = |v: Decimal| {
+        lines
+            .iter()
+            .filter(|l| last_amount(&l.text) == Some(v))
+            .count()
+    };
+    if printed(chosen.0) > 1 {
+        return chosen;
+    }
+    let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
+        .iter()
+        .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank]).map(|(v, _)| v))
+        .filter(|v| *v != chosen.0 && *v > Decimal::ZERO)
+        .collect();
+    others
+        .into_iter()
+        .map(|v| (v, printed(v)))
+        .filter(|(_, n)| *n > 1)
+        .max_by_key(|(_, n)| *n)
+        .map_or(chosen, |(v, _)| (v, chosen.1.min(0.5)))
+}
+
 /// The amount a label gives: beside it; else under it, where a column of several
 /// amounts (one per VAT rate) gives its sum row, or, under a strong label with no sum
 /// row printed, the sum of the rows, trusted less.
@@ -914,7 +983,8 @@ fn currency(lines: &[DocLine]) -> Option<(String, f64)> {
 
 const LEGAL_FORMS: &[&str] = &[
     "gmbh", "ag", "b.v.", "bv", "n.v.", "ltd", "ltd.", "limited", "llc", "inc", "inc.", "s.a.",
-    "sa", "sarl", "sas", "e.k.", "kg", "ohg", "plc", "corp", "co.", "a.g.",
+    "sa", "sarl", "sas", "e.k.", "kg", "ohg", "plc", "corp", "co.", "a.g.", "bhd", "bhd.", "s/b",
+    "pte",
 ];
 
 /// The sender: the first line on page 1 naming a legal form (GmbH, B.V., Ltd…), else the
@@ -937,6 +1007,7 @@ const CUSTOMER_MARKERS: &[&str] = &[
 
 fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
     let first: Vec<&DocLine> = lines.iter().filter(|l| l.page == 1).collect();
+    let receipt = is_receipt(pages);
     let height = pages.first().map(|p| p.height).unwrap_or(842.0);
     let in_customer_block = |i: usize| {
         first[i.saturating_sub(4)..=i].iter().any(|l| {
@@ -951,15 +1022,26 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
             .iter()
             .position(|w| LEGAL_FORMS.contains(&w.to_lowercase().trim_end_matches([',', '·'])))
         {
-            if in_customer_block(li) {
+            if in_customer_block(li) || (receipt && li >= 10) {
                 continue;
             }
+            // "Sdn Bhd", "Pte Ltd": a legal form of two words.
+            let form = match words[..i].last().map(|w| w.to_lowercase()) {
+                Some(w) if matches!(w.as_str(), "sdn" | "sdn." | "son" | "pte" | "pte.") => i - 1,
+                _ => i,
+            };
             // "Amazon Web Services, Inc.": the comma before the legal form belongs to it.
-            let start = words[..i.saturating_sub(1)]
+            let start = words[..form.saturating_sub(1)]
                 .iter()
                 .rposition(|w| w.ends_with(',') || *w == "·" || *w == "|" || *w == "-")
                 .map_or(0, |j| j + 1);
-            let name = words[start..=i].join(" ");
+            let mut name_words = words[start..=i].to_vec();
+            if form + 1 == i && name_words.len() >= 2 && name_words[name_words.len() - 2] == "SON" {
+                // The OCR's usual misreading of "SDN".
+                let n = name_words.len();
+                name_words[n - 2] = "SDN";
+            }
+            let name = name_words.join(" ");
             // "Name: Lieferant GmbH" → "Lieferant GmbH".
             let name = name.rsplit_once(": ").map_or(name.as_str(), |(_, n)| n);
             if name.len() > 3 && !name.contains('@') {
@@ -972,6 +1054,22 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
     let noise = [
         "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
     ];
+    if receipt {
+        // A till receipt starts with the shop's name in capitals (what is written above
+        // it by hand is not).
+        let shop = first.iter().take(8).find(|l| {
+            let letters: Vec<char> = l.text.chars().filter(|c| c.is_alphabetic()).collect();
+            let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+            l.words.len() >= 2
+                && letters.len() >= 6
+                && upper * 10 >= letters.len() * 8
+                && !l.text.contains(['@', ':'])
+                && !noise.iter().any(|n| l.lower.contains(n))
+        });
+        if let Some(l) = shop {
+            return Some((l.text.clone(), 0.45));
+        }
+    }
     // Else the most prominent name-like line at the top: largest type, no e-mail,
     // label or number in it.
     first
