@@ -12,6 +12,7 @@ use crate::config::ServeConfig;
 use crate::native::{self, EngineError};
 use crate::providers::ocr::{PageReader, Tesseract};
 use wasm_core::invoice::csv::{CsvInvoice, to_csv};
+use wasm_core::invoice::locale::Locale;
 use wasm_core::text::PageText;
 
 /// Zonal: structured data from PDF invoices.
@@ -59,6 +60,11 @@ impl OcrChoice {
     fn tesseract(self) -> Option<Tesseract> {
         (self == Self::Auto).then(Tesseract::find).flatten()
     }
+}
+
+fn parse_locale(s: &str) -> Result<Locale, String> {
+    s.parse()
+        .map_err(|e: wasm_core::invoice::locale::LocaleError| e.to_string())
 }
 
 fn reader(t: &Option<Tesseract>) -> Option<&dyn PageReader> {
@@ -114,6 +120,10 @@ pub enum Command {
         /// Tesseract when it is installed (`auto`), or never (`off`).
         #[arg(long, value_enum, default_value_t = OcrChoice::Auto)]
         ocr: OcrChoice,
+        /// Decides what the document leaves open: the order of day and month in
+        /// numeric dates and the decimal separator (`de-DE`, `en-US`, `nl`, `en-GB`).
+        #[arg(long, value_parser = parse_locale)]
+        locale: Option<Locale>,
     },
     /// Print a document's text with columns kept (the text template patterns run over).
     Text {
@@ -135,6 +145,10 @@ pub enum Command {
         /// A template file or a directory of them; repeatable.
         #[arg(long = "template", short = 't')]
         templates: Vec<PathBuf>,
+        /// Decides what the document leaves open: the order of day and month in
+        /// numeric dates and the decimal separator (`de-DE`, `en-US`, `nl`, `en-GB`).
+        #[arg(long, value_parser = parse_locale)]
+        locale: Option<Locale>,
     },
     /// Render a page to PNG.
     Render {
@@ -209,11 +223,12 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             templates,
             password,
             ocr,
+            locale,
         } => {
             let templates = native::load_templates(&templates)?;
             let doc = native::open(&file, password.as_deref())?;
             let tesseract = ocr.tesseract();
-            let out = native::extract(&doc, &templates, reader(&tesseract))?;
+            let out = native::extract(&doc, &templates, reader(&tesseract), locale)?;
             Ok(serde_json::to_string(&out).unwrap_or_default())
         }
         Command::Table(args) => {
@@ -231,7 +246,11 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
             let pages: Vec<String> = read.pages.iter().map(|t| t.layout_text()).collect();
             Ok(pages.join("\n\u{c}"))
         }
-        Command::Csv { files, templates } => csv(&files, &templates),
+        Command::Csv {
+            files,
+            templates,
+            locale,
+        } => csv(&files, &templates, locale),
         Command::Render {
             file,
             page,
@@ -251,7 +270,11 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
 
 /// `zonal csv`: every file read (templates, then OCR with Tesseract when installed),
 /// one combined CSV.
-fn csv(files: &[PathBuf], templates: &[PathBuf]) -> Result<String, EngineError> {
+fn csv(
+    files: &[PathBuf],
+    templates: &[PathBuf],
+    locale: Option<Locale>,
+) -> Result<String, EngineError> {
     let templates = native::load_templates(templates)?;
     let tesseract = Tesseract::find();
     let mut results = Vec::with_capacity(files.len());
@@ -262,7 +285,7 @@ fn csv(files: &[PathBuf], templates: &[PathBuf]) -> Result<String, EngineError> 
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let ocr = tesseract.as_ref().map(|t| t as &dyn PageReader);
-        results.push((native::extract(&doc, &templates, ocr)?, name));
+        results.push((native::extract(&doc, &templates, ocr, locale)?, name));
     }
     let rows: Vec<CsvInvoice<'_>> = results
         .iter()

@@ -13,6 +13,7 @@ use wasm_core::template::best_match;
 use crate::providers::ProviderError;
 use crate::providers::ocr::Layout;
 use crate::providers::ocr::PageReader;
+use wasm_core::invoice::locale::Locale;
 use wasm_core::template::{Template, TemplateError};
 use wasm_core::{Document, OpenError, PageOutOfRange, RenderError};
 
@@ -227,6 +228,7 @@ pub fn extract(
     doc: &Document,
     templates: &[Template],
     ocr: Option<&dyn PageReader>,
+    locale: Option<Locale>,
 ) -> Result<InvoiceResult, EngineError> {
     let read = read_pages(doc, ocr)?;
     let q = read.quality();
@@ -253,8 +255,15 @@ pub fn extract(
             .filter(|(_, m)| m.matched)
             .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
     }
-    let mut out =
-        pipeline::read_with_match(&pages, &doc.attachments(), templates, matched, None, q);
+    let mut out = pipeline::read_with_match(
+        &pages,
+        &doc.attachments(),
+        templates,
+        matched,
+        None,
+        q,
+        locale,
+    );
     out.warnings.extend(ocr_notes);
     Ok(out)
 }

@@ -272,6 +272,17 @@ fn bad_templates_and_missing_files_exit_2_with_a_message() {
     );
     let out = zonal(&["csv", "/nonexistent.pdf"]);
     assert_eq!(out.status.code(), Some(2));
+    let pdf = pdf.to_str().unwrap_or_default();
+    assert_clean_failure(
+        &zonal(&["extract", pdf, "--locale", "deutsch"]),
+        "not a language tag",
+    );
+    let out = zonal(&["extract", pdf, "--locale", "en-IN", "--ocr", "off"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

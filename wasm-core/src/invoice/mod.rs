@@ -3,6 +3,7 @@
 //! * [`InvoiceField`] — the fields by name, title and value type; get/set on [`Invoice`].
 //! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
 //! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
+//! * [`locale`] — a locale tag as a date order and a decimal separator.
 //! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
 //! * [`items`] — line items from an item table found by its header row.
 //! * [`einvoice`] — the XML invoice inside ZUGFeRD / Factur-X / XRechnung PDFs.
@@ -17,6 +18,7 @@ pub mod date;
 pub mod einvoice;
 mod field;
 pub mod items;
+pub mod locale;
 pub mod pipeline;
 pub mod rules;
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::confidence::{self, Confidence, Evidence, Source, Sources};
+use super::locale::Locale;
 use super::{Invoice, InvoiceField, einvoice, rules};
 use crate::attachments::Attachment;
 use crate::template::{Template, TemplateMatch, best_match};
@@ -83,11 +84,21 @@ pub fn read_with_regions(
     ocr_quality: f64,
 ) -> InvoiceResult {
     let matched = best_match(templates, pages);
-    read_with_match(pages, attachments, templates, matched, drawn, ocr_quality)
+    read_with_match(
+        pages,
+        attachments,
+        templates,
+        matched,
+        drawn,
+        ocr_quality,
+        None,
+    )
 }
 
 /// Like [`read_with_regions`], with the template match already decided (e.g. with OCR
-/// text from the page image); `None` with templates given means none matched.
+/// text from the page image); `None` with templates given means none matched. A
+/// `locale` decides what the rules cannot tell from the document (day/month order, the
+/// decimal separator).
 pub fn read_with_match(
     pages: &[PageText],
     attachments: &[Attachment],
@@ -95,6 +106,7 @@ pub fn read_with_match(
     matched: Option<(&Template, TemplateMatch)>,
     drawn: Option<&Template>,
     ocr_quality: f64,
+    locale: Option<Locale>,
 ) -> InvoiceResult {
     let mut invoice = Invoice::default();
     let mut sources = BTreeMap::new();
@@ -136,7 +148,7 @@ pub fn read_with_match(
 
     let mut evidence = Evidence::new();
     if InvoiceField::HEADER.into_iter().any(|f| !invoice.has(f)) || invoice.line_items.is_empty() {
-        let r = rules::extract(pages);
+        let r = rules::extract_with(pages, locale);
         fill(&mut invoice, &r.invoice, Source::Rules, &mut sources);
         warnings.extend(r.warnings);
         evidence = r.evidence;

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::amount::{DecimalSeparator, find_currency, parse_amount};
 use super::date::{DateOrder, ParsedDate, parse_date};
+use super::locale::Locale;
 use super::{FieldValue, Invoice, InvoiceField, items};
 use crate::text::PageText;
 
@@ -518,6 +519,11 @@ fn looks_like_money(s: &str, from: usize, i: usize) -> bool {
 }
 
 fn last_amount(s: &str) -> Option<Decimal> {
+    last_amount_in(s, DecimalSeparator::Auto)
+}
+
+/// The rightmost amount of `s`, read with the separator `sep`.
+fn last_amount_in(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
     // The rightmost number on the line: totals are printed at the right.
     let mut best = None;
     for (i, c) in s.char_indices() {
@@ -538,7 +544,7 @@ fn last_amount(s: &str) -> Option<Decimal> {
             if !looks_like_money(s, from, i) {
                 continue; // "article 262", "30 Tagen": counts, not money
             }
-            if let Some(a) = parse_amount(&s[from..], DecimalSeparator::Auto) {
+            if let Some(a) = parse_amount(&s[from..], sep) {
                 let tail = &s[i..];
                 // Skip percentages (VAT rates) and dates.
                 let num_end = tail
@@ -607,9 +613,22 @@ fn label_trust(label: &str, placement: Placement) -> f64 {
 
 /// Reads an invoice from the text of its pages.
 pub fn extract(pages: &[PageText]) -> Extraction {
+    extract_with(pages, None)
+}
+
+/// Reads an invoice from the text of its pages; a `locale` given decides the order of
+/// day and month and the decimal separator where the document leaves them open.
+pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
     let lines = doc_lines(pages);
     let mut ex = Extraction::default();
-    let order = date_order(&lines);
+    let sep = locale.map_or(DecimalSeparator::Auto, |l| l.decimal);
+    let order = match locale.map(|l| l.date_order) {
+        Some(o) if o != DateOrder::Unknown => Order {
+            order: o,
+            certainty: 1.0,
+        },
+        _ => date_order(&lines),
+    };
 
     if let Some((v, trust)) = labelled_number(&lines) {
         ex.invoice.invoice_number = Some(v);
@@ -640,9 +659,9 @@ pub fn extract(pages: &[PageText]) -> Extraction {
         (InvoiceField::Tax, TAX_LABELS),
         (InvoiceField::Total, TOTAL_LABELS),
     ] {
-        let mut found = labelled_amount(&lines, labels, field);
+        let mut found = labelled_amount(&lines, labels, field, sep);
         if field == InvoiceField::Total && is_receipt(pages) {
-            found = found.map(|chosen| receipt_total(&lines, chosen));
+            found = found.map(|chosen| receipt_total(&lines, chosen, sep));
         }
         if let Some((v, t)) = found {
             ex.invoice.set(field, Some(&FieldValue::Number(v)));
@@ -657,7 +676,7 @@ pub fn extract(pages: &[PageText]) -> Extraction {
         ex.invoice.vendor_name = Some(v);
         ex.evidence.insert(InvoiceField::VendorName, t);
     }
-    ex.invoice.line_items = items::extract(pages, DecimalSeparator::Auto);
+    ex.invoice.line_items = items::extract(pages, sep);
     ex
 }
 
@@ -862,6 +881,7 @@ fn labelled_amount(
     lines: &[DocLine],
     labels: &[&str],
     field: InvoiceField,
+    sep: DecimalSeparator,
 ) -> Option<(Decimal, f64)> {
     let mut cands = candidates(lines, labels);
     cands.sort_by_key(|c| (c.rank, usize::MAX - c.line));
@@ -892,7 +912,9 @@ fn labelled_amount(
             _ => true,
         }
     });
-    cands.iter().find_map(|c| column_amount(c, labels[c.rank]))
+    cands
+        .iter()
+        .find_map(|c| column_amount(c, labels[c.rank], sep))
 }
 
 /// A till receipt: a narrow page (80 mm paper and less).
@@ -905,11 +927,15 @@ fn is_receipt(pages: &[PageText]) -> bool {
 /// On a scanned receipt a total is often misread once ("Rounded Total 9.60" under
 /// "Total 9.00"): the total printed on one line only gives way to another total's value
 /// printed on more (the item line, "Total incl. GST"), trusted less.
-fn receipt_total(lines: &[DocLine], chosen: (Decimal, f64)) -> (Decimal, f64) {
+fn receipt_total(
+    lines: &[DocLine],
+    chosen: (Decimal, f64),
+    sep: DecimalSeparator,
+) -> (Decimal, f64) {
     let printed = |v: Decimal| {
         lines
             .iter()
-            .filter(|l| last_amount(&l.text) == Some(v))
+            .filter(|l| last_amount_in(&l.text, sep) == Some(v))
             .count()
     };
     if printed(chosen.0) > 1 {
@@ -917,7 +943,7 @@ fn receipt_total(lines: &[DocLine], chosen: (Decimal, f64)) -> (Decimal, f64) {
     }
     let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
         .iter()
-        .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank]).map(|(v, _)| v))
+        .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
         .filter(|v| *v != chosen.0 && *v > Decimal::ZERO)
         .collect();
     others
@@ -931,7 +957,8 @@ fn receipt_total(lines: &[DocLine], chosen: (Decimal, f64)) -> (Decimal, f64) {
 /// The amount a label gives: beside it; else under it, where a column of several
 /// amounts (one per VAT rate) gives its sum row, or, under a strong label with no sum
 /// row printed, the sum of the rows, trusted less.
-fn column_amount(c: &Candidate, label: &str) -> Option<(Decimal, f64)> {
+fn column_amount(c: &Candidate, label: &str, sep: DecimalSeparator) -> Option<(Decimal, f64)> {
+    let last_amount = |s: &str| last_amount_in(s, sep);
     if let Some(v) = last_amount(&c.rest) {
         return Some((v, label_trust(label, Placement::SameLine)));
     }
@@ -1120,5 +1147,24 @@ mod tests {
         );
         assert_eq!(invoice_number("12.03.2025"), None);
         assert_eq!(invoice_number("for your order 123"), None);
+    }
+
+    #[test]
+    fn a_locale_decides_an_ambiguous_date_that_is_otherwise_flagged() {
+        let pages = [PageText::from_plain_text(
+            1,
+            "Invoice date: 03/04/2025\nTotal 12.50",
+        )];
+        let open = extract(&pages);
+        assert_eq!(open.invoice.invoice_date, None);
+        assert!(open.warnings.iter().any(|w| w.contains("day first")));
+        let us = extract_with(&pages, "en-US".parse().ok());
+        assert_eq!(us.invoice.invoice_date, NaiveDate::from_ymd_opt(2025, 3, 4));
+        let gb = extract_with(&pages, "en-GB".parse().ok());
+        assert_eq!(gb.invoice.invoice_date, NaiveDate::from_ymd_opt(2025, 4, 3));
+        assert!(
+            gb.evidence[&InvoiceField::InvoiceDate] >= 0.8,
+            "a person said so"
+        );
     }
 }
