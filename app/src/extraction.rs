@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::confidence::{Source, score_with};
-use wasm_core::invoice::csv::{CsvInvoice, to_csv};
+use wasm_core::invoice::csv::{Columns, CsvInvoice, to_csv_with};
 use wasm_core::invoice::pipeline::read_with_regions;
 use wasm_core::template::{FieldRule, Match, PageSize, Region as TRegion, Template};
 
@@ -269,8 +269,8 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-/// The combined CSV of every open file, reading any not read yet.
-pub fn combined_csv(app: AppState) -> String {
+/// The combined CSV of every open file with `columns`, reading any not read yet.
+pub fn combined_csv(app: AppState, columns: Columns) -> String {
     let ready: Vec<(u32, String)> = app.files.with_untracked(|fs| {
         fs.iter()
             .filter(|f| matches!(f.status, FileStatus::Ready(_)))
@@ -297,6 +297,6 @@ pub fn combined_csv(app: AppState) -> String {
                 })
             })
             .collect();
-        to_csv(&rows)
+        to_csv_with(&rows, columns)
     })
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::config::ServeConfig;
 use crate::native::{self, EngineError};
 use crate::providers::ocr::{PageReader, Tesseract};
-use wasm_core::invoice::csv::{CsvInvoice, to_csv};
+use wasm_core::invoice::csv::{Columns, CsvInvoice, to_csv_with};
 use wasm_core::invoice::locale::Locale;
 use wasm_core::text::PageText;
 
@@ -80,6 +80,24 @@ pub enum OcrChoice {
     Off,
 }
 
+/// The columns of `zonal csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvColumns {
+    /// The 15 columns of docs/CONTRACTS.md.
+    Standard,
+    /// The 15, then the vendor VAT ID, IBAN, BIC, order number and customer.
+    Extended,
+}
+
+impl From<CsvColumns> for Columns {
+    fn from(c: CsvColumns) -> Self {
+        match c {
+            CsvColumns::Standard => Columns::Standard,
+            CsvColumns::Extended => Columns::Extended,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -145,6 +163,10 @@ pub enum Command {
         /// A template file or a directory of them; repeatable.
         #[arg(long = "template", short = 't')]
         templates: Vec<PathBuf>,
+        /// `standard`: the 15 columns; `extended`: then vendorVatId, iban, bic,
+        /// orderNumber and customerName.
+        #[arg(long, value_enum, default_value_t = CsvColumns::Standard)]
+        columns: CsvColumns,
         /// Decides what the document leaves open: the order of day and month in
         /// numeric dates and the decimal separator (`de-DE`, `en-US`, `nl`, `en-GB`).
         #[arg(long, value_parser = parse_locale)]
@@ -249,8 +271,9 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
         Command::Csv {
             files,
             templates,
+            columns,
             locale,
-        } => csv(&files, &templates, locale),
+        } => csv(&files, &templates, columns.into(), locale),
         Command::Render {
             file,
             page,
@@ -273,6 +296,7 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
 fn csv(
     files: &[PathBuf],
     templates: &[PathBuf],
+    columns: Columns,
     locale: Option<Locale>,
 ) -> Result<String, EngineError> {
     let templates = native::load_templates(templates)?;
@@ -295,7 +319,7 @@ fn csv(
             filename: name,
         })
         .collect();
-    Ok(to_csv(&rows))
+    Ok(to_csv_with(&rows, columns))
 }
 
 fn serve(mut config: ServeConfig) -> ExitCode {

@@ -48,8 +48,14 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
     let einvoice = e.result.einvoice.map(|s| {
         view! { <p class="match-banner">{format!("Read from the e-invoice XML inside the PDF ({s:?}).")}</p> }
     });
+    // The eight, then the extended fields the reading found (any can be corrected).
     let rows = InvoiceField::HEADER
         .into_iter()
+        .chain(
+            InvoiceField::EXTENDED
+                .into_iter()
+                .filter(|f| e.invoice.has(*f)),
+        )
         .map(|f| {
             let value = field_value(&e.invoice, f);
             let edited = e.corrected.contains(&f);

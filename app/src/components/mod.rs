@@ -11,6 +11,7 @@ pub mod viewer;
 use leptos::prelude::*;
 
 use crate::state::{AppState, use_app};
+use wasm_core::invoice::csv::Columns;
 
 /// The whole app: header, file list, viewer and region panel.
 #[component]
@@ -155,7 +156,7 @@ fn Notice() -> impl IntoView {
     }
 }
 
-/// Downloads the combined CSV of every open file.
+/// Downloads the combined CSV of every open file: the 15 columns, or extended.
 #[component]
 fn ExportCsv() -> impl IntoView {
     let app = use_app();
@@ -165,16 +166,21 @@ fn ExportCsv() -> impl IntoView {
                 .any(|f| matches!(f.status, crate::state::FileStatus::Ready(_)))
         })
     };
-    let export = move |_| {
-        let csv = crate::extraction::combined_csv(app);
+    let export = move |columns: Columns| {
+        let csv = crate::extraction::combined_csv(app, columns);
         if let Err(e) = crate::glue::download("zonal-invoices.csv", "text/csv;charset=utf-8", &csv)
         {
             app.notice.set(Some(e));
         }
     };
     view! {
-        <button class="button" data-testid="export-csv" on:click=export disabled=move || !ready()>
+        <button class="button" data-testid="export-csv" on:click=move |_| export(Columns::Standard) disabled=move || !ready()>
             "Export CSV"
+        </button>
+        <button class="button" data-testid="export-csv-extended"
+            title="The 15 columns, then vendor VAT ID, IBAN, BIC, order number and customer"
+            on:click=move |_| export(Columns::Extended) disabled=move || !ready()>
+            "Export CSV (extended)"
         </button>
     }
 }

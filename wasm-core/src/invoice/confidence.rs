@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Invoice, InvoiceField};
+use super::{Invoice, InvoiceField, ids};
 
 /// Where each field's value came from.
 pub type Sources = BTreeMap<InvoiceField, Source>;
@@ -168,6 +168,7 @@ pub fn checks(inv: &Invoice, sources: &Sources) -> Vec<Check> {
 pub fn sources_of(inv: &Invoice, source: Source) -> Sources {
     InvoiceField::HEADER
         .into_iter()
+        .chain(InvoiceField::EXTENDED)
         .filter(|&f| inv.has(f))
         .map(|f| (f, source))
         .collect()
@@ -228,6 +229,27 @@ pub fn validations(inv: &Invoice) -> Vec<Check> {
             InvoiceField::VendorName,
         );
     }
+    if let Some(v) = &inv.iban {
+        push(
+            "IBAN check digits hold (mod 97)",
+            ids::is_iban(v),
+            InvoiceField::Iban,
+        );
+    }
+    if let Some(v) = &inv.bic {
+        push(
+            "BIC has the shape of one (ISO 9362)",
+            ids::is_bic(v),
+            InvoiceField::Bic,
+        );
+    }
+    if let Some(v) = &inv.vendor_vat_id {
+        push(
+            "vendor VAT ID is a country prefix and digits",
+            ids::is_vat_id(v),
+            InvoiceField::VendorVatId,
+        );
+    }
     if let Some(t) = inv.total {
         push("total is not zero", !t.is_zero(), InvoiceField::Total);
     }
@@ -268,9 +290,11 @@ pub fn score_with(
     };
     let found: Vec<InvoiceField> = InvoiceField::HEADER
         .into_iter()
+        .chain(InvoiceField::EXTENDED)
         .filter(|&f| inv.has(f))
         .collect();
-    let coverage = found.len() as f64 / InvoiceField::HEADER.len() as f64;
+    let core = InvoiceField::HEADER.iter().filter(|f| inv.has(**f)).count();
+    let coverage = core as f64 / InvoiceField::HEADER.len() as f64;
     let valid = if validations.is_empty() {
         1.0
     } else {
@@ -354,6 +378,7 @@ mod tests {
                 unit_price: d(2500),
                 line_total: d(10000),
             }],
+            ..Invoice::default()
         };
         let src = InvoiceField::HEADER
             .into_iter()

@@ -1,5 +1,7 @@
 //! The combined CSV export: the 15 columns of docs/CONTRACTS.md, one row per line item (an invoice
-//! without items is one row), RFC 4180 quoting by the `csv` crate.
+//! without items is one row), RFC 4180 quoting by the `csv` crate. The extended export
+//! appends the fields after the eight ([`InvoiceField::EXTENDED`]: vendor VAT ID, IBAN,
+//! BIC, order number, customer) as five more columns.
 //!
 //! Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 //! `@`, tab or carriage return) get a leading `'`. Amount cells are written by the
@@ -40,6 +42,17 @@ pub const COLUMNS: [&str; 15] = [
     "filename",
 ];
 
+/// Which columns an export has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Columns {
+    /// The 15 columns of docs/CONTRACTS.md.
+    #[default]
+    Standard,
+    /// The 15, then `vendorVatId`, `iban`, `bic`, `orderNumber`, `customerName`.
+    Extended,
+}
+
 /// One document's row source.
 #[derive(Debug, Clone, Copy)]
 pub struct CsvInvoice<'a> {
@@ -68,13 +81,26 @@ fn text(s: Option<&str>) -> String {
     s.map(neutralise).unwrap_or_default()
 }
 
-/// Writes the CSV for several invoices, header first, CRLF line ends.
+/// Writes the CSV for several invoices, header first, CRLF line ends: the 15 columns.
 pub fn to_csv(docs: &[CsvInvoice<'_>]) -> String {
+    to_csv_with(docs, Columns::Standard)
+}
+
+/// Writes the CSV with the given columns.
+pub fn to_csv_with(docs: &[CsvInvoice<'_>], columns: Columns) -> String {
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(Vec::new());
+    let extended: &[InvoiceField] = match columns {
+        Columns::Standard => &[],
+        Columns::Extended => &InvoiceField::EXTENDED,
+    };
     // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
-    let _ = w.write_record(COLUMNS);
+    let header: Vec<&str> = COLUMNS
+        .into_iter()
+        .chain(extended.iter().map(|f| f.name()))
+        .collect();
+    let _ = w.write_record(header);
     for d in docs {
         let inv = d.invoice;
         // Text cells neutralised; dates and amounts are written by their types.
@@ -82,7 +108,10 @@ pub fn to_csv(docs: &[CsvInvoice<'_>]) -> String {
             FieldType::Text => text(inv.get(f).as_deref()),
             _ => inv.get(f).unwrap_or_default(),
         });
-        let tail = [format!("{:.3}", d.confidence), text(Some(d.filename))];
+        let tail: Vec<String> = [format!("{:.3}", d.confidence), text(Some(d.filename))]
+            .into_iter()
+            .chain(extended.iter().map(|f| text(inv.get(*f).as_deref())))
+            .collect();
         if inv.line_items.is_empty() {
             let empty = [
                 String::new(),
@@ -159,5 +188,34 @@ F-1,2025-03-12,\"ACME, Inc.\",EUR,,,-12.50,,1,\"'=HYPERLINK(\"\"x\"\")\",2,5.00,
 F-1,2025-03-12,\"ACME, Inc.\",EUR,,,-12.50,,2,\"two\nlines\",,,,0.900,a.pdf\r\n\
 ,,,,,,,,,,,,,0.000,'@b.pdf\r\n";
         assert_eq!(csv, expected);
+    }
+
+    #[test]
+    fn the_extended_export_appends_five_columns() {
+        let inv = Invoice {
+            invoice_number: Some("F-1".into()),
+            iban: Some("NL91ABNA0417164300".into()),
+            customer_name: Some("=Buyer BV".into()),
+            ..Invoice::default()
+        };
+        let doc = CsvInvoice {
+            invoice: &inv,
+            confidence: 0.5,
+            filename: "a.pdf",
+        };
+        let out = to_csv_with(&[doc], Columns::Extended);
+        let mut lines = out.lines();
+        let head = lines.next().unwrap_or_default();
+        assert!(head.ends_with(",filename,vendorVatId,iban,bic,orderNumber,customerName"));
+        assert_eq!(head.split(',').count(), 20);
+        let row = lines.next().unwrap_or_default();
+        assert!(
+            row.ends_with(",a.pdf,,NL91ABNA0417164300,,,'=Buyer BV"),
+            "{row}"
+        );
+        assert_eq!(
+            to_csv(&[doc]).lines().next().map(|h| h.split(',').count()),
+            Some(15)
+        );
     }
 }

@@ -142,6 +142,22 @@ fn cii(root: Node<'_, '_>) -> Invoice {
         tax: sum.and_then(|s| amount_in(s, "TaxTotalAmount", cur)),
         total: sum.and_then(|s| amount_in(s, "GrandTotalAmount", cur)),
         line_items,
+        vendor_vat_id: agreement
+            .and_then(|a| child(a, "SellerTradeParty"))
+            .and_then(|p| {
+                p.children()
+                    .filter(|c| c.tag_name().name() == "SpecifiedTaxRegistration")
+                    .filter_map(|r| child(r, "ID"))
+                    .find(|id| id.attribute("schemeID") == Some("VA"))
+                    .and_then(|id| text(Some(id)))
+            }),
+        iban: text(settlement.and_then(|s| find(s, "IBANID"))),
+        bic: text(settlement.and_then(|s| find(s, "BICID"))),
+        order_number: text(agreement.and_then(|a| {
+            child(a, "BuyerOrderReferencedDocument")
+                .and_then(|d| child(d, "IssuerAssignedID").or_else(|| child(d, "ID")))
+        })),
+        customer_name: text(agreement.and_then(|a| path(a, &["BuyerTradeParty", "Name"]))),
     }
 }
 
@@ -150,6 +166,7 @@ fn ubl(root: Node<'_, '_>) -> Invoice {
     let currency = text(child(root, "DocumentCurrencyCode"));
     let cur = currency.as_deref();
     let supplier = path(root, &["AccountingSupplierParty", "Party"]);
+    let customer = path(root, &["AccountingCustomerParty", "Party"]);
     let line_items = root
         .children()
         .filter(|c| matches!(c.tag_name().name(), "InvoiceLine" | "CreditNoteLine"))
@@ -178,6 +195,25 @@ fn ubl(root: Node<'_, '_>) -> Invoice {
         tax: child(root, "TaxTotal").and_then(|t| amount_in(t, "TaxAmount", cur)),
         total: totals.and_then(|t| amount_in(t, "TaxInclusiveAmount", cur)),
         line_items,
+        vendor_vat_id: text(supplier.and_then(|p| path(p, &["PartyTaxScheme", "CompanyID"]))),
+        iban: text(path(root, &["PaymentMeans", "PayeeFinancialAccount", "ID"])),
+        bic: text(path(
+            root,
+            &[
+                "PaymentMeans",
+                "PayeeFinancialAccount",
+                "FinancialInstitutionBranch",
+                "ID",
+            ],
+        )),
+        order_number: text(path(root, &["OrderReference", "ID"])),
+        customer_name: text(
+            customer
+                .and_then(|p| path(p, &["PartyName", "Name"]))
+                .or_else(|| {
+                    customer.and_then(|p| path(p, &["PartyLegalEntity", "RegistrationName"]))
+                }),
+        ),
     }
 }
 

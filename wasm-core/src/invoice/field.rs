@@ -37,6 +37,16 @@ pub enum InvoiceField {
     Total,
     /// `lineItems`: the item table, as a whole.
     LineItems,
+    /// `vendorVatId`: the issuer's VAT identification number (DE123456789).
+    VendorVatId,
+    /// `iban`: the account to pay into, checked by its mod-97 check digits.
+    Iban,
+    /// `bic`: the bank of that account (SWIFT code).
+    Bic,
+    /// `orderNumber`: the buyer's order (purchase order) the invoice refers to.
+    OrderNumber,
+    /// `customerName`: who the invoice is addressed to.
+    CustomerName,
 }
 
 impl InvoiceField {
@@ -52,6 +62,16 @@ impl InvoiceField {
         Self::Total,
     ];
 
+    /// The fields after the eight: who is who and how to pay. The CSV's extended
+    /// columns; not counted in the confidence's coverage.
+    pub const EXTENDED: [Self; 5] = [
+        Self::VendorVatId,
+        Self::Iban,
+        Self::Bic,
+        Self::OrderNumber,
+        Self::CustomerName,
+    ];
+
     /// The JSON (and CSV column) name: `invoiceNumber`, `total`, `lineItems`…
     pub const fn name(self) -> &'static str {
         match self {
@@ -64,6 +84,11 @@ impl InvoiceField {
             Self::Tax => "tax",
             Self::Total => "total",
             Self::LineItems => "lineItems",
+            Self::VendorVatId => "vendorVatId",
+            Self::Iban => "iban",
+            Self::Bic => "bic",
+            Self::OrderNumber => "orderNumber",
+            Self::CustomerName => "customerName",
         }
     }
 
@@ -79,14 +104,20 @@ impl InvoiceField {
             Self::Tax => "Tax",
             Self::Total => "Total",
             Self::LineItems => "Line items",
+            Self::VendorVatId => "Vendor VAT ID",
+            Self::Iban => "IBAN",
+            Self::Bic => "BIC",
+            Self::OrderNumber => "Order number",
+            Self::CustomerName => "Customer",
         }
     }
 
-    /// The header field a name gives (its JSON name, any case); `None` for other names
-    /// (a template's own labels, `lineItems`).
+    /// The header field a name gives (its JSON name, any case), one of the eight or the
+    /// extended ones; `None` for other names (a template's own labels, `lineItems`).
     pub fn header(name: &str) -> Option<Self> {
         Self::HEADER
             .into_iter()
+            .chain(Self::EXTENDED)
             .find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
@@ -116,9 +147,12 @@ impl InvoiceField {
                 Some(ParsedDate::Ambiguous { .. }) => Err(ValueError::AmbiguousDate(v.into())),
                 None => Err(ValueError::NotADate(v.to_string())),
             },
-            FieldType::Text if self == Self::Currency => {
+            FieldType::Text if matches!(self, Self::Currency | Self::Bic) => {
                 Ok(Some(FieldValue::Text(v.to_uppercase())))
             }
+            FieldType::Text if matches!(self, Self::Iban | Self::VendorVatId) => Ok(Some(
+                FieldValue::Text(v.split_whitespace().collect::<String>().to_uppercase()),
+            )),
             FieldType::Text => Ok(Some(FieldValue::Text(v.to_string()))),
         }
     }
@@ -195,6 +229,11 @@ impl Invoice {
             InvoiceField::Tax => self.tax.map(|d| d.to_string()),
             InvoiceField::Total => self.total.map(|d| d.to_string()),
             InvoiceField::LineItems => None,
+            InvoiceField::VendorVatId => self.vendor_vat_id.clone(),
+            InvoiceField::Iban => self.iban.clone(),
+            InvoiceField::Bic => self.bic.clone(),
+            InvoiceField::OrderNumber => self.order_number.clone(),
+            InvoiceField::CustomerName => self.customer_name.clone(),
         }
     }
 
@@ -218,6 +257,11 @@ impl Invoice {
             InvoiceField::Tax => self.tax = from.tax,
             InvoiceField::Total => self.total = from.total,
             InvoiceField::LineItems => self.line_items = from.line_items.clone(),
+            InvoiceField::VendorVatId => self.vendor_vat_id = from.vendor_vat_id.clone(),
+            InvoiceField::Iban => self.iban = from.iban.clone(),
+            InvoiceField::Bic => self.bic = from.bic.clone(),
+            InvoiceField::OrderNumber => self.order_number = from.order_number.clone(),
+            InvoiceField::CustomerName => self.customer_name = from.customer_name.clone(),
         }
     }
 
@@ -240,6 +284,11 @@ impl Invoice {
             (InvoiceField::InvoiceNumber, v) => self.invoice_number = Some(v.to_string()),
             (InvoiceField::VendorName, v) => self.vendor_name = Some(v.to_string()),
             (InvoiceField::Currency, v) => self.currency = Some(v.to_string()),
+            (InvoiceField::VendorVatId, v) => self.vendor_vat_id = Some(v.to_string()),
+            (InvoiceField::Iban, v) => self.iban = Some(v.to_string()),
+            (InvoiceField::Bic, v) => self.bic = Some(v.to_string()),
+            (InvoiceField::OrderNumber, v) => self.order_number = Some(v.to_string()),
+            (InvoiceField::CustomerName, v) => self.customer_name = Some(v.to_string()),
             (InvoiceField::InvoiceDate, FieldValue::Date(d)) => self.invoice_date = Some(*d),
             (InvoiceField::DueDate, FieldValue::Date(d)) => self.due_date = Some(*d),
             (InvoiceField::Subtotal, FieldValue::Number(d)) => self.subtotal = Some(*d),
@@ -259,6 +308,7 @@ mod tests {
     fn names_are_the_serde_names() {
         for f in InvoiceField::HEADER
             .into_iter()
+            .chain(InvoiceField::EXTENDED)
             .chain([InvoiceField::LineItems])
         {
             let json = serde_json::to_value(f).expect("json");
@@ -268,6 +318,7 @@ mod tests {
         assert_eq!(InvoiceField::header("TOTAL"), Some(InvoiceField::Total));
         assert_eq!(InvoiceField::header("lineItems"), None);
         assert_eq!(InvoiceField::header("vat_id"), None);
+        assert_eq!(InvoiceField::header("iban"), Some(InvoiceField::Iban));
     }
 
     #[test]

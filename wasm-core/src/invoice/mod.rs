@@ -3,6 +3,7 @@
 //! * [`InvoiceField`] — the fields by name, title and value type; get/set on [`Invoice`].
 //! * [`amount`] — money to exact decimals (`rust_decimal`), with the printed currency.
 //! * [`date`] — dates in nl/en/de/fr forms to ISO 8601, ambiguity flagged.
+//! * [`ids`] — IBANs (mod-97 checked), BICs and VAT IDs, found in text.
 //! * [`locale`] — a locale tag as a date order and a decimal separator.
 //! * [`rules`] — the offline rule-based parser: labelled fields from lines of words.
 //! * [`items`] — line items from an item table found by its header row.
@@ -17,6 +18,7 @@ pub mod csv;
 pub mod date;
 pub mod einvoice;
 mod field;
+pub mod ids;
 pub mod items;
 pub mod locale;
 pub mod pipeline;
@@ -64,6 +66,21 @@ pub struct Invoice {
     pub total: Option<Decimal>,
     /// Item lines.
     pub line_items: Vec<LineItem>,
+    /// The issuer's VAT identification number, without spaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_vat_id: Option<String>,
+    /// The account to pay into, without spaces; only an IBAN whose check digits hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iban: Option<String>,
+    /// The bank's BIC (SWIFT code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bic: Option<String>,
+    /// The buyer's order (purchase order) number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_number: Option<String>,
+    /// Who the invoice is addressed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ pub struct InvoiceResult {
 pub fn fill(into: &mut Invoice, from: &Invoice, source: Source, sources: &mut Sources) {
     let all = InvoiceField::HEADER
         .into_iter()
+        .chain(InvoiceField::EXTENDED)
         .chain([InvoiceField::LineItems]);
     fill_fields(into, from, all, source, sources);
 }
@@ -125,7 +126,10 @@ pub fn read_with_match(
                 let applied = t.apply(pages);
                 let mut found = applied.invoice.clone();
                 // Only the fields the template itself read count as the template's.
-                for f in InvoiceField::HEADER {
+                for f in InvoiceField::HEADER
+                    .into_iter()
+                    .chain(InvoiceField::EXTENDED)
+                {
                     if !applied.filled.contains(&f) {
                         found.clear(f);
                     }
@@ -147,7 +151,11 @@ pub fn read_with_match(
     }
 
     let mut evidence = Evidence::new();
-    if InvoiceField::HEADER.into_iter().any(|f| !invoice.has(f)) || invoice.line_items.is_empty() {
+    let missing = InvoiceField::HEADER
+        .into_iter()
+        .chain(InvoiceField::EXTENDED)
+        .any(|f| !invoice.has(f));
+    if missing || invoice.line_items.is_empty() {
         let r = rules::extract_with(pages, locale);
         fill(&mut invoice, &r.invoice, Source::Rules, &mut sources);
         warnings.extend(r.warnings);
@@ -192,7 +200,10 @@ fn fill_drawn(
     if let Some(t) = drawn {
         let applied = t.apply(pages);
         let mut found = applied.invoice.clone();
-        for f in InvoiceField::HEADER {
+        for f in InvoiceField::HEADER
+            .into_iter()
+            .chain(InvoiceField::EXTENDED)
+        {
             if !applied.filled.contains(&f) || (f == InvoiceField::VendorName && !t.has_field(f)) {
                 found.clear(f);
             }

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use super::amount::{DecimalSeparator, find_currency, parse_amount};
 use super::date::{DateOrder, ParsedDate, parse_date};
 use super::locale::Locale;
-use super::{FieldValue, Invoice, InvoiceField, items};
+use super::{FieldValue, Invoice, InvoiceField, ids, items};
 use crate::text::PageText;
 
 /// The parser's result: the invoice and what a person should double-check.
@@ -274,6 +274,11 @@ struct Candidate {
     before: String,
     /// The rest of the label's line.
     rest: String,
+    /// Left and right edge of the label.
+    span: Option<(f64, f64)>,
+    /// The words after the label in its cell (a wide gap ends it: "Rechnungsempfänger
+    /// ⟶ Kundennummer" is the next column's).
+    rest_cell: String,
     /// The values below the label, nearest first: the words of the following lines
     /// under the label (header-row layouts), or to the right of where a label that
     /// stands alone starts (label-above-value layouts).
@@ -315,6 +320,7 @@ fn label_goes_on(raw_rest: &str) -> bool {
             let summed = ["gesamt", "total", "summe", "betrag", "bedrag", "montant"]
                 .contains(&words.as_str());
             !summed
+                && t[..k].chars().any(char::is_alphabetic)
                 && t[..k]
                     .chars()
                     .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '-' | '\''))
@@ -335,7 +341,8 @@ fn candidates(lines: &[DocLine], labels: &[&str]) -> Vec<Candidate> {
                     continue;
                 }
                 let rest = trim_label_punctuation(raw_rest);
-                let below = label_span(l, start, end)
+                let span = label_span(l, start, end);
+                let below = span
                     .map(|span| {
                         // Nothing else on the line: a label above its value.
                         let alone = l
@@ -349,6 +356,8 @@ fn candidates(lines: &[DocLine], labels: &[&str]) -> Vec<Candidate> {
                     rank,
                     line: i,
                     before: cell_before(l, start),
+                    span,
+                    rest_cell: cell_after(l, end),
                     rest: rest.to_string(),
                     below,
                 });
@@ -384,6 +393,27 @@ fn cell_before(l: &DocLine, start: usize) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         + if first < before.len() { " " } else { "" }
+}
+
+/// The words from byte `end` of a line on, in the same cell as the word holding `end`.
+fn cell_after(l: &DocLine, end: usize) -> String {
+    let mut offset = 0;
+    let mut out: Vec<&str> = Vec::new();
+    let mut right: Option<f64> = None;
+    for (x0, x1, w) in &l.words {
+        let (a, b) = (offset, offset + w.len());
+        offset = b + 1;
+        if b <= end {
+            right = Some(*x1);
+            continue;
+        }
+        if right.is_some_and(|r| x0 - r > 1.5 * l.height.max(1.0)) {
+            break;
+        }
+        out.push(if a < end { &w[end - a..] } else { w });
+        right = Some(*x1);
+    }
+    trim_label_punctuation(&out.join(" ")).to_string()
 }
 
 /// The rest of a label's line without the punctuation between label and value; a minus
@@ -677,7 +707,258 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
         ex.evidence.insert(InvoiceField::VendorName, t);
     }
     ex.invoice.line_items = items::extract(pages, sep);
+    parties(&lines, &mut ex);
     ex
+}
+
+const VAT_ID_LABELS: &[&str] = &[
+    "ust-idnr",
+    "ust-id-nr",
+    "ust.-id.-nr",
+    "ust.-idnr",
+    "ust-id",
+    "ust.-id",
+    "ustid",
+    "ust.-identnr",
+    "ust-identnr",
+    "umsatzsteuer-id",
+    "umsatzsteuer-identifikationsnummer",
+    "vat id",
+    "vat no",
+    "vat number",
+    "vat reg",
+    "vat registration",
+    "btw-nummer",
+    "btw nummer",
+    "btw-nr",
+    "btw nr",
+    "btw-id",
+    "btw id",
+    "tva intracom",
+    "tva intra",
+    "n° tva",
+    "numéro de tva",
+    "no tva",
+    "vat",
+];
+const ORDER_LABELS: &[&str] = &[
+    "purchase order",
+    "po number",
+    "po no",
+    "p.o. number",
+    "order number",
+    "order no",
+    "your order",
+    "bestellnummer",
+    "ihre bestellung",
+    "bestellung",
+    "auftragsnummer",
+    "bon de commande",
+    "n° de commande",
+    "numéro de commande",
+    "commande",
+    "ordernummer",
+    "bestelnummer",
+    "uw bestelling",
+    "uw order",
+];
+/// Words before a VAT ID's label that make it the customer's ("Uw BTW nummer").
+const YOUR: &[&str] = &[
+    "uw", "ihre", "your", "votre", "client", "kunde", "customer", "käufer",
+];
+
+/// The fields after the eight: the vendor's VAT ID, the IBAN (check digits hold) and
+/// BIC, the buyer's order number and the customer's name.
+fn parties(lines: &[DocLine], ex: &mut Extraction) {
+    let customer_block = |i: usize| {
+        lines[i.saturating_sub(4)..=i].iter().any(|l| {
+            CUSTOMER_MARKERS
+                .iter()
+                .any(|m| find_label(&l.lower, m).is_some())
+        })
+    };
+    // VAT IDs: the vendor's is the one not marked as the customer's.
+    let mut vat: Vec<String> = Vec::new();
+    for c in candidates(lines, VAT_ID_LABELS) {
+        let yours = c.before.split_whitespace().any(|w| YOUR.contains(&w))
+            || customer_block(c.line) && lines[c.line].page == 1 && c.line < 40;
+        if yours {
+            continue;
+        }
+        let value = std::iter::once(c.rest.as_str())
+            .chain(c.below.first().map(String::as_str))
+            .find_map(vat_id_in);
+        if let Some(v) = value
+            && !vat.contains(&v)
+        {
+            vat.push(v);
+        }
+    }
+    if let Some(v) = vat.first() {
+        let trust = if vat.len() == 1 { 0.8 } else { 0.5 };
+        ex.invoice.vendor_vat_id = Some(v.clone());
+        ex.evidence.insert(InvoiceField::VendorVatId, trust);
+    }
+    if let Some((i, iban)) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(i, l)| ids::find_iban(&l.text).map(|v| (i, v)))
+    {
+        ex.invoice.iban = Some(iban);
+        // The check digits make a misread all but impossible; whose account it is, less so.
+        ex.evidence.insert(InvoiceField::Iban, 0.9);
+        // The BIC: after its label, or on the IBAN's line.
+        let bic = candidates(
+            lines,
+            &["bic", "swift", "swift code", "bic/swift", "swift/bic"],
+        )
+        .iter()
+        .find_map(|c| {
+            c.rest
+                .split_whitespace()
+                .take(2)
+                .map(clean_id)
+                .find(|w| ids::is_bic(w))
+        })
+        .or_else(|| {
+            lines[i]
+                .text
+                .split_whitespace()
+                .map(clean_id)
+                .find(|w| ids::is_bic(w) && !w.chars().all(char::is_alphabetic))
+        });
+        if let Some(b) = bic {
+            ex.invoice.bic = Some(b);
+            ex.evidence.insert(InvoiceField::Bic, 0.8);
+        }
+    }
+    let mut orders = candidates(lines, ORDER_LABELS);
+    orders.sort_by_key(|c| (c.rank, c.line));
+    if let Some((v, p, rank)) = orders
+        .iter()
+        .find_map(|c| c.read(invoice_number).map(|(v, p)| (v, p, c.rank)))
+    {
+        ex.invoice.order_number = Some(v);
+        ex.evidence.insert(
+            InvoiceField::OrderNumber,
+            label_trust(ORDER_LABELS[rank], p) - 0.1,
+        );
+    }
+    if let Some(name) = customer_name(lines) {
+        ex.invoice.customer_name = Some(name);
+        ex.evidence.insert(InvoiceField::CustomerName, 0.5);
+    }
+}
+
+fn clean_id(w: &str) -> String {
+    w.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
+}
+
+/// A VAT ID at the start of `s`: a country prefix and digits, maybe printed in groups
+/// ("FR 11 123 456 782").
+fn vat_id_in(s: &str) -> Option<String> {
+    let words: Vec<&str> = s.split_whitespace().take(6).collect();
+    let mut joined = String::new();
+    let mut best = None;
+    for w in words {
+        let w = w.trim_end_matches([',', ';', ')']);
+        if !w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+            break;
+        }
+        joined.push_str(&w.replace('.', ""));
+        if ids::is_vat_id(&joined) {
+            best = Some(joined.to_uppercase());
+        }
+        if joined.len() > 14 {
+            break;
+        }
+    }
+    best
+}
+
+/// The customer: the words after a "Bill to / Rechnungsempfänger / Factuuradres" label,
+/// or the first line under it.
+fn customer_name(lines: &[DocLine]) -> Option<String> {
+    let name_like = |t: &str| {
+        t.chars().filter(|c| c.is_alphabetic()).count() >= 3
+            && !t.contains('@')
+            && t.chars().filter(|c| c.is_ascii_digit()).count() <= 2
+    };
+    let labelled = candidates(lines, CUSTOMER_MARKERS).iter().find_map(|c| {
+        let rest = c.rest_cell.trim();
+        let continues = rest.starts_with('/') || rest.ends_with(':');
+        if name_like(rest) && !label_goes_on(rest) && !continues {
+            return Some(rest.to_string());
+        }
+        // The first row under it that is a name ("Name: Kunden AG", not "Nummer: 0094"),
+        // read from where the label starts, to the end of that cell.
+        let l = &lines[c.line];
+        let (x0, x1) = c.span?;
+        lines
+            .iter()
+            .skip(c.line + 1)
+            .take(3)
+            .take_while(|n| n.page == l.page)
+            .map(|n| {
+                let mut cell: Vec<&str> = Vec::new();
+                let mut right: Option<f64> = None;
+                for (a, b, w) in n.words.iter().filter(|(_, b, _)| *b > x0 - 2.0) {
+                    // The cell starts under the label and ends at a wide gap.
+                    let apart = right.map_or(*a > x1, |r| a - r > 1.5 * n.height.max(1.0));
+                    if apart {
+                        break;
+                    }
+                    cell.push(w);
+                    right = Some(*b);
+                }
+                let t = cell.join(" ");
+                // "Nummer  : 12345676": a label of the block, not the name.
+                let labelled =
+                    n.text.contains(&format!("{t} :")) || n.text.contains(&format!("{t}:"));
+                let t = t.strip_prefix("Name:").map_or(t.as_str(), str::trim);
+                if labelled {
+                    String::new()
+                } else {
+                    t.to_string()
+                }
+            })
+            .find(|t| name_like(t) && !t.contains(':'))
+    });
+    labelled.or_else(|| after_return_address(lines).filter(|t| name_like(t)))
+}
+
+/// The first line under the sender's one-line return address ("Bei Spiel GmbH ● Ecke
+/// 12 ● 12345 Stadthausen") at the top of page 1: the addressee, in the window.
+fn after_return_address(lines: &[DocLine]) -> Option<String> {
+    let first: Vec<&DocLine> = lines.iter().filter(|l| l.page == 1).take(30).collect();
+    let i = first.iter().position(|l| {
+        let parts = l
+            .text
+            .split(['●', '·', '•', '|'])
+            .chain(l.text.split(" - "))
+            .filter(|p| !p.trim().is_empty())
+            .count();
+        let postcode = l.words.iter().any(|(_, _, w)| {
+            let d = w.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-');
+            (4..=5).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit())
+        });
+        parts >= 4 && postcode
+    })?;
+    let ret = first[i];
+    let (x0, x1) = ret
+        .words
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), w| (a.min(w.0), b.max(w.1)));
+    first.get(i + 1..)?.iter().find_map(|n| {
+        let under: Vec<&str> = n
+            .words
+            .iter()
+            .filter(|(a, b, _)| *b > x0 && *a < x1)
+            .map(|(_, _, w)| w.as_str())
+            .collect();
+        (!under.is_empty()).then(|| under.join(" "))
+    })
 }
 
 /// The invoice number after its strongest label, first occurrence, and its trust:
@@ -1030,6 +1311,10 @@ const CUSTOMER_MARKERS: &[&str] = &[
     "rechnungsempfänger",
     "adresse de facturation",
     "facturé à",
+    "käufer",
+    "leistungsempfänger",
+    "invoice to",
+    "bill-to",
 ];
 
 fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
@@ -1166,5 +1451,29 @@ mod tests {
             gb.evidence[&InvoiceField::InvoiceDate] >= 0.8,
             "a person said so"
         );
+    }
+
+    #[test]
+    fn vat_id_iban_bic_order_and_customer() {
+        let text = "Lieferant GmbH\nBill to: Kunden AG\nUw BTW nummer: NL001234567B01\n\
+                    Bestellnummer: PO-4711\nRechnung 1\nTotal 12,00\nDank u\n\
+                    USt-IdNr.: DE 123 456 789\n\
+                    IBAN DE89 3704 0044 0532 0130 00   BIC COBADEFFXXX";
+        let ex = extract(&[PageText::from_plain_text(1, text)]);
+        let inv = &ex.invoice;
+        assert_eq!(
+            inv.vendor_vat_id.as_deref(),
+            Some("DE123456789"),
+            "not the customer's"
+        );
+        assert_eq!(inv.iban.as_deref(), Some("DE89370400440532013000"));
+        assert_eq!(inv.bic.as_deref(), Some("COBADEFFXXX"));
+        assert_eq!(inv.order_number.as_deref(), Some("PO-4711"));
+        assert_eq!(inv.customer_name.as_deref(), Some("Kunden AG"));
+        let bad = extract(&[PageText::from_plain_text(
+            1,
+            "IBAN DE89 3704 0044 0532 0130 01",
+        )]);
+        assert_eq!(bad.invoice.iban, None, "check digits that fail are no IBAN");
     }
 }
