@@ -2,9 +2,11 @@
 # Benchmarks against peers, each measured in the same run (these machines are noisy, so
 # only the ratios are comparable across runs). Not tests: nothing here fails on a number.
 #
-#   scripts/bench.sh [text|text-wasm|size|render|scale|relay|relay-p99|all]   (default: all)
+#   scripts/bench.sh [text|fields|text-wasm|size|render|scale|relay|relay-p99|all]   (default: all)
 #
 # text    words of every corpus page: Zonal natively (cargo bench) vs pdfplumber, PyMuPDF
+# fields  the rules and item tables per page vs the text reading they run on; OCR seconds
+#         per scanned receipt (zonal extract) vs Tesseract alone on the same page
 # text-wasm  the same words in wasm (the app in Chromium) vs natively, page by page
 # size    the app's wasm + JS, gzipped, vs pdf.js (pdf.min.mjs + pdf.worker.min.mjs)
 # render  Zonal in Chromium vs pdf.js in the same Chromium (e2e/bench/render.bench.ts)
@@ -28,6 +30,13 @@ if [[ $what == text || $what == all ]]; then
   cargo bench -q -p wasm-core --bench words >"$out/words-zonal.jsonl"
   python3 scripts/bench/text_peers.py "$corpus" >"$out/words-peers.jsonl"
   python3 scripts/bench/compare_text.py "$out/words-zonal.jsonl" "$out/words-peers.jsonl"
+fi
+
+if [[ $what == fields || $what == all ]]; then
+  step "fields: rules + line items vs the text reading; OCR per receipt vs Tesseract"
+  cargo bench -q -p wasm-core --bench extract
+  cargo build -q -p relay
+  python3 scripts/bench/ocr_receipts.py "$CARGO_TARGET_DIR/debug/zonal" "$corpus/sroie" "${RECEIPTS:-10}"
 fi
 
 if [[ $what == text-wasm || $what == all ]]; then

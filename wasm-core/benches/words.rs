@@ -6,6 +6,8 @@
 //! compared with the same in wasm by e2e/bench/text.bench.ts). Run: `cargo bench -p wasm-core --bench
 //! words` (`ZONAL_CORPUS` picks the corpus directory, `ROUNDS` the rounds, 3 by default).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -33,14 +35,8 @@ fn words(bytes: &[u8]) -> Option<(usize, usize)> {
 }
 
 fn main() {
-    let root = std::env::var_os("ZONAL_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev"),
-        PathBuf::from,
-    );
-    let rounds: usize = std::env::var("ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+    let root = common::corpus_root();
+    let rounds = common::rounds(3);
     let mut files = Vec::new();
     pdfs(&root, &mut files);
     files.sort();

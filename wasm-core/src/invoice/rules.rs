@@ -154,6 +154,12 @@ const TOTAL_LABELS: &[&str] = &[
     "total incl",
     "total (incl",
     "inclusive of gst",
+    "inclusive gst",
+    "inc gst",
+    "inc. gst",
+    "gst incl",
+    "total amount payable",
+    "nett total",
     "incl. gst",
     "incl gst",
     "total with gst",
@@ -1038,7 +1044,10 @@ fn date_order(lines: &[DocLine]) -> Order {
             order: DateOrder::Dmy,
             certainty: 0.8,
         }
-    } else if let Some(day_first) = currency_order(lines) {
+    } else if let Some(day_first) = currency_order(lines).or_else(|| {
+        // Goods and services tax: Malaysia, Singapore, India, Australia, New Zealand.
+        find_label(&all_lower, "gst").map(|_| DateOrder::Dmy)
+    }) {
         Order {
             order: day_first,
             certainty: 0.6,
@@ -1207,12 +1216,18 @@ fn is_receipt(pages: &[PageText]) -> bool {
 
 /// On a scanned receipt a total is often misread once ("Rounded Total 9.60" under
 /// "Total 9.00"): the total printed on one line only gives way to another total's value
-/// printed on more (the item line, "Total incl. GST"), trusted less.
+/// printed on more (the item line, "Total incl. GST"), trusted less. Only a total found
+/// by a loose label ("Total", what a garbled "Rounded Total" leaves) gives way; one after
+/// "Total payable" stands.
 fn receipt_total(
     lines: &[DocLine],
     chosen: (Decimal, f64),
     sep: DecimalSeparator,
 ) -> (Decimal, f64) {
+    let loose = chosen.1 <= label_trust("total", Placement::SameLine);
+    if !loose {
+        return chosen;
+    }
     let printed = |v: Decimal| {
         lines
             .iter()
