@@ -171,7 +171,8 @@ fn no_corpus_file_crashes_or_hangs_the_cli() {
             if p.extension().is_none_or(|e| e != "pdf") {
                 continue;
             }
-            let out = zonal(&["words", p.to_str().unwrap_or_default()]);
+            // Without OCR: this is about the engine on every file, not Tesseract's time.
+            let out = zonal(&["words", p.to_str().unwrap_or_default(), "--ocr", "off"]);
             let code = out.status.code();
             assert!(
                 matches!(code, Some(0) | Some(2)),
@@ -321,4 +322,33 @@ fn table_prints_rows_and_cells_from_the_ruling_lines() {
         flat.contains(&"Lidstad") && flat.contains(&"Dick & Peg"),
         "{flat:?}"
     );
+}
+
+#[test]
+fn a_scanned_receipt_reads_like_text_through_ocr() {
+    // SROIE 000: a photographed till receipt wrapped in an image-only PDF.
+    let pdf = corpus("sroie/000.pdf");
+    let pdf = pdf.to_str().unwrap_or_default();
+    let off = zonal(&["text", pdf, "--ocr", "off"]);
+    assert!(off.status.success());
+    assert!(
+        String::from_utf8_lossy(&off.stdout).trim().is_empty(),
+        "no text layer"
+    );
+    let text = String::from_utf8_lossy(&zonal(&["text", pdf]).stdout).to_string();
+    assert!(
+        text.contains("JALAN SAGU"),
+        "the address, read by OCR: {text}"
+    );
+    // Label and amount on one line (the receipt read as one column).
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Total") && l.contains("9.00")),
+        "{text}"
+    );
+    let v = json(&zonal(&["extract", pdf]));
+    assert_eq!(v["invoice"]["total"], "9.00");
+    assert_eq!(v["invoice"]["invoiceDate"], "2018-12-25");
+    let c = v["confidence"]["fields"]["total"].as_f64().unwrap_or(1.0);
+    assert!(c < 0.9, "an OCR reading is not certain: {c}");
 }
