@@ -207,20 +207,73 @@ fn doc_lines(pages: &[PageText]) -> Vec<DocLine> {
     let mut out = Vec::new();
     for p in pages {
         for l in &p.lines {
-            let text = l.text();
+            let height = l.bbox.height();
+            let words = join_kerned(
+                l.words
+                    .iter()
+                    .map(|w| (w.bbox.x0, w.bbox.x1, w.text.clone()))
+                    .collect(),
+                height,
+            );
+            // The line's text is its words joined by single spaces (label offsets rely on it).
+            let text = words
+                .iter()
+                .map(|w| w.2.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             out.push(DocLine {
                 page: p.page,
                 lower: text.to_lowercase(),
                 text,
-                words: l
-                    .words
-                    .iter()
-                    .map(|w| (w.bbox.x0, w.bbox.x1, w.text.clone()))
-                    .collect(),
+                words,
                 top: l.bbox.top,
-                height: l.bbox.height(),
+                height,
             });
         }
+    }
+    out
+}
+
+/// Whether `word` (lower case) starts one of the field labels ("factuurnummer:",
+/// "rechnungsdatum").
+fn is_label_word(word: &str) -> bool {
+    [
+        NUMBER_LABELS,
+        DATE_LABELS,
+        DUE_LABELS,
+        SUBTOTAL_LABELS,
+        TAX_LABELS,
+        TOTAL_LABELS,
+    ]
+    .iter()
+    .flat_map(|l| l.iter())
+    .filter_map(|l| l.trim_start_matches('^').split(' ').next())
+    .any(|first| first.len() >= 4 && word.starts_with(first))
+}
+
+/// Joins a capital split from the rest of its word by kerning ("F actuurnummer",
+/// "R echnung"): a lone capital letter close before a word in lower case that together
+/// make a label's word ("I am" stays two words).
+fn join_kerned(words: Vec<(f64, f64, String)>, height: f64) -> Vec<(f64, f64, String)> {
+    let mut out: Vec<(f64, f64, String)> = Vec::with_capacity(words.len());
+    for w in words {
+        if let Some(prev) = out.last_mut() {
+            let mut chars = prev.2.chars();
+            let lone_capital =
+                chars.next().is_some_and(char::is_uppercase) && chars.next().is_none();
+            let lower_next = w.2.chars().next().is_some_and(char::is_lowercase);
+            let joined = format!("{}{}", prev.2, w.2).to_lowercase();
+            if lone_capital
+                && lower_next
+                && w.0 - prev.1 < 0.6 * height.max(1.0)
+                && is_label_word(&joined)
+            {
+                prev.1 = w.1;
+                prev.2.push_str(&w.2);
+                continue;
+            }
+        }
+        out.push(w);
     }
     out
 }
@@ -1490,5 +1543,25 @@ mod tests {
             "IBAN DE89 3704 0044 0532 0130 01",
         )]);
         assert_eq!(bad.invoice.iban, None, "check digits that fail are no IBAN");
+    }
+
+    #[test]
+    fn a_label_split_by_kerning_is_joined() {
+        let w = |t: &str, x0: f64, x1: f64| (x0, x1, t.to_string());
+        let joined = join_kerned(
+            vec![
+                w("F", 10.0, 16.0),
+                w("actuurnummer", 19.0, 80.0),
+                w("A", 90.0, 96.0),
+                w("b", 120.0, 126.0),
+            ],
+            10.0,
+        );
+        let texts: Vec<&str> = joined.iter().map(|w| w.2.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Factuurnummer", "A", "b"],
+            "a far-off word stays apart"
+        );
     }
 }
