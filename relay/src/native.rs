@@ -297,13 +297,20 @@ pub fn read_page(
     if let Some(t) = ocr
         && p.needs_ocr()
     {
-        match ocr_page(doc, page, t) {
-            Ok((words, _)) => p = PageText::from_ocr_words(page, p.width, p.height, &words),
+        match ocr_into(doc, &mut p, t) {
+            Ok(_) => {}
             Err(OcrFailure::Provider(e)) => return Err(e.into()),
             Err(OcrFailure::Render(e)) => return Err(e.into()),
         }
     }
     Ok(p)
+}
+
+/// Replaces a page's (empty) text by its OCR reading; the OCR confidence.
+fn ocr_into(doc: &Document, p: &mut PageText, ocr: &dyn PageReader) -> Result<f64, OcrFailure> {
+    let (words, q) = ocr_page(doc, p.page, ocr)?;
+    *p = PageText::from_ocr_words(p.page, p.width, p.height, &words);
+    Ok(q)
 }
 
 /// Reads every page; pages without a text layer go through `ocr` when given.
@@ -313,9 +320,8 @@ pub fn read_pages(doc: &Document, ocr: Option<&dyn PageReader>) -> Result<Pages,
     let mut ocr_notes = Vec::new();
     if let Some(t) = ocr {
         for p in pages.iter_mut().filter(|p| p.needs_ocr()) {
-            match ocr_page(doc, p.page, t) {
-                Ok((words, q)) => {
-                    *p = PageText::from_ocr_words(p.page, p.width, p.height, &words);
+            match ocr_into(doc, p, t) {
+                Ok(q) => {
                     quality.push(q);
                     ocr_notes.push(format!(
                         "page {} read by OCR (confidence {:.0}%)",
@@ -358,9 +364,9 @@ fn ocr_page(
 ) -> Result<(Vec<(String, Rect)>, f64), OcrFailure> {
     let img = doc.render_dpi(page, OCR_DPI)?;
     let png = img.to_png()?;
-    // A page narrower than 320 pt (80 mm till roll and less) is one column: a receipt.
+    // A receipt's page is one column of text.
     let width_pt = f64::from(img.width) * 72.0 / OCR_DPI;
-    let layout = if width_pt < 320.0 {
+    let layout = if width_pt < wasm_core::text::RECEIPT_MAX_WIDTH {
         Layout::Column
     } else {
         Layout::Page

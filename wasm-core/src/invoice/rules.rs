@@ -5,12 +5,11 @@
 //! label's line, or else from the line just below (label-above-value layouts). Totals take
 //! the last match in the document (totals sit at the bottom); other fields the first.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::amount::{DecimalSeparator, find_currency, parse_amount};
+use super::confidence::Evidence;
 use super::date::{DateOrder, ParsedDate, parse_date};
 use super::locale::Locale;
 use super::{FieldValue, Invoice, InvoiceField, ids, items};
@@ -24,7 +23,7 @@ pub struct Extraction {
     /// How far each field found is trusted from how it was found (a strong label or a
     /// loose one, beside or below it, competing readings, a certain date order), 0–1,
     /// before OCR quality and cross-checks.
-    pub evidence: BTreeMap<InvoiceField, f64>,
+    pub evidence: Evidence,
     /// Things not decided, in plain words (e.g. an ambiguous date).
     pub warnings: Vec<String>,
 }
@@ -262,11 +261,10 @@ fn join_kerned(words: Vec<(f64, f64, String)>, height: f64) -> Vec<(f64, f64, St
             let lone_capital =
                 chars.next().is_some_and(char::is_uppercase) && chars.next().is_none();
             let lower_next = w.2.chars().next().is_some_and(char::is_lowercase);
-            let joined = format!("{}{}", prev.2, w.2).to_lowercase();
             if lone_capital
                 && lower_next
                 && w.0 - prev.1 < 0.6 * height.max(1.0)
-                && is_label_word(&joined)
+                && is_label_word(&format!("{}{}", prev.2, w.2).to_lowercase())
             {
                 prev.1 = w.1;
                 prev.2.push_str(&w.2);
@@ -752,9 +750,9 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
         if field == InvoiceField::Total && is_receipt(pages) {
             found = found.map(|chosen| receipt_total(&lines, chosen, sep));
         }
-        if let Some((v, t)) = found {
-            ex.invoice.set(field, Some(&FieldValue::Number(v)));
-            ex.evidence.insert(field, t);
+        if let Some(a) = found {
+            ex.invoice.set(field, Some(&FieldValue::Number(a.value)));
+            ex.evidence.insert(field, a.trust);
         }
     }
     if let Some((c, t)) = currency(&lines) {
@@ -829,13 +827,7 @@ const YOUR: &[&str] = &[
 /// The fields after the eight: the vendor's VAT ID, the IBAN (check digits hold) and
 /// BIC, the buyer's order number and the customer's name.
 fn parties(lines: &[DocLine], ex: &mut Extraction) {
-    let customer_block = |i: usize| {
-        lines[i.saturating_sub(4)..=i].iter().any(|l| {
-            CUSTOMER_MARKERS
-                .iter()
-                .any(|m| find_label(&l.lower, m).is_some())
-        })
-    };
+    let customer_block = |i: usize| lines[i.saturating_sub(4)..=i].iter().any(names_customer);
     // VAT IDs: the vendor's is the one not marked as the customer's.
     let mut vat: Vec<String> = Vec::new();
     for c in candidates(lines, VAT_ID_LABELS) {
@@ -1218,14 +1210,23 @@ const TAX_QUALIFIERS: &[&str] = &[
     "(",
 ];
 
+/// An amount read after a label.
+#[derive(Debug, Clone, Copy)]
+struct LabelledAmount {
+    value: Decimal,
+    trust: f64,
+    /// The label it was read after.
+    label: &'static str,
+}
+
 /// The amount after the strongest of `labels`, nearest the bottom of the document, with
-/// its trust.
+/// its trust and label.
 fn labelled_amount(
     lines: &[DocLine],
-    labels: &[&str],
+    labels: &[&'static str],
     field: InvoiceField,
     sep: DecimalSeparator,
-) -> Option<(Decimal, f64)> {
+) -> Option<LabelledAmount> {
     let mut cands = candidates(lines, labels);
     cands.sort_by_key(|c| (c.rank, usize::MAX - c.line));
     cands.retain(|c| {
@@ -1255,16 +1256,19 @@ fn labelled_amount(
             _ => true,
         }
     });
-    cands
-        .iter()
-        .find_map(|c| column_amount(c, labels[c.rank], sep))
+    cands.iter().find_map(|c| {
+        let label = labels[c.rank];
+        column_amount(c, label, sep).map(|(value, trust)| LabelledAmount {
+            value,
+            trust,
+            label,
+        })
+    })
 }
 
-/// A till receipt: a narrow page (80 mm paper and less).
+/// A till receipt: the first page is narrow (80 mm paper and less).
 fn is_receipt(pages: &[PageText]) -> bool {
-    pages
-        .first()
-        .is_some_and(|p| p.width > 0.0 && p.width < 320.0)
+    pages.first().is_some_and(PageText::is_receipt)
 }
 
 /// On a scanned receipt a total is often misread once ("Rounded Total 9.60" under
@@ -1274,11 +1278,10 @@ fn is_receipt(pages: &[PageText]) -> bool {
 /// "Total payable" stands.
 fn receipt_total(
     lines: &[DocLine],
-    chosen: (Decimal, f64),
+    chosen: LabelledAmount,
     sep: DecimalSeparator,
-) -> (Decimal, f64) {
-    let loose = chosen.1 <= label_trust("total", Placement::SameLine);
-    if !loose {
+) -> LabelledAmount {
+    if !is_loose(chosen.label) {
         return chosen;
     }
     let printed = |v: Decimal| {
@@ -1287,20 +1290,24 @@ fn receipt_total(
             .filter(|l| last_amount_in(&l.text, sep) == Some(v))
             .count()
     };
-    if printed(chosen.0) > 1 {
+    if printed(chosen.value) > 1 {
         return chosen;
     }
     let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
         .iter()
         .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
-        .filter(|v| *v != chosen.0 && *v > Decimal::ZERO)
+        .filter(|v| *v != chosen.value && *v > Decimal::ZERO)
         .collect();
     others
         .into_iter()
         .map(|v| (v, printed(v)))
         .filter(|(_, n)| *n > 1)
         .max_by_key(|(_, n)| *n)
-        .map_or(chosen, |(v, _)| (v, chosen.1.min(0.5)))
+        .map_or(chosen, |(value, _)| LabelledAmount {
+            value,
+            trust: chosen.trust.min(0.5),
+            ..chosen
+        })
 }
 
 /// The amount a label gives: beside it; else under it, where a column of several
@@ -1385,16 +1392,22 @@ const CUSTOMER_MARKERS: &[&str] = &[
     "bill-to",
 ];
 
+/// Whether a line opens the customer's block ("Bill to", "Rechnungsempfänger"…): a legal
+/// name or a VAT ID within the next lines is the buyer's.
+fn names_customer(l: &DocLine) -> bool {
+    CUSTOMER_MARKERS
+        .iter()
+        .any(|m| find_label(&l.lower, m).is_some())
+}
+
 fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
     let first: Vec<&DocLine> = lines.iter().filter(|l| l.page == 1).collect();
     let receipt = is_receipt(pages);
     let height = pages.first().map(|p| p.height).unwrap_or(842.0);
     let in_customer_block = |i: usize| {
-        first[i.saturating_sub(4)..=i].iter().any(|l| {
-            CUSTOMER_MARKERS
-                .iter()
-                .any(|m| find_label(&l.lower, m).is_some())
-        })
+        first[i.saturating_sub(4)..=i]
+            .iter()
+            .any(|l| names_customer(l))
     };
     for (li, l) in first.iter().enumerate() {
         let words: Vec<&str> = l.text.split_whitespace().collect();

@@ -44,6 +44,10 @@ pub struct PageText {
     pub lines: Vec<Line>,
 }
 
+/// Pages narrower than this (points; 80 mm till rolls are 227) are receipts: one column
+/// of text, read by OCR as such and parsed with the receipts' rules.
+pub const RECEIPT_MAX_WIDTH: f64 = 320.0;
+
 impl PageText {
     /// Builds a page's text from its characters.
     pub fn from_chars(
@@ -63,6 +67,11 @@ impl PageText {
             rules: Vec::new(),
             lines,
         }
+    }
+
+    /// Whether the page is a till receipt's: narrower than [`RECEIPT_MAX_WIDTH`].
+    pub fn is_receipt(&self) -> bool {
+        self.width > 0.0 && self.width < RECEIPT_MAX_WIDTH
     }
 
     /// A page's text from OCR: each recognised word with its box in page points. The
