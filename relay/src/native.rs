@@ -8,6 +8,7 @@ use serde::Serialize;
 use wasm_core::PageText;
 use wasm_core::geometry::Rect;
 use wasm_core::invoice::pipeline::{self, InvoiceResult};
+use wasm_core::scan::Straightening;
 use wasm_core::template::best_match;
 
 use crate::providers::ProviderError;
@@ -100,6 +101,9 @@ pub struct PageWords {
     pub height: f64,
     /// `/Rotate` in degrees.
     pub rotation: u16,
+    /// How a scan was turned before OCR (its words are in that frame); absent when not.
+    #[serde(skip_serializing_if = "Straightening::is_identity")]
+    pub straightened: Straightening,
     /// Words in reading order.
     pub words: Vec<WordOut>,
 }
@@ -122,6 +126,7 @@ pub fn words(texts: Vec<PageText>) -> WordsOutput {
             width: r3(t.width),
             height: r3(t.height),
             rotation: t.rotation,
+            straightened: t.straightened,
             words: t
                 .words()
                 .map(|w| WordOut {
@@ -242,9 +247,10 @@ pub fn extract(
         && !templates.is_empty()
         && let Some(t) = ocr
         && quality.is_empty()
-        && let Ok((words, _)) = ocr_page(doc, 1, t)
+        && let Ok(first) = ocr_page(doc, 1, t)
     {
-        let text = words
+        let text = first
+            .words
             .iter()
             .map(|(w, _)| w.as_str())
             .collect::<Vec<_>>()
@@ -308,9 +314,10 @@ pub fn read_page(
 
 /// Replaces a page's (empty) text by its OCR reading; the OCR confidence.
 fn ocr_into(doc: &Document, p: &mut PageText, ocr: &dyn PageReader) -> Result<f64, OcrFailure> {
-    let (words, q) = ocr_page(doc, p.page, ocr)?;
-    *p = PageText::from_ocr_words(p.page, p.width, p.height, &words);
-    Ok(q)
+    let o = ocr_page(doc, p.page, ocr)?;
+    *p = PageText::from_ocr_words(p.page, o.size.0, o.size.1, &o.words);
+    p.straightened = o.straightened;
+    Ok(o.quality)
 }
 
 /// Reads every page; pages without a text layer go through `ocr` when given.
@@ -355,23 +362,67 @@ enum OcrFailure {
 /// OCR resolution: pixels per inch of the rendered page.
 const OCR_DPI: f64 = 300.0;
 
-/// One page rendered at [`OCR_DPI`] and read by OCR: words in page points and the mean
-/// confidence.
-fn ocr_page(
-    doc: &Document,
-    page: usize,
-    ocr: &dyn PageReader,
-) -> Result<(Vec<(String, Rect)>, f64), OcrFailure> {
+/// One page rendered at [`OCR_DPI`], straightened, and read by OCR.
+struct OcrPage {
+    /// Words, boxes in points of the straightened page.
+    words: Vec<(String, Rect)>,
+    /// Mean word confidence.
+    quality: f64,
+    /// The straightened page's size in points.
+    size: (f64, f64),
+    /// How the page was turned.
+    straightened: Straightening,
+}
+
+impl OcrPage {
+    /// The words weighed by their confidence (a sideways page read as it lies gives a
+    /// few words, or many doubtful ones).
+    fn confident_words(&self) -> f64 {
+        self.quality * self.words.len() as f64
+    }
+}
+
+/// Renders a page at [`OCR_DPI`], turns it upright (the engine's orientation) and level
+/// (its measured skew), and reads it. Orientation reports are unreliable on sparse pages
+/// such as receipts, so a page the report would turn is also read as it lies, and the
+/// reading with more confidently read words is kept.
+fn ocr_page(doc: &Document, page: usize, ocr: &dyn PageReader) -> Result<OcrPage, OcrFailure> {
     let img = doc.render_dpi(page, OCR_DPI)?;
-    let png = img.to_png()?;
+    let quarter_turns = ocr
+        .orientation(&img.to_png()?)
+        .map_err(OcrFailure::Provider)?;
+    let turned = read_straightened(&img, quarter_turns, ocr)?;
+    if quarter_turns == 0 {
+        return Ok(turned);
+    }
+    let as_is = read_straightened(&img, 0, ocr)?;
+    Ok(if as_is.confident_words() >= turned.confident_words() {
+        as_is
+    } else {
+        turned
+    })
+}
+
+/// Reads a rendered page turned by `quarter_turns` and then levelled by its measured skew.
+fn read_straightened(
+    img: &wasm_core::render::RgbaImage,
+    quarter_turns: u8,
+    ocr: &dyn PageReader,
+) -> Result<OcrPage, OcrFailure> {
+    let upright = img.turned(quarter_turns);
+    let skew_degrees = wasm_core::scan::skew_degrees(&upright);
+    let level = upright.rotated(skew_degrees);
+    let to_points = |px: u32| f64::from(px) * 72.0 / OCR_DPI;
+    let size = (to_points(level.width), to_points(level.height));
     // A receipt's page is one column of text.
-    let width_pt = f64::from(img.width) * 72.0 / OCR_DPI;
-    let layout = if width_pt < wasm_core::text::RECEIPT_MAX_WIDTH {
+    let layout = if size.0 < wasm_core::text::RECEIPT_MAX_WIDTH {
         Layout::Column
     } else {
         Layout::Page
     };
-    let o = ocr.read_page(&png, layout).map_err(OcrFailure::Provider)?;
+    let o = ocr
+        .read_page(&level.to_png()?, layout)
+        .map_err(OcrFailure::Provider)?;
     let words = o
         .words
         .into_iter()
@@ -382,5 +433,13 @@ fn ocr_page(
             )
         })
         .collect();
-    Ok((words, o.quality))
+    Ok(OcrPage {
+        words,
+        quality: o.quality,
+        size,
+        straightened: Straightening {
+            quarter_turns,
+            skew_degrees,
+        },
+    })
 }

@@ -11,7 +11,8 @@
 //! * [`document`] — opening a PDF (typed [`OpenError`]) and page geometry;
 //!   [`attachments`] — files embedded in it.
 //! * [`text`] — characters, words and lines with boxes; text inside a region.
-//! * [`render`] — a page to RGBA, a bitmap to PNG, crops.
+//! * [`render`] — a page to RGBA, a bitmap to PNG, crops; [`scan`] — a scanned page
+//!   turned upright and levelled before OCR.
 //! * [`invoice`] — the structured invoice and the amount and date normalisers.
 //! * [`template`] — per-vendor templates (and invoice2data imports): match and apply.
 //! * [`assets`] — the standard fonts and predefined CMaps PDFs name without embedding
@@ -39,6 +40,7 @@ pub mod document;
 pub mod geometry;
 pub mod invoice;
 pub mod render;
+pub mod scan;
 pub mod share;
 pub mod template;
 pub mod text;

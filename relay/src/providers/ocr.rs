@@ -65,22 +65,36 @@ impl Tesseract {
 
     /// Reads a PNG (blocking: run it off the async runtime).
     pub fn read_png(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
-        let failed = |m: String| ProviderError::Permanent(m);
         let psm = match layout {
             Layout::Page => "3",
             Layout::Block => "6",
             Layout::Column => "4",
         };
+        let out = self.run(&["-l", &self.languages, "--psm", psm, "tsv"], png)?;
+        if !out.status.success() {
+            return Err(ProviderError::Permanent(format!(
+                "tesseract failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// The quarter turns clockwise (0–3) that make a page image upright, by Tesseract's
+    /// orientation detection (`--psm 0`, `osd.traineddata`). 0 when it is not sure, or
+    /// finds too little text to tell.
+    pub fn orientation(&self, png: &[u8]) -> Result<u8, ProviderError> {
+        let out = self.run(&["--psm", "0"], png)?;
+        // Too few characters to tell is an exit status of 1, not an error of the page.
+        Ok(parse_osd(&String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Runs Tesseract on a PNG given on stdin, with `args` after `stdin stdout`.
+    fn run(&self, args: &[&str], png: &[u8]) -> Result<std::process::Output, ProviderError> {
+        let failed = |m: String| ProviderError::Permanent(m);
         let mut child = Command::new(&self.binary)
-            .args([
-                "stdin",
-                "stdout",
-                "-l",
-                &self.languages,
-                "--psm",
-                psm,
-                "tsv",
-            ])
+            .args(["stdin", "stdout"])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -91,16 +105,29 @@ impl Tesseract {
                 .write_all(png)
                 .map_err(|e| failed(format!("tesseract input: {e}")))?;
         }
-        let out = child
+        child
             .wait_with_output()
-            .map_err(|e| failed(format!("tesseract: {e}")))?;
-        if !out.status.success() {
-            return Err(failed(format!(
-                "tesseract failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            .map_err(|e| failed(format!("tesseract: {e}")))
+    }
+}
+
+/// The smallest orientation confidence Tesseract's OSD must report to turn a page.
+const MIN_ORIENTATION_CONFIDENCE: f64 = 2.0;
+
+/// Quarter turns clockwise from Tesseract's OSD report (`Rotate: 90`, `Orientation
+/// confidence: 5.2`); 0 below [`MIN_ORIENTATION_CONFIDENCE`].
+pub fn parse_osd(report: &str) -> u8 {
+    let value = |key: &str| {
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    match (value("Rotate:"), value("Orientation confidence:")) {
+        (Some(r), Some(c)) if c >= MIN_ORIENTATION_CONFIDENCE => {
+            ((r / 90.0).round() as i64).rem_euclid(4) as u8
         }
-        Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
+        _ => 0,
     }
 }
 
@@ -318,11 +345,21 @@ impl OcrEngine {
 pub trait PageReader: Sync {
     /// The page's words, boxes in the image's pixels.
     fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError>;
+
+    /// Quarter turns clockwise that make the page upright; 0 for an engine that reads
+    /// any orientation itself (Vision).
+    fn orientation(&self, _png: &[u8]) -> Result<u8, ProviderError> {
+        Ok(0)
+    }
 }
 
 impl PageReader for Tesseract {
     fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
         self.read_png(png, layout)
+    }
+
+    fn orientation(&self, png: &[u8]) -> Result<u8, ProviderError> {
+        Tesseract::orientation(self, png)
     }
 }
 
@@ -339,6 +376,13 @@ impl PageReader for BlockingOcr {
     fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
         self.handle
             .block_on(self.engine.read_png(png.to_vec(), layout))
+    }
+
+    fn orientation(&self, png: &[u8]) -> Result<u8, ProviderError> {
+        match &self.engine {
+            OcrEngine::Tesseract(t) => t.orientation(png),
+            OcrEngine::Vision(_) => Ok(0),
+        }
     }
 }
 
@@ -357,5 +401,21 @@ mod tests {
         assert_eq!(t.text, "Factuur VF1005193039\nTotaal");
         assert_eq!(t.words[1].bbox, [45.0, 20.0, 85.0, 30.0]);
         assert!((t.quality - (0.965 + 0.9 + 0.8) / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn osd_reports_become_quarter_turns_when_sure() {
+        let report = |rotate: u32, conf: f64| {
+            format!(
+                "Page number: 0\nOrientation in degrees: {}\nRotate: {rotate}\n\
+                 Orientation confidence: {conf}\nScript: Latin\nScript confidence: 3.1\n",
+                (360 - rotate) % 360
+            )
+        };
+        assert_eq!(parse_osd(&report(90, 6.3)), 1);
+        assert_eq!(parse_osd(&report(180, 11.0)), 2);
+        assert_eq!(parse_osd(&report(270, 2.5)), 3);
+        assert_eq!(parse_osd(&report(180, 0.4)), 0);
+        assert_eq!(parse_osd(""), 0);
     }
 }

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::document::{Document, PageOutOfRange, page_geometry};
 use crate::geometry::Rect;
+use crate::scan::Straightening;
 
 /// Minimum number of non-blank characters for a page or region to count as having
 /// native text; below it, the text needs OCR.
@@ -42,6 +43,10 @@ pub struct PageText {
     rules: Vec<Rect>,
     /// Lines of words in reading order.
     pub lines: Vec<Line>,
+    /// How an OCRed scan was turned before it was read: its words are placed in that
+    /// upright, level frame, whose size `width` × `height` is.
+    #[serde(skip_serializing_if = "Straightening::is_identity")]
+    pub straightened: Straightening,
 }
 
 /// Pages narrower than this (points; 80 mm till rolls are 227) are receipts: one column
@@ -66,6 +71,7 @@ impl PageText {
             chars,
             rules: Vec::new(),
             lines,
+            straightened: Straightening::default(),
         }
     }
 
