@@ -28,26 +28,22 @@ enum Kind {
 }
 
 /// Header words, lower case, by kind. German compounds match by their ending
-/// ("Artikelbeschreibung", "Nettobetrag"), so the endings are listed.
-const DESCRIPTION: &[&str] = &[
+/// ("Artikelbeschreibung", "Nettobetrag"), so the endings are listed. A description
+/// column is named by its text ([`NAMES`]) or by what it sells ([`GOODS`]).
+const NAMES: &[&str] = &[
     "beschreibung",
     "bezeichnung",
     "description",
     "omschrijving",
     "désignation",
     "designation",
-    "produkt",
-    "product",
-    "artikel",
-    "leistung",
-    "item",
-    "items",
     "libellé",
-    "article",
+    "leistung",
     "dienstleistung",
-    "service",
-    "services",
     "details",
+];
+const GOODS: &[&str] = &[
+    "produkt", "product", "artikel", "item", "items", "article", "service", "services",
 ];
 const QUANTITY: &[&str] = &[
     "menge",
@@ -128,6 +124,31 @@ const DISCOUNTS: &[&str] = &[
     "rabatt", "abzgl", "discount", "remise", "korting", "nachlass",
 ];
 
+/// Header words naming a column of codes: an item's number, not its description.
+const CODES: &[&str] = &[
+    "code",
+    "nr",
+    "nr.",
+    "no",
+    "no.",
+    "nummer",
+    "number",
+    "réf",
+    "réf.",
+    "ref",
+    "ref.",
+    "référence",
+    "reference",
+    "sku",
+    "ean",
+    "gtin",
+    "artikelnummer",
+    "artikelnr",
+    "art.-nr.",
+    "artnr",
+    "artikelcode",
+];
+
 /// Lines carried over between pages, never items.
 const CARRIED: &[&str] = &["übertrag", "carried", "transport", "report", "a reporter"];
 
@@ -149,7 +170,7 @@ fn kind_of(word: &str) -> Option<Kind> {
     if w.ends_with("gesamtpreis") || w == "gesamtbetrag" {
         return Some(Kind::Total);
     }
-    if ends(DESCRIPTION) {
+    if ends(NAMES) || ends(GOODS) {
         Some(Kind::Description)
     } else if ends(QUANTITY) {
         Some(Kind::Quantity)
@@ -195,7 +216,17 @@ fn header_columns(band: &[&Line]) -> Vec<Column> {
             // "Preis/ Einheit", "Unit price": the strongest kind named; a price next
             // to "total" ("Total price") is a total.
             let total_named = words.iter().any(|w| word_key(&w.text) == "total");
-            let kind = if kinds.contains(&Kind::Total)
+            // "Code article", "Art.-Nr.", "Item number": a column of codes, unless it also
+            // names the description ("Art.-Nr. Bezeichnung" printed as one cell).
+            let named = |list: &[&str]| {
+                words
+                    .iter()
+                    .any(|w| list.contains(&word_key(&w.text).as_str()))
+            };
+            let codes = named(CODES) && !named(NAMES);
+            let kind = if codes {
+                Kind::Other
+            } else if kinds.contains(&Kind::Total)
                 && (!kinds.contains(&Kind::UnitPrice) || total_named)
             {
                 Kind::Total
@@ -253,10 +284,12 @@ fn is_header(lines: &[Line], i: usize) -> bool {
         && kinds.len() >= 2
 }
 
+/// Whether a line opens with a totals label. A word in parentheses ("(Net): 60,00" in a
+/// price column) qualifies a value; it is not a label.
 fn starts_with_stop(l: &Line) -> bool {
     l.words.iter().take(3).any(|w| {
         let k = word_key(&w.text);
-        STOPS.contains(&k.as_str())
+        !w.text.starts_with('(') && STOPS.contains(&k.as_str())
     })
 }
 
@@ -410,7 +443,7 @@ fn header_band(lines: &[Line], i: usize) -> Vec<usize> {
         band.push(j);
     }
     let mut j = i;
-    while j + 1 < lines.len() && band.len() < 6 {
+    while j + 1 < lines.len() && band.len() < 8 {
         let (a, b) = (&lines[j], &lines[j + 1]);
         if b.bbox.top - a.bbox.bottom > h * 0.8 || !headerish(b) {
             break;
@@ -430,11 +463,14 @@ fn read_body(lines: &[Line], columns: &[Column], sep: DecimalSeparator) -> Vec<L
     let opens = |r: &Row| r.quantity.is_some() || r.unit_price.is_some();
     let mut items = Vec::new();
     let mut used = vec![false; rows.len()];
+    // The first line after the previous item's row.
+    let mut after = 0;
     for (a, r) in rows.iter().enumerate() {
         let Some(total) = r.total else { continue };
         if CARRIED
             .iter()
             .any(|c| lines[a].text().to_lowercase().starts_with(c))
+            || is_allowance(&lines[a])
         {
             continue;
         }
@@ -471,13 +507,33 @@ fn read_body(lines: &[Line], columns: &[Column], sep: DecimalSeparator) -> Vec<L
                 description.push(&rows[j].description);
             }
         }
+        // A tall row prints its numbers beside the middle of its text: a row with a
+        // quantity or price but no description of its own takes its first description
+        // line since the previous row (a few lines up at most).
+        if description.is_empty()
+            && opens(r)
+            && let Some(j) = (after.max(start.saturating_sub(6))..start).find(|&j| {
+                let r = &rows[j];
+                !used[j]
+                    && r.total.is_none()
+                    && !r.note
+                    && !r.description.is_empty()
+                    && !is_id(&r.description)
+            })
+        {
+            used[j] = true;
+            description.push(&rows[j].description);
+        }
+        after = a + 1;
         // Wrapped descriptions below the anchor, up to the next row.
-        for r in rows.iter().take(a + 4).skip(a + 1) {
+        for (j, r) in rows.iter().enumerate().take(a + 4).skip(a + 1) {
             // A quantity-looking number inside a wrapped description ("Karton 3 x 20")
             // does not open a row; a price or a total does.
             if r.total.is_some() || r.unit_price.is_some() || r.note || r.description.is_empty() {
                 break;
             }
+            used[j] = true;
+            after = j + 1;
             if is_id(&r.description) {
                 continue;
             }
@@ -497,10 +553,24 @@ fn read_body(lines: &[Line], columns: &[Column], sep: DecimalSeparator) -> Vec<L
     items
 }
 
-/// "4012345001235", "(GTIN)": a code under the description, not part of it.
+/// "4012345001235", "(GTIN)", "LOT6254784": a code under the description, not part of it.
 fn is_id(s: &str) -> bool {
-    s.split_whitespace()
-        .all(|w| w.chars().all(|c| c.is_ascii_digit()) || w.starts_with('('))
+    s.split_whitespace().all(|w| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || w.starts_with('(')
+            || (w.chars().any(|c| c.is_ascii_digit()) && !w.chars().any(char::is_lowercase))
+    })
+}
+
+/// "Remise commerciale 5,00% sur 100,00 EUR -5,00": an allowance or charge reckoned on a
+/// base (the items above), not an item.
+fn is_allowance(l: &Line) -> bool {
+    l.words.windows(3).any(|w| {
+        w[0].text.ends_with('%')
+            && ["sur", "of", "on", "auf", "von", "van", "op"]
+                .contains(&w[1].text.to_lowercase().as_str())
+            && is_number(&w[2].text)
+    })
 }
 
 #[cfg(test)]
@@ -544,5 +614,36 @@ mod tests {
     fn no_header_no_items() {
         let p = page(&["Widget A 2 10.00 20.00", "Total 20.00"]);
         assert!(extract(&[p], DecimalSeparator::Auto).is_empty());
+    }
+
+    /// akretion's layout (French, EN 16931): a code column beside the description, tall
+    /// rows whose numbers stand beside the middle of their text, "(Net): 60,00" in the
+    /// price column, and allowances reckoned on the items' base under the table.
+    #[test]
+    fn tall_rows_take_their_text_from_above_and_allowances_are_not_items() {
+        let p = page(&[
+            "Ligne  Code article    Désignation               P.U. HT    Qté     Total HT",
+            "",
+            "                       PRESTATION SUPPORT",
+            "       SKU: 1254       Période: janvier",
+            "1      ART1254                                   60,00      1,00    60,00",
+            "                                                 (Net): 60,00",
+            "                       FOURNITURES PAPIER",
+            "2      ART9874                                   10,00      3,00    30,00",
+            "                       Remise 5,00% sur 90,00 EUR                   -4,50",
+            "Total HT                                                            85,50",
+        ]);
+        let items = extract(&[p], DecimalSeparator::Comma);
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.description.as_deref(), i.line_total))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("PRESTATION SUPPORT"), Some(Decimal::new(6000, 2))),
+                (Some("FOURNITURES PAPIER"), Some(Decimal::new(3000, 2))),
+            ]
+        );
     }
 }
