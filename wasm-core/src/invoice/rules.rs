@@ -150,20 +150,24 @@ const TOTAL_LABELS: &[&str] = &[
     "total rounded",
     "total amt rounded",
     "total amount rounded",
+    // The amount due before a total that includes a tax: "Total 6% supplies (Inc. GST)"
+    // is one rate's part of it.
+    "total amount payable",
+    "total payable",
+    "amount payable",
     "total incl",
     "total (incl",
     "inclusive of gst",
+    "incl. of gst",
+    "incl of gst",
     "inclusive gst",
     "inc gst",
     "inc. gst",
     "gst incl",
-    "total amount payable",
     "nett total",
     "incl. gst",
     "incl gst",
     "total with gst",
-    "total payable",
-    "amount payable",
     "jumlah",
     "amount due",
     "total due",
@@ -625,6 +629,12 @@ fn last_amount_in(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
                 .map(|j| j + 1)
                 .unwrap_or(0);
             let word = s[from..].split_whitespace().next().unwrap_or("");
+            // "RM367.10", "EUR12,50": a currency written onto its amount.
+            let from = match CURRENCY_PREFIXES.iter().find_map(|p| word.strip_prefix(p)) {
+                Some(rest) if has_cents(rest) => i,
+                _ => from,
+            };
+            let word = s[from..].split_whitespace().next().unwrap_or("");
             if word.chars().any(char::is_alphabetic) && word.chars().any(|c| c.is_ascii_digit()) {
                 continue; // DE136695976, TB100A4: identifiers, not money
             }
@@ -658,6 +668,23 @@ fn last_amount_in(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
         }
     }
     best
+}
+
+/// Trust in a receipt's subtotal read as its total (below the review line).
+const RECEIPT_SUBTOTAL_TRUST: f64 = 0.35;
+
+/// Currency codes and symbols that may be printed onto an amount ("RM367.10").
+const CURRENCY_PREFIXES: &[&str] = &["RM", "EUR", "USD", "GBP", "CHF", "SGD", "S$", "€", "£", "$"];
+
+/// "367.10", "12,50": a number whose last three characters are a separator and cents.
+fn has_cents(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 4
+        && matches!(b[b.len() - 3], b'.' | b',')
+        && b[b.len() - 2..].iter().all(u8::is_ascii_digit)
+        && b[..b.len() - 3]
+            .iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b','))
 }
 
 /// Labels that name their field only loosely ("Total", "Date", "Nr."): a value after
@@ -754,6 +781,16 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
             ex.invoice.set(field, Some(&FieldValue::Number(a.value)));
             ex.evidence.insert(field, a.trust);
         }
+    }
+    // A receipt whose total line was not read: its subtotal is usually what was paid
+    // (prices include the tax), so it stands in, flagged for review.
+    if is_receipt(pages)
+        && ex.invoice.total.is_none()
+        && let Some(sub) = ex.invoice.subtotal
+    {
+        ex.invoice.total = Some(sub);
+        ex.evidence
+            .insert(InvoiceField::Total, RECEIPT_SUBTOTAL_TRUST);
     }
     if let Some((c, t)) = currency(&lines) {
         ex.invoice.currency = Some(c);
@@ -1274,14 +1311,24 @@ fn is_receipt(pages: &[PageText]) -> bool {
 /// On a scanned receipt a total is often misread once ("Rounded Total 9.60" under
 /// "Total 9.00"): the total printed on one line only gives way to another total's value
 /// printed on more (the item line, "Total incl. GST"), trusted less. Only a total found
-/// by a loose label ("Total", what a garbled "Rounded Total" leaves) gives way; one after
-/// "Total payable" stands.
+/// by a loose label ("Total", what a garbled "Rounded Total" leaves) gives way, or a
+/// rounded total that no other total lies within a rounding step of ("Total Amt Rounded
+/// 45.90" under "Total Incl. of GST 15.90"); one after "Total payable" stands.
 fn receipt_total(
     lines: &[DocLine],
     chosen: LabelledAmount,
     sep: DecimalSeparator,
 ) -> LabelledAmount {
-    if !is_loose(chosen.label) {
+    let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
+        .iter()
+        .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
+        .filter(|v| *v != chosen.value && *v > Decimal::ZERO)
+        .collect();
+    let step = Decimal::new(5, 2);
+    let rounded_alone = chosen.label.contains("round")
+        && !others.is_empty()
+        && others.iter().all(|v| (*v - chosen.value).abs() > step);
+    if !is_loose(chosen.label) && !rounded_alone {
         return chosen;
     }
     let printed = |v: Decimal| {
@@ -1293,11 +1340,6 @@ fn receipt_total(
     if printed(chosen.value) > 1 {
         return chosen;
     }
-    let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
-        .iter()
-        .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
-        .filter(|v| *v != chosen.value && *v > Decimal::ZERO)
-        .collect();
     others
         .into_iter()
         .map(|v| (v, printed(v)))
@@ -1575,6 +1617,58 @@ mod tests {
             texts,
             ["Factuurnummer", "A", "b"],
             "a far-off word stays apart"
+        );
+    }
+
+    /// Till receipts as Tesseract reads them (SROIE's kind): narrow pages, misread words.
+    fn receipt(text: &str) -> Extraction {
+        let pages = [PageText::from_plain_text(1, text)];
+        assert!(pages[0].is_receipt());
+        extract(&pages)
+    }
+
+    #[test]
+    fn a_receipts_total_is_what_is_payable_not_one_rates_part() {
+        let ex = receipt(
+            "Total 0% supplies:        44.76\n\
+             Total 6% supplies (excl. GST): 13.30\n\
+             GST:                       0.80\n\
+             Total 6% supplies (Inc. GST):  14.10\n\
+             Total Payable:            58.86",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(5886, 2)));
+    }
+
+    #[test]
+    fn a_misread_rounded_total_gives_way_to_the_total_printed_twice() {
+        let ex = receipt(
+            "1.00   15.90     15.90  SR\n\
+             Tota Incl. of GST     15.90\n\
+             Total Amt Rounded     45.90\n\
+             Payment:              50.00",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(1590, 2)));
+        assert!(ex.evidence[&InvoiceField::Total] <= 0.5);
+    }
+
+    #[test]
+    fn a_currency_written_onto_the_amount_is_read() {
+        let ex = receipt("Total sales (Incl. GST 6%)   RM367.10");
+        assert_eq!(ex.invoice.total, Some(Decimal::new(36710, 2)));
+    }
+
+    #[test]
+    fn a_receipt_without_a_total_line_gives_its_subtotal_flagged() {
+        let ex = receipt(
+            "SUBTOTAL :          43.90\n\
+             Total (Excluding GST) 41.42\n\
+             CASH               100.00\n\
+             CASH CHANGE         56.10",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(4390, 2)));
+        assert!(
+            ex.evidence[&InvoiceField::Total] < 0.6,
+            "flagged for review"
         );
     }
 }
