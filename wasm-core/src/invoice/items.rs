@@ -6,8 +6,11 @@
 //! columns. Below it, each word goes to the column it overlaps most. A row is anchored by
 //! a line total in the amount column; the line nearest above or at it with a quantity or
 //! a unit price (or a description) opens it, and the description lines that follow stay
-//! with it. The table ends at a totals line (subtotal, VAT, "Summe"…), at another
-//! heading, or at the end of the page; a header repeated on a later page continues it.
+//! with it. A tall row whose numbers stand beside the middle of its text takes its first
+//! description line above. A column of codes ("Code article") is not the description; an
+//! allowance reckoned on a base ("5% sur 100,00") is not an item. The table ends at a
+//! totals line (subtotal, VAT, "Summe"…), at another heading, or at the end of the page;
+//! a header repeated on a later page continues it.
 
 use rust_decimal::Decimal;
 
