@@ -1,6 +1,6 @@
 """OCR seconds per scanned receipt page: `zonal extract` (render at 300 dpi, orientation
-and skew, Tesseract,
-the rules) against Tesseract alone on the same rendered page, in the same run.
+and skew, Tesseract, the rules) against Tesseract alone on the same rendered page, in the
+same run.
 
     python3 scripts/bench/ocr_receipts.py ZONAL SROIE_DIR [N]
 """
