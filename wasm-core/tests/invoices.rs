@@ -106,3 +106,27 @@ fn plain_text_reads_like_the_pdf() {
     }
     assert!(compared >= 5, "only {compared} invoices compared");
 }
+
+#[test]
+fn net_items_without_tax_make_the_total_the_subtotal() {
+    // QualityHosting.expected.json: amount 34.73, amount_untaxed 34.73. The page prints
+    // line amounts "Ohne MwSt.", no tax line, and "Total EUR 34,73".
+    let doc = Document::open(
+        std::fs::read(common::corpus("invoice2data/QualityHosting.pdf")).unwrap_or_default(),
+        None,
+    )
+    .expect("opens");
+    let pages: Vec<_> = (1..=doc.page_count())
+        .filter_map(|p| doc.page_text(p).ok())
+        .collect();
+    let r = wasm_core::invoice::pipeline::read(&pages, &[], &[], 1.0);
+    assert_eq!(
+        (r.invoice.subtotal, r.invoice.total),
+        (dec("34.73"), dec("34.73"))
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.contains("no tax is printed")),
+        "{:?}",
+        r.warnings
+    );
+}

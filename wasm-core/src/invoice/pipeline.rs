@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::confidence::{self, Confidence, Evidence, Source, Sources};
@@ -169,6 +170,25 @@ pub fn read_with_match(
         warnings.push(format!(
             "subtotal {} is computed as total − tax (not printed as such)",
             total - tax
+        ));
+    }
+
+    // No tax printed, and the items add up to the total: nothing was added to the net.
+    let items_sum = || -> Option<Decimal> {
+        invoice
+            .line_items
+            .iter()
+            .map(|l| l.line_total)
+            .sum::<Option<Decimal>>()
+    };
+    if let (None, Some(total), None) = (invoice.subtotal, invoice.total, invoice.tax)
+        && !invoice.line_items.is_empty()
+        && items_sum() == Some(total)
+    {
+        invoice.subtotal = Some(total);
+        sources.insert(InvoiceField::Subtotal, Source::Derived);
+        warnings.push(format!(
+            "subtotal {total} is the total: no tax is printed and the line totals add up to it"
         ));
     }
 
