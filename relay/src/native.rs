@@ -388,14 +388,13 @@ impl OcrPage {
 /// reading with more confidently read words is kept.
 fn ocr_page(doc: &Document, page: usize, ocr: &dyn PageReader) -> Result<OcrPage, OcrFailure> {
     let img = doc.render_dpi(page, OCR_DPI)?;
-    let quarter_turns = ocr
-        .orientation(&img.to_png()?)
-        .map_err(OcrFailure::Provider)?;
-    let turned = read_straightened(&img, quarter_turns, ocr)?;
+    let png = img.to_png()?;
+    let quarter_turns = ocr.orientation(&png).map_err(OcrFailure::Provider)?;
+    let turned = read_straightened(&img, &png, quarter_turns, ocr)?;
     if quarter_turns == 0 {
         return Ok(turned);
     }
-    let as_is = read_straightened(&img, 0, ocr)?;
+    let as_is = read_straightened(&img, &png, 0, ocr)?;
     Ok(if as_is.confident_words() >= turned.confident_words() {
         as_is
     } else {
@@ -403,15 +402,24 @@ fn ocr_page(doc: &Document, page: usize, ocr: &dyn PageReader) -> Result<OcrPage
     })
 }
 
-/// Reads a rendered page turned by `quarter_turns` and then levelled by its measured skew.
+/// Reads a rendered page (`png` is its encoding) turned by `quarter_turns` and then
+/// levelled by its measured skew; a page left as it is is read from `png`.
 fn read_straightened(
     img: &wasm_core::render::RgbaImage,
+    png: &[u8],
     quarter_turns: u8,
     ocr: &dyn PageReader,
 ) -> Result<OcrPage, OcrFailure> {
-    let upright = img.turned(quarter_turns);
-    let skew_degrees = wasm_core::scan::skew_degrees(&upright);
-    let level = upright.rotated(skew_degrees);
+    let turned = (quarter_turns != 0).then(|| img.turned(quarter_turns));
+    let upright = turned.as_ref().unwrap_or(img);
+    let skew_degrees = wasm_core::scan::skew_degrees(upright);
+    let rotated = (skew_degrees != 0.0).then(|| upright.rotated(skew_degrees));
+    let level = rotated.as_ref().unwrap_or(upright);
+    let level_png = if turned.is_none() && rotated.is_none() {
+        std::borrow::Cow::Borrowed(png)
+    } else {
+        std::borrow::Cow::Owned(level.to_png()?)
+    };
     let to_points = |px: u32| f64::from(px) * 72.0 / OCR_DPI;
     let size = (to_points(level.width), to_points(level.height));
     // A receipt's page is one column of text.
@@ -421,7 +429,7 @@ fn read_straightened(
         Layout::Page
     };
     let o = ocr
-        .read_page(&level.to_png()?, layout)
+        .read_page(&level_png, layout)
         .map_err(OcrFailure::Provider)?;
     let words = o
         .words
