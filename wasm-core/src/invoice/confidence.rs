@@ -125,9 +125,7 @@ pub fn checks(inv: &Invoice, sources: &Sources) -> Vec<Check> {
             ],
         });
     }
-    let totals: Vec<Decimal> = inv.line_items.iter().filter_map(|l| l.line_total).collect();
-    if !totals.is_empty() && totals.len() == inv.line_items.len() {
-        let sum: Decimal = totals.iter().sum();
+    if let Some(sum) = inv.line_totals_sum() {
         let against = match (inv.subtotal, inv.total) {
             (Some(s), _) if close(sum, s) => Some((true, InvoiceField::Subtotal)),
             (_, Some(t)) if close(sum, t) => Some((true, InvoiceField::Total)),

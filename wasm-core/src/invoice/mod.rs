@@ -83,6 +83,16 @@ pub struct Invoice {
     pub customer_name: Option<String>,
 }
 
+impl Invoice {
+    /// Σ line totals; `None` without line items or when one has no line total.
+    pub fn line_totals_sum(&self) -> Option<Decimal> {
+        if self.line_items.is_empty() {
+            return None;
+        }
+        self.line_items.iter().map(|l| l.line_total).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::confidence::{self, Confidence, Evidence, Source, Sources};
@@ -174,16 +173,8 @@ pub fn read_with_match(
     }
 
     // No tax printed, and the items add up to the total: nothing was added to the net.
-    let items_sum = || -> Option<Decimal> {
-        invoice
-            .line_items
-            .iter()
-            .map(|l| l.line_total)
-            .sum::<Option<Decimal>>()
-    };
     if let (None, Some(total), None) = (invoice.subtotal, invoice.total, invoice.tax)
-        && !invoice.line_items.is_empty()
-        && items_sum() == Some(total)
+        && invoice.line_totals_sum() == Some(total)
     {
         invoice.subtotal = Some(total);
         sources.insert(InvoiceField::Subtotal, Source::Derived);

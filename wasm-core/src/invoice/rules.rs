@@ -628,11 +628,12 @@ fn last_amount_in(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
                 .rfind(|c: char| c.is_whitespace())
                 .map(|j| j + 1)
                 .unwrap_or(0);
-            let word = s[from..].split_whitespace().next().unwrap_or("");
             // "RM367.10", "EUR12,50": a currency written onto its amount.
-            let from = match CURRENCY_PREFIXES.iter().find_map(|p| word.strip_prefix(p)) {
-                Some(rest) if has_cents(rest) => i,
-                _ => from,
+            let digits = s[i..].split_whitespace().next().unwrap_or("");
+            let from = if from < i && find_currency(&s[from..i]).is_some() && has_cents(digits) {
+                i
+            } else {
+                from
             };
             let word = s[from..].split_whitespace().next().unwrap_or("");
             if word.chars().any(char::is_alphabetic) && word.chars().any(|c| c.is_ascii_digit()) {
@@ -672,9 +673,6 @@ fn last_amount_in(s: &str, sep: DecimalSeparator) -> Option<Decimal> {
 
 /// Trust in a receipt's subtotal read as its total (below the review line).
 const RECEIPT_SUBTOTAL_TRUST: f64 = 0.35;
-
-/// Currency codes and symbols that may be printed onto an amount ("RM367.10").
-const CURRENCY_PREFIXES: &[&str] = &["RM", "EUR", "USD", "GBP", "CHF", "SGD", "S$", "€", "£", "$"];
 
 /// "367.10", "12,50": a number whose last three characters are a separator and cents.
 fn has_cents(s: &str) -> bool {
@@ -768,13 +766,14 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
     }
 
     // Amounts: strongest label; totals from the bottom of the document.
+    let receipt = is_receipt(pages);
     for (field, labels) in [
         (InvoiceField::Subtotal, SUBTOTAL_LABELS),
         (InvoiceField::Tax, TAX_LABELS),
         (InvoiceField::Total, TOTAL_LABELS),
     ] {
         let mut found = labelled_amount(&lines, labels, field, sep);
-        if field == InvoiceField::Total && is_receipt(pages) {
+        if field == InvoiceField::Total && receipt {
             found = found.map(|chosen| receipt_total(&lines, chosen, sep));
         }
         if let Some(a) = found {
@@ -784,7 +783,7 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
     }
     // A receipt whose total line was not read: its subtotal is usually what was paid
     // (prices include the tax), so it stands in, flagged for review.
-    if is_receipt(pages)
+    if receipt
         && ex.invoice.total.is_none()
         && let Some(sub) = ex.invoice.subtotal
     {
@@ -1319,15 +1318,18 @@ fn receipt_total(
     chosen: LabelledAmount,
     sep: DecimalSeparator,
 ) -> LabelledAmount {
+    let rounded = chosen.label.contains("round");
+    if !is_loose(chosen.label) && !rounded {
+        return chosen;
+    }
     let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
         .iter()
         .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
         .filter(|v| *v != chosen.value && *v > Decimal::ZERO)
         .collect();
     let step = Decimal::new(5, 2);
-    let rounded_alone = chosen.label.contains("round")
-        && !others.is_empty()
-        && others.iter().all(|v| (*v - chosen.value).abs() > step);
+    let rounded_alone =
+        !others.is_empty() && others.iter().all(|v| (*v - chosen.value).abs() > step);
     if !is_loose(chosen.label) && !rounded_alone {
         return chosen;
     }
