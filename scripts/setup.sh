@@ -51,6 +51,13 @@ if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ ! -d e2e/node_modules/@playwrigh
   (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# --- npm: what the web app serves for reading scans offline (tesseract.js, models) --
+if [ ! -d app/node_modules/tesseract.js-core ] || [ ! -d app/node_modules/@tesseract.js-data/nld ] \
+   || [ app/package-lock.json -nt app/node_modules/.package-lock.json ]; then
+  log "npm ci (app: tesseract.js, tesseract.js-core, English and Dutch models)"
+  (cd app && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 # --- crates for offline builds (Trunk runs cargo with --offline) --------------------
 cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked
 log "tools ready"

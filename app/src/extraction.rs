@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::confidence::{Source, score_with};
 use wasm_core::invoice::csv::{Columns, CsvInvoice, to_csv_with};
-use wasm_core::invoice::pipeline::read_with_regions;
+use wasm_core::invoice::pipeline::{InvoiceResult, read_with_regions};
 use wasm_core::template::{FieldRule, Match, PageSize, Region as TRegion, Template};
 
 use crate::state::{AiStatus, AppState, Extracted, FileStatus, Region};
@@ -44,13 +44,15 @@ pub fn run(app: AppState, doc: u32) {
         .collect();
     let drawn = app.regions.with_untracked(|rs| drawn_template(rs, doc));
     let templates = app.templates.get_untracked();
-    let result = read_with_regions(
+    let mut result = read_with_regions(
         &pages,
         &loaded.doc.attachments(),
         &templates,
         drawn.as_ref(),
-        1.0,
+        loaded.text_quality(),
     );
+    app.regions
+        .with_untracked(|rs| apply_server_readings(&mut result, rs, doc));
     app.extracted.update(|all| {
         let old = all.iter().position(|e| e.doc == doc).map(|i| all.remove(i));
         let mut e = Extracted {
@@ -69,6 +71,37 @@ pub fn run(app: AppState, doc: u32) {
         }
         all.push(e);
     });
+}
+
+/// The fields of regions read on the server (the relay's OCR): their values, from the
+/// region, in the reading; the confidence is scored again, no surer than that OCR.
+fn apply_server_readings(result: &mut InvoiceResult, regions: &[Region], doc: u32) {
+    let mut quality = result.confidence.ocr_quality;
+    let mut applied = false;
+    for r in regions.iter().filter(|r| r.doc == doc) {
+        let (Some(field), Some(Ok((reading, _)))) = (r.field, &r.ocr) else {
+            continue;
+        };
+        let Ok(value) = field.parse_value(reading.text.trim()) else {
+            continue;
+        };
+        if value.is_some() && result.invoice.set(field, value.as_ref()) {
+            result.sources.insert(field, Source::Region);
+            quality = quality.min(reading.confidence);
+            applied = true;
+        }
+    }
+    if applied {
+        let c = &result.confidence;
+        let schema_valid = if c.llm_validity > 0.0 { 1.0 } else { 0.0 };
+        result.confidence = score_with(
+            &result.invoice,
+            &result.sources,
+            &c.evidence,
+            quality,
+            schema_valid,
+        );
+    }
 }
 
 /// The text "Structure with AI" sends for `doc`: the texts of the regions the person
@@ -185,6 +218,20 @@ pub fn on_open(app: AppState, doc: u32) {
     }
 }
 
+/// After a file's scanned pages were read by OCR: its invoice read again (corrections
+/// stay), and a template matched on the new text shows its regions, unless the person
+/// has drawn some.
+pub fn after_ocr(app: AppState, doc: u32) {
+    if app
+        .regions
+        .with_untracked(|rs| rs.iter().any(|r| r.doc == doc))
+    {
+        run(app, doc);
+    } else {
+        on_open(app, doc);
+    }
+}
+
 /// Applies a person's correction; the error says what is wrong with the value.
 pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<(), String> {
     let mut inv = app
@@ -269,13 +316,36 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-/// The combined CSV of every open file with `columns`, reading any not read yet.
-pub fn combined_csv(app: AppState, columns: Columns) -> String {
-    let ready: Vec<(u32, String)> = app.files.with_untracked(|fs| {
-        fs.iter()
-            .filter(|f| matches!(f.status, FileStatus::Ready(_)))
-            .map(|f| (f.id, f.name.clone()))
-            .collect()
+/// A file the export left out, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftOut {
+    /// The file's name as listed.
+    pub name: String,
+    /// Why, in plain words.
+    pub why: String,
+}
+
+/// The combined CSV of every open file with `columns` (reading any not read yet, named
+/// as the file list shows them), and the files it leaves out with why.
+pub fn combined_csv(app: AppState, columns: Columns) -> (String, Vec<LeftOut>) {
+    let mut ready: Vec<(u32, String)> = Vec::new();
+    let mut left_out = Vec::new();
+    app.files.with_untracked(|fs| {
+        for f in fs {
+            let why = match &f.status {
+                FileStatus::Ready(_) => {
+                    ready.push((f.id, f.display.clone()));
+                    continue;
+                }
+                FileStatus::Loading => "still opening".to_string(),
+                FileStatus::NeedsPassword { .. } => "locked: it needs its password".to_string(),
+                FileStatus::Failed(e) => e.clone(),
+            };
+            left_out.push(LeftOut {
+                name: f.display.clone(),
+                why,
+            });
+        }
     });
     for (id, _) in &ready {
         if !app
@@ -285,7 +355,7 @@ pub fn combined_csv(app: AppState, columns: Columns) -> String {
             run(app, *id);
         }
     }
-    app.extracted.with_untracked(|all| {
+    let csv = app.extracted.with_untracked(|all| {
         let rows: Vec<CsvInvoice<'_>> = ready
             .iter()
             .filter_map(|(id, name)| {
@@ -298,5 +368,6 @@ pub fn combined_csv(app: AppState, columns: Columns) -> String {
             })
             .collect();
         to_csv_with(&rows, columns)
-    })
+    });
+    (csv, left_out)
 }

@@ -1,13 +1,51 @@
 //! Browser glue, the one place that calls browser APIs (components only handle the DOM
 //! events Leptos hands them; `relay` fetches through gloo-net): files to bytes, bitmaps
 //! to canvases, yielding to the event loop, the clock, visibility observers, downloads,
-//! random bytes and UUIDs, `localStorage`, the page's URL fragment and the clipboard.
+//! random bytes and UUIDs, `localStorage`, the page's URL fragment, the clipboard, and
+//! Tesseract in the browser (`src/tesseract.js`).
 
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use wasm_core::RgbaImage;
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/tesseract.js")]
+extern "C" {
+    #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = tesseractTsv)]
+    async fn tesseract_tsv_js(
+        png: &[u8],
+        psm: u8,
+        progress: &js_sys::Function,
+    ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+/// Reads a PNG with Tesseract in the browser (WebAssembly, in a Web Worker, loaded from
+/// the app's own assets on first use) with page segmentation mode `psm`: Tesseract's
+/// TSV. `progress` hears the engine's status and the fraction done.
+pub async fn tesseract_tsv(
+    png: &[u8],
+    psm: u8,
+    progress: impl Fn(&str, f64) + 'static,
+) -> Result<String, String> {
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn(String, f64)>::new(
+        move |status: String, fraction: f64| progress(&status, fraction),
+    );
+    let out = tesseract_tsv_js(png, psm, cb.as_ref().unchecked_ref()).await;
+    drop(cb);
+    match out {
+        Ok(v) => Ok(v.as_string().unwrap_or_default()),
+        Err(e) => Err(js_error_text(&e)),
+    }
+}
+
+/// The message of a JavaScript error (or the value as text).
+fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "the OCR engine failed".to_string())
+}
 
 /// Reads a `File` into memory.
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {

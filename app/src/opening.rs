@@ -56,9 +56,12 @@ pub fn open_file_list(app: AppState, list: web_sys::FileList) {
 fn add_entry(app: AppState, name: String, size: usize) -> u32 {
     let id = app.next_id();
     app.files.update(|fs| {
+        let display = numbered(&name, |n| fs.iter().any(|f| f.display == n));
         fs.push(FileEntry {
             id,
             name,
+            display,
+            digest: None,
             size,
             status: FileStatus::Loading,
         })
@@ -69,9 +72,61 @@ fn add_entry(app: AppState, name: String, size: usize) -> u32 {
     id
 }
 
-/// Opens the bytes of list entry `id` (see [`finish_open`]).
+/// `name`, or when `taken` says it is, "stem (2).ext", "stem (3).ext", …
+pub fn numbered(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(name) {
+        return name.to_string();
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    (2..)
+        .map(|k| format!("{stem} ({k}){ext}"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// The SHA-256 of a file's bytes, in hex.
+fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Opens the bytes of list entry `id` (see [`finish_open`]); the same bytes already
+/// open are not opened twice: that file is selected instead.
 async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
     glue::yield_now().await;
+    let d = digest(&bytes);
+    let twin = app.files.with_untracked(|fs| {
+        fs.iter()
+            .find(|f| f.id != id && f.digest.as_deref() == Some(d.as_str()))
+            .map(|f| (f.id, f.display.clone()))
+    });
+    if let Some((open, shown)) = twin {
+        let name = app.files.with_untracked(|fs| {
+            fs.iter()
+                .find(|f| f.id == id)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        });
+        app.files.update(|fs| fs.retain(|f| f.id != id));
+        app.active.set(Some(open));
+        app.notice.set(Some(if name == shown {
+            format!("{name} is already open: it is selected.")
+        } else {
+            format!("{name} is the same file as {shown}, already open: it is selected.")
+        }));
+        return;
+    }
+    app.files.update(|fs| {
+        if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
+            f.digest = Some(d);
+        }
+    });
     let status = open_bytes(id, Arc::new(bytes), None);
     finish_open(app, id, status).await;
 }
@@ -111,6 +166,8 @@ pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
         if let Some(f) = &shared {
             restore_corrections(app, id, f);
         }
+        // Scanned pages are read in the browser, then the invoice again.
+        crate::ocr::read_scans(app, id).await;
     }
 }
 

@@ -29,6 +29,11 @@ pub struct FileEntry {
     pub id: u32,
     /// File name as dropped.
     pub name: String,
+    /// The name shown and exported: the file name, numbered when another open file
+    /// has the same one ("invoice (2).pdf").
+    pub display: String,
+    /// SHA-256 of the bytes, once read: the same file opened again is recognised.
+    pub digest: Option<String>,
     /// Size in bytes.
     pub size: usize,
     /// State.
@@ -73,6 +78,40 @@ pub struct Extracted {
     pub corrected: Vec<InvoiceField>,
     /// "Structure with AI": what the relay's AI read, or why it could not.
     pub ai: Option<AiStatus>,
+}
+
+/// Where reading a scanned page in the browser stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScanRead {
+    /// Waiting for the pages before it.
+    Queued,
+    /// Being read: the engine's step and the fraction of it done.
+    Reading {
+        /// What the engine is doing, in words.
+        step: String,
+        /// 0–1.
+        fraction: f64,
+    },
+    /// Read: the mean word confidence and how long it took.
+    Done {
+        /// 0–1.
+        quality: f64,
+        /// Milliseconds from rendering to the words.
+        ms: f64,
+    },
+    /// Could not be read, and why.
+    Failed(String),
+}
+
+/// One scanned page of an open file and its reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanPage {
+    /// Document id.
+    pub doc: u32,
+    /// 1-based page.
+    pub page: usize,
+    /// Where its reading stands.
+    pub state: ScanRead,
 }
 
 /// Where a "Structure with AI" request stands.
@@ -139,6 +178,8 @@ pub struct AppState {
     pub providers: RwSignal<Option<Result<crate::relay::Providers, String>>>,
     /// Undo and redo of region edits.
     pub history: RwSignal<History>,
+    /// Scanned pages being read (or read) by OCR in the browser.
+    pub scans: RwSignal<Vec<ScanPage>>,
     next_id: StoredValue<u32>,
 }
 
@@ -184,6 +225,7 @@ impl AppState {
             pending: RwSignal::new(Vec::new()),
             received: RwSignal::new(None),
             history: RwSignal::new(History::default()),
+            scans: RwSignal::new(Vec::new()),
             next_id: StoredValue::new(1),
         }
     }
@@ -292,6 +334,15 @@ impl AppState {
             self.edit_regions(|rs| rs.retain(|r| r.id != id));
             self.selected.set(None);
         }
+    }
+
+    /// How the in-browser OCR of a page stands, if it is a scan.
+    pub fn scan_state(&self, doc: u32, page: usize) -> Option<ScanRead> {
+        self.scans.with(|s| {
+            s.iter()
+                .find(|p| p.doc == doc && p.page == page)
+                .map(|p| p.state.clone())
+        })
     }
 
     /// Pages of the active file, if it is open.

@@ -7,13 +7,15 @@ use std::rc::Rc;
 
 use wasm_core::{Document, PageInfo, PageText};
 
-/// An open PDF and the text of the pages read so far.
+/// An open PDF and the text of the pages read so far: the PDF's own, or for a scanned
+/// page what OCR read (kept when the native texts are read again).
 pub struct LoadedDoc {
     /// The parsed document.
     pub doc: Document,
     /// Page geometry, in order.
     pub pages: Vec<PageInfo>,
     texts: RefCell<HashMap<usize, Rc<PageText>>>,
+    ocr: RefCell<HashMap<usize, (Rc<PageText>, f64)>>,
 }
 
 impl LoadedDoc {
@@ -24,11 +26,44 @@ impl LoadedDoc {
             doc,
             pages,
             texts: RefCell::new(HashMap::new()),
+            ocr: RefCell::new(HashMap::new()),
         }
     }
 
-    /// The text of a page (1-based), extracted once and cached.
+    /// The text of a page (1-based): what OCR read, else the PDF's own, extracted once
+    /// and cached.
     pub fn page_text(&self, page: usize) -> Option<Rc<PageText>> {
+        if let Some((t, _)) = self.ocr.borrow().get(&page) {
+            return Some(t.clone());
+        }
+        self.native_text(page)
+    }
+
+    /// Whether a page is a scan: its own text layer is (nearly) empty.
+    pub fn is_scan(&self, page: usize) -> bool {
+        self.native_text(page).is_some_and(|t| t.needs_ocr())
+    }
+
+    /// Puts what OCR read (with its mean word confidence) in place of a page's text.
+    pub fn set_ocr(&self, page: usize, text: PageText, quality: f64) {
+        self.ocr.borrow_mut().insert(page, (Rc::new(text), quality));
+    }
+
+    /// The OCR confidence of a page read by OCR.
+    pub fn ocr_quality_of(&self, page: usize) -> Option<f64> {
+        self.ocr.borrow().get(&page).map(|(_, q)| *q)
+    }
+
+    /// How surely the document's text was read: 1 per native page, the OCR confidence
+    /// per page read by OCR, averaged (what the pipeline's confidence takes).
+    pub fn text_quality(&self) -> f64 {
+        let n = self.pages.len().max(1);
+        let ocr = self.ocr.borrow();
+        let read: f64 = ocr.values().map(|(_, q)| q).sum();
+        ((n - ocr.len().min(n)) as f64 + read) / n as f64
+    }
+
+    fn native_text(&self, page: usize) -> Option<Rc<PageText>> {
         if let Some(t) = self.texts.borrow().get(&page) {
             return Some(t.clone());
         }

@@ -98,10 +98,27 @@ test('a broken template file is refused with its reason', async ({ page }, info)
   await expect(page.getByTestId('template-item')).toHaveCount(0);
 });
 
-test('a scanned page says it needs OCR, on the page and in the invoice', async ({ page }) => {
-  await openFiles(page, 'pdfjs/issue4379.pdf');
-  await expect(page.getByTestId('needs-ocr')).toContainText('needs OCR');
-  await expect(page.getByTestId('invoice-panel')).toContainText('no text layer; it needs OCR');
+test('a blank page is not taken for a scan, and a locked file shows no pages', async ({ page }, info) => {
+  // One page that draws nothing: no OCR badge, and the reading says nothing about OCR.
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>'];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objs.map((o, i) => { const at = pdf.length; pdf += `${i + 1} 0 obj\n${o}\nendobj\n`; return at; });
+  const xref = pdf.length;
+  pdf += `xref\n0 4\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const blank = info.outputPath('blank.pdf');
+  fs.writeFileSync(blank, pdf);
+  await page.goto('/');
+  await page.getByTestId('file-input').first().setInputFiles(blank);
+  await waitForPaint(page);
+  await expect(page.getByTestId('page-indicator')).toHaveText('Page 1 of 1');
+  await expect(page.getByTestId('scan-badge')).toHaveCount(0);
+  await expect(page.getByTestId('invoice-panel')).not.toContainText('OCR');
+  // A file waiting for its password has no pages to page through.
+  await page.getByTestId('file-input').first().setInputFiles(path.join(CORPUS, 'pdfplumber/password-example.pdf'));
+  await page.getByTestId('file-name').filter({ hasText: 'password-example' }).click();
+  await expect(page.getByTestId('page-indicator')).toHaveText('No pages to show');
 });
 
 test('a region over a ruled table shows its rows and cells', async ({ page }) => {

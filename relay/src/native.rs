@@ -8,11 +8,11 @@ use serde::Serialize;
 use wasm_core::PageText;
 use wasm_core::geometry::Rect;
 use wasm_core::invoice::pipeline::{self, InvoiceResult};
+use wasm_core::ocr::{OCR_DPI, OcrText, PreparedScan};
 use wasm_core::scan::Straightening;
 use wasm_core::template::best_match;
 
 use crate::providers::ProviderError;
-use crate::providers::ocr::Layout;
 use crate::providers::ocr::PageReader;
 use wasm_core::invoice::locale::Locale;
 use wasm_core::template::{Template, TemplateError};
@@ -250,9 +250,10 @@ pub fn extract(
         && let Ok(first) = ocr_page(doc, 1, t)
     {
         let text = first
-            .words
+            .0
+            .lines
             .iter()
-            .map(|(w, _)| w.as_str())
+            .flat_map(|l| l.words.iter().map(|w| w.text.as_str()))
             .collect::<Vec<_>>()
             .join(" ");
         matched = templates
@@ -314,10 +315,9 @@ pub fn read_page(
 
 /// Replaces a page's (empty) text by its OCR reading; the OCR confidence.
 fn ocr_into(doc: &Document, p: &mut PageText, ocr: &dyn PageReader) -> Result<f64, OcrFailure> {
-    let o = ocr_page(doc, p.page, ocr)?;
-    *p = PageText::from_ocr_words(p.page, o.size.0, o.size.1, &o.words);
-    p.straightened = o.straightened;
-    Ok(o.quality)
+    let (text, quality) = ocr_page(doc, p.page, ocr)?;
+    *p = text;
+    Ok(quality)
 }
 
 /// Reads every page; pages without a text layer go through `ocr` when given.
@@ -359,95 +359,38 @@ enum OcrFailure {
     Provider(ProviderError),
 }
 
-/// OCR resolution: pixels per inch of the rendered page.
-const OCR_DPI: f64 = 300.0;
-
-/// One page rendered at [`OCR_DPI`], straightened, and read by OCR.
-struct OcrPage {
-    /// Words, boxes in points of the straightened page.
-    words: Vec<(String, Rect)>,
-    /// Mean word confidence.
-    quality: f64,
-    /// The straightened page's size in points.
-    size: (f64, f64),
-    /// How the page was turned.
-    straightened: Straightening,
-}
-
-impl OcrPage {
-    /// The words weighed by their confidence (a sideways page read as it lies gives a
-    /// few words, or many doubtful ones).
-    fn confident_words(&self) -> f64 {
-        self.quality * self.words.len() as f64
-    }
-}
-
 /// Renders a page at [`OCR_DPI`], turns it upright (the engine's orientation) and level
-/// (its measured skew), and reads it. Orientation reports are unreliable on sparse pages
+/// (its measured skew), and reads it: the page's text and the mean word confidence. Orientation reports are unreliable on sparse pages
 /// such as receipts, so a page the report would turn is also read as it lies, and the
 /// reading with more confidently read words is kept.
-fn ocr_page(doc: &Document, page: usize, ocr: &dyn PageReader) -> Result<OcrPage, OcrFailure> {
+fn ocr_page(
+    doc: &Document,
+    page: usize,
+    ocr: &dyn PageReader,
+) -> Result<(PageText, f64), OcrFailure> {
     let img = doc.render_dpi(page, OCR_DPI)?;
     let png = img.to_png()?;
     let quarter_turns = ocr.orientation(&png).map_err(OcrFailure::Provider)?;
-    let turned = read_straightened(&img, &png, quarter_turns, ocr)?;
-    if quarter_turns == 0 {
-        return Ok(turned);
+    let read = |quarter_turns: u8| -> Result<(OcrText, PreparedScan), OcrFailure> {
+        let scan = PreparedScan::new(img.clone(), quarter_turns);
+        // An upright, level page is read from the PNG already encoded.
+        let level_png = if scan.straightened.is_identity() {
+            std::borrow::Cow::Borrowed(&png)
+        } else {
+            std::borrow::Cow::Owned(scan.image.to_png()?)
+        };
+        let o = ocr
+            .read_page(&level_png, scan.layout())
+            .map_err(OcrFailure::Provider)?;
+        Ok((o, scan))
+    };
+    let mut best = read(quarter_turns)?;
+    if quarter_turns != 0 {
+        let as_is = read(0)?;
+        if as_is.0.confident_words() >= best.0.confident_words() {
+            best = as_is;
+        }
     }
-    let as_is = read_straightened(&img, &png, 0, ocr)?;
-    Ok(if as_is.confident_words() >= turned.confident_words() {
-        as_is
-    } else {
-        turned
-    })
-}
-
-/// Reads a rendered page (`png` is its encoding) turned by `quarter_turns` and then
-/// levelled by its measured skew; a page left as it is is read from `png`.
-fn read_straightened(
-    img: &wasm_core::render::RgbaImage,
-    png: &[u8],
-    quarter_turns: u8,
-    ocr: &dyn PageReader,
-) -> Result<OcrPage, OcrFailure> {
-    let turned = (quarter_turns != 0).then(|| img.turned(quarter_turns));
-    let upright = turned.as_ref().unwrap_or(img);
-    let skew_degrees = wasm_core::scan::skew_degrees(upright);
-    let rotated = (skew_degrees != 0.0).then(|| upright.rotated(skew_degrees));
-    let level = rotated.as_ref().unwrap_or(upright);
-    let level_png = if turned.is_none() && rotated.is_none() {
-        std::borrow::Cow::Borrowed(png)
-    } else {
-        std::borrow::Cow::Owned(level.to_png()?)
-    };
-    let to_points = |px: u32| f64::from(px) * 72.0 / OCR_DPI;
-    let size = (to_points(level.width), to_points(level.height));
-    // A receipt's page is one column of text.
-    let layout = if size.0 < wasm_core::text::RECEIPT_MAX_WIDTH {
-        Layout::Column
-    } else {
-        Layout::Page
-    };
-    let o = ocr
-        .read_page(&level_png, layout)
-        .map_err(OcrFailure::Provider)?;
-    let words = o
-        .words
-        .into_iter()
-        .map(|w| {
-            (
-                w.text,
-                wasm_core::geometry::pixel_box_to_page(w.bbox, OCR_DPI),
-            )
-        })
-        .collect();
-    Ok(OcrPage {
-        words,
-        quality: o.quality,
-        size,
-        straightened: Straightening {
-            quarter_turns,
-            skew_degrees,
-        },
-    })
+    let (o, scan) = best;
+    Ok((o.page_text(page, &scan), o.quality))
 }

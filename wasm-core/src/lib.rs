@@ -39,6 +39,7 @@ pub mod attachments;
 pub mod document;
 pub mod geometry;
 pub mod invoice;
+pub mod ocr;
 pub mod render;
 pub mod scan;
 pub mod share;

@@ -116,3 +116,37 @@ fn render_is_white_paper_with_ink() {
         "absurd resolution is refused, not attempted"
     );
 }
+
+/// A one-page PDF whose page draws nothing.
+fn blank_pdf() -> Vec<u8> {
+    let objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out += &format!("{} 0 obj\n{o}\nendobj\n", i + 1);
+    }
+    let xref = out.len();
+    out += &format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1);
+    for o in offsets {
+        out += &format!("{o:010} 00000 n \n");
+    }
+    out += &format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objs.len() + 1
+    );
+    out.into_bytes()
+}
+
+#[test]
+fn a_blank_page_is_not_a_scan_but_a_scanned_one_is() {
+    let blank = Document::open(blank_pdf(), None).expect("a blank page opens");
+    assert_eq!(blank.page_count(), 1);
+    assert!(!blank.page_text(1).expect("page 1").needs_ocr());
+    let scan = common::open("sroie/000.pdf");
+    assert!(scan.page_text(1).expect("page 1").needs_ocr());
+}

@@ -109,9 +109,11 @@ fn FileItem(file: FileEntry) -> impl IntoView {
         FileStatus::Ready(p) => {
             let n = p.len();
             let first = p.first().copied();
+            let scans = move || crate::ocr::summary(app, id);
             view! {
                 {first.map(|info| view! { <Thumbnail doc=id info=info/> })}
                 <span class="muted">{crate::format::count(n, "page")}</span>
+                {move || scans().map(|s| view! { <span class="muted scan-summary" data-testid="file-ocr">{format!(" · {s}")}</span> })}
             }
             .into_any()
         }
@@ -136,9 +138,9 @@ fn FileItem(file: FileEntry) -> impl IntoView {
     };
     view! {
         <li class="file" class:active=is_active on:click=move |_| app.active.set(Some(id))>
-            <div class="file-name" title=file.name.clone()>{file.name.clone()}</div>
+            <div class="file-name" title=file.display.clone() data-testid="file-name">{file.display.clone()}</div>
             <div class="file-detail">{detail}</div>
-            <button class="icon" title="Close file" aria-label=format!("Close {}", file.name) on:click=close>"×"</button>
+            <button class="icon" title="Close file" aria-label=format!("Close {}", file.display) on:click=close>"×"</button>
         </li>
     }
 }

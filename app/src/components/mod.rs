@@ -167,10 +167,20 @@ fn ExportCsv() -> impl IntoView {
         })
     };
     let export = move |columns: Columns| {
-        let csv = crate::extraction::combined_csv(app, columns);
+        let (csv, left_out) = crate::extraction::combined_csv(app, columns);
         if let Err(e) = crate::glue::download("zonal-invoices.csv", "text/csv;charset=utf-8", &csv)
         {
             app.notice.set(Some(e));
+        } else if !left_out.is_empty() {
+            let list: Vec<String> = left_out
+                .iter()
+                .map(|l| format!("{} ({})", l.name, l.why))
+                .collect();
+            app.notice.set(Some(format!(
+                "The CSV leaves out {}: {}.",
+                crate::format::count(left_out.len(), "file"),
+                list.join("; ")
+            )));
         }
     };
     view! {

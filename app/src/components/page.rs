@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_core::PageInfo;
 use wasm_core::geometry::{Point, Rect, Viewport};
 
-use crate::state::{AppState, Region, region_text, use_app};
+use crate::state::{AppState, Region, ScanRead, region_text, use_app};
 use crate::{glue, render_queue, store};
 
 /// Largest canvas backing store, in pixels; beyond it the bitmap is scaled up by CSS.
@@ -70,7 +70,7 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
                 <div class="page-placeholder">{format!("Page {page}")}</div>
             </Show>
             <Show when=show_scan_badge>
-                <div class="page-badge" data-testid="needs-ocr">"No text layer — a scan: needs OCR"</div>
+                <ScanBadge doc=doc page=page/>
             </Show>
             <Show when=move || paint.error.get().is_some()>
                 <div class="page-error" role="alert">{move || format!("This page could not be shown: {}", paint.error.get().unwrap_or_default())}</div>
@@ -359,9 +359,43 @@ fn end_drag(app: AppState, doc: u32, page: usize, d: Drag) {
 
 /// Whether a page has too little native text to be read without OCR.
 fn page_is_scan(doc: u32, page: usize) -> bool {
-    crate::store::get(doc)
-        .and_then(|d| d.page_text(page))
-        .is_some_and(|t| t.needs_ocr())
+    crate::store::get(doc).is_some_and(|d| d.is_scan(page))
+}
+
+/// How a scanned page is being read: queued, the engine's progress, "read by OCR (N %)",
+/// or why it could not be read.
+#[component]
+fn ScanBadge(doc: u32, page: usize) -> impl IntoView {
+    let app = use_app();
+    move || {
+        let scan = app.scan_state(doc, page);
+        let ms = match &scan {
+            Some(ScanRead::Done { ms, .. }) => format!("{ms:.0}"),
+            _ => String::new(),
+        };
+        let (text, state, fraction) = match scan {
+            None => ("No text layer — a scan".to_string(), "none", None),
+            Some(ScanRead::Queued) => ("A scan: waiting to be read by OCR".into(), "queued", None),
+            Some(ScanRead::Reading { step, fraction }) => (
+                format!("{step}… {:.0} %", fraction * 100.0),
+                "reading",
+                Some(fraction),
+            ),
+            Some(ScanRead::Done { quality, .. }) => (
+                format!("Read by OCR ({:.0} %)", quality * 100.0),
+                "done",
+                None,
+            ),
+            Some(ScanRead::Failed(e)) => (format!("OCR failed: {e}"), "failed", None),
+        };
+        view! {
+            <div class="page-badge" class:failed=state == "failed" data-testid="scan-badge" data-state=state
+                data-ms=ms role="status">
+                {text}
+                {fraction.map(|f| view! { <progress max="1" value=f aria-label="OCR progress"></progress> })}
+            </div>
+        }
+    }
 }
 
 fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {

@@ -63,18 +63,20 @@ fn RegionItem(region: Region) -> impl IntoView {
         }
     };
     let table = table_view(&region);
+    let on_scan = crate::store::get(region.doc).is_some_and(|d| d.is_scan(region.page));
     let body = if !region.text.is_empty() {
         view! { <pre class="region-text" data-testid="region-text">{region.text.clone()}</pre> }
             .into_any()
     } else if region.needs_ocr {
         view! {
             <p class="region-empty" data-testid="region-text">"No text layer on this page: it looks like a scan."</p>
-            <OcrButton id=id busy=region.ocr_busy/>
         }
         .into_any()
     } else {
         view! { <p class="region-empty" data-testid="region-text">"No text inside this rectangle."</p> }.into_any()
     };
+    // On a scan, the relay's OCR (Vision or Tesseract) is a second reading on request.
+    let server = on_scan.then(|| view! { <OcrButton id=id busy=region.ocr_busy/> });
     view! {
         <li class="region-item" class:selected=move || app.selected.get() == Some(id)
             data-testid="region-item" data-region-id=id
@@ -98,6 +100,7 @@ fn RegionItem(region: Region) -> impl IntoView {
                 }).collect_view()}
             </select>
             {body}
+            {server}
             {ocr_view(&region)}
             {table}
         </li>
@@ -140,7 +143,8 @@ fn ocr_view(region: &Region) -> Option<AnyView> {
     }
 }
 
-/// "OCR": sends the region's crop to the relay, or says why it cannot.
+/// "Read on the server": sends the region's crop to the relay's OCR, or says why it
+/// cannot.
 #[component]
 fn OcrButton(id: u32, busy: bool) -> impl IntoView {
     let app = use_app();
@@ -157,8 +161,8 @@ fn OcrButton(id: u32, busy: bool) -> impl IntoView {
     view! {
         <button class="button small" data-testid="ocr" on:click=run
             disabled=move || busy || unavailable().is_some()
-            title=move || unavailable().unwrap_or_default()>
-            {if busy { "Reading…" } else { "OCR" }}
+            title=move || unavailable().unwrap_or_else(|| "Sends this rectangle's image to the relay's OCR".into())>
+            {if busy { "Reading on the server…" } else { "Read on the server" }}
         </button>
         {move || unavailable().map(|why| view! { <p class="hint" data-testid="ocr-unavailable">{why}</p> })}
     }
@@ -216,4 +220,8 @@ async fn ocr_region(app: crate::state::AppState, id: u32) {
         }
         r.ocr = Some(outcome.clone());
     });
+    // A region mapped to a field gives the invoice what the server read.
+    if r.field.is_some() && outcome.is_ok() {
+        crate::extraction::run(app, r.doc);
+    }
 }

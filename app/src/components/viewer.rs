@@ -112,11 +112,16 @@ fn Toolbar() -> impl IntoView {
     };
     view! {
         <div class="toolbar" role="toolbar" aria-label="Page and zoom">
-            <button class="icon" aria-label="Previous page" title="Previous page" on:click=move |_| go(-1)>"‹"</button>
+            <button class="icon" aria-label="Previous page" title="Previous page" on:click=move |_| go(-1)
+                disabled=move || page_count() == 0>"‹"</button>
             <span class="page-indicator" data-testid="page-indicator">
-                {move || format!("Page {} of {}", app.current_page.get(), page_count())}
+                {move || match page_count() {
+                    0 => "No pages to show".to_string(),
+                    n => format!("Page {} of {n}", app.current_page.get().min(n)),
+                }}
             </span>
-            <button class="icon" aria-label="Next page" title="Next page" on:click=move |_| go(1)>"›"</button>
+            <button class="icon" aria-label="Next page" title="Next page" on:click=move |_| go(1)
+                disabled=move || page_count() == 0>"›"</button>
             <span class="spacer"></span>
             <button class="icon" aria-label="Zoom out" title="Zoom out" on:click=move |_| step_zoom(false)>"−"</button>
             <select aria-label="Zoom" data-testid="zoom" prop:value=zoom_value on:change=on_zoom_change>

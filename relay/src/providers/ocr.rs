@@ -7,39 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// A recognised word: text, box in image pixels `[x0, top, x1, bottom]`, confidence 0–1.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OcrWord {
-    /// Text.
-    pub text: String,
-    /// Box in pixels of the image.
-    pub bbox: [f64; 4],
-    /// Tesseract's confidence, 0–1.
-    pub confidence: f64,
-}
-
-/// What OCR read from one image.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OcrText {
-    /// Words in reading order.
-    pub words: Vec<OcrWord>,
-    /// Lines of text.
-    pub text: String,
-    /// Mean word confidence, 0–1 (0 without words).
-    pub quality: f64,
-}
-
-/// Page segmentation: a whole page, or a cropped block of text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// Automatic page segmentation (`--psm 3`).
-    Page,
-    /// One uniform block, as a region crop usually is (`--psm 6`).
-    Block,
-    /// One column of text in sizes that vary, as a till receipt is (`--psm 4`): labels
-    /// and their amounts stay on one line.
-    Column,
-}
+pub use wasm_core::ocr::{Layout, OcrText, OcrWord, parse_tesseract_tsv as parse_tsv};
 
 /// The Tesseract binary and its languages.
 #[derive(Debug, Clone)]
@@ -65,12 +33,8 @@ impl Tesseract {
 
     /// Reads a PNG (blocking: run it off the async runtime).
     pub fn read_png(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
-        let psm = match layout {
-            Layout::Page => "3",
-            Layout::Block => "6",
-            Layout::Column => "4",
-        };
-        let out = self.run(&["-l", &self.languages, "--psm", psm, "tsv"], png)?;
+        let psm = layout.tesseract_psm().to_string();
+        let out = self.run(&["-l", &self.languages, "--psm", &psm, "tsv"], png)?;
         if !out.status.success() {
             return Err(ProviderError::Permanent(format!(
                 "tesseract failed: {}",
@@ -128,50 +92,6 @@ pub fn parse_osd(report: &str) -> u8 {
             ((r / 90.0).round() as i64).rem_euclid(4) as u8
         }
         _ => 0,
-    }
-}
-
-/// Parses Tesseract's TSV (level, page, block, par, line, word, left, top, width, height,
-/// conf, text).
-pub fn parse_tsv(tsv: &str) -> OcrText {
-    let mut words = Vec::new();
-    let mut text = String::new();
-    let mut last_line = None;
-    for row in tsv.lines().skip(1) {
-        let cols: Vec<&str> = row.splitn(12, '\t').collect();
-        if cols.len() < 12 || cols[0] != "5" {
-            continue;
-        }
-        let word = cols[11].trim();
-        let num = |i: usize| cols[i].trim().parse::<f64>().unwrap_or(0.0);
-        let conf = num(10);
-        if word.is_empty() || conf < 0.0 {
-            continue;
-        }
-        let line = (cols[2], cols[3], cols[4]);
-        match last_line {
-            Some(l) if l == line => text.push(' '),
-            Some(_) => text.push('\n'),
-            None => {}
-        }
-        last_line = Some(line);
-        text.push_str(word);
-        let (x, y, w, h) = (num(6), num(7), num(8), num(9));
-        words.push(OcrWord {
-            text: word.to_string(),
-            bbox: [x, y, x + w, y + h],
-            confidence: (conf / 100.0).clamp(0.0, 1.0),
-        });
-    }
-    let quality = if words.is_empty() {
-        0.0
-    } else {
-        words.iter().map(|w| w.confidence).sum::<f64>() / words.len() as f64
-    };
-    OcrText {
-        words,
-        text,
-        quality,
     }
 }
 
@@ -292,20 +212,12 @@ pub fn parse_vision(r: &serde_json::Value) -> OcrText {
             }
         }
     }
-    let quality = if words.is_empty() {
-        0.0
-    } else {
-        words.iter().map(|w| w.confidence).sum::<f64>() / words.len() as f64
-    };
-    OcrText {
-        text: r["fullTextAnnotation"]["text"]
-            .as_str()
-            .unwrap_or("")
-            .trim_end()
-            .to_string(),
-        words,
-        quality,
-    }
+    let text = r["fullTextAnnotation"]["text"]
+        .as_str()
+        .unwrap_or("")
+        .trim_end()
+        .to_string();
+    OcrText::from_words(words, text)
 }
 
 /// The configured OCR engine.
@@ -389,19 +301,6 @@ impl PageReader for BlockingOcr {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tsv_rows_become_words_and_lines() {
-        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
-1\t1\t0\t0\t0\t0\t0\t0\t100\t100\t-1\t\n\
-5\t1\t1\t1\t1\t1\t10\t20\t30\t10\t96.5\tFactuur\n\
-5\t1\t1\t1\t1\t2\t45\t20\t40\t10\t90\tVF1005193039\n\
-5\t1\t1\t1\t2\t1\t10\t40\t30\t10\t80\tTotaal\n";
-        let t = parse_tsv(tsv);
-        assert_eq!(t.text, "Factuur VF1005193039\nTotaal");
-        assert_eq!(t.words[1].bbox, [45.0, 20.0, 85.0, 30.0]);
-        assert!((t.quality - (0.965 + 0.9 + 0.8) / 3.0).abs() < 1e-9);
-    }
 
     #[test]
     fn osd_reports_become_quarter_turns_when_sure() {

@@ -80,6 +80,9 @@ struct CharCollector {
     rules: Vec<Rect>,
     /// Fingerprint of the last filled run, to drop the stroke pass of fill+stroke text.
     last_fill: Option<(usize, [f64; 6])>,
+    /// Images and painted paths seen: a page without text but with these is a scan (or
+    /// text drawn as outlines), one without is blank.
+    marks: usize,
 }
 
 impl CharCollector {
@@ -227,6 +230,9 @@ impl CharCollector {
 impl<'a> Device<'a> for CharCollector {
     fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, mode: &DrawMode) {
         let t = self.base * props.transform;
+        if !matches!(mode, DrawMode::Invisible) {
+            self.marks += 1;
+        }
         match mode {
             DrawMode::Stroke(_) | DrawMode::FillAndStroke(..) => self.collect_rules(path, t, true),
             DrawMode::Fill(_) => self.collect_rules(path, t, false),
@@ -235,7 +241,9 @@ impl<'a> Device<'a> for CharCollector {
     }
     fn push_clip_path(&mut self, _: &ClipPath) {}
     fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {}
-    fn draw_image(&mut self, _: Image<'a, '_>, _: ImageDrawProps<'a>) {}
+    fn draw_image(&mut self, _: Image<'a, '_>, _: ImageDrawProps<'a>) {
+        self.marks += 1;
+    }
     fn pop_clip(&mut self) {}
     fn pop_transparency_group(&mut self) {}
 
@@ -271,6 +279,16 @@ impl<'a> Device<'a> for CharCollector {
     }
 }
 
+/// What a page draws, as the text layer needs it.
+pub(crate) struct Collected {
+    /// Characters in content-stream order.
+    pub chars: Vec<Char>,
+    /// Ruling lines in page points.
+    pub rules: Vec<Rect>,
+    /// Whether it draws anything besides text (an image, a painted path).
+    pub marks: bool,
+}
+
 /// All characters on a page, in content-stream order, and its ruling lines, in page points.
 ///
 /// `base` maps PDF user space to page points (see [`crate::geometry`]). Annotations
@@ -282,7 +300,7 @@ pub(crate) fn collect_chars<'a>(
     page: &Page<'a>,
     base: KAffine,
     cache: &InterpreterCache<'a>,
-) -> (Vec<Char>, Vec<Rect>) {
+) -> Collected {
     let settings = crate::assets::interpreter_settings(RenderContent::PAGE);
     let (w, h) = page.render_dimensions();
     let mut context = Context::new(
@@ -297,7 +315,12 @@ pub(crate) fn collect_chars<'a>(
         chars: Vec::new(),
         rules: Vec::new(),
         last_fill: None,
+        marks: 0,
     };
     interpret_page(page, &mut context, &mut device);
-    (device.chars, device.rules)
+    Collected {
+        chars: device.chars,
+        rules: device.rules,
+        marks: device.marks > 0,
+    }
 }

@@ -47,6 +47,10 @@ pub struct PageText {
     /// upright, level frame, whose size `width` × `height` is.
     #[serde(skip_serializing_if = "Straightening::is_identity")]
     pub straightened: Straightening,
+    /// Whether the page draws anything besides text (an image, a painted path): a page
+    /// without text and without marks is blank, not a scan.
+    #[serde(skip)]
+    marks: bool,
 }
 
 /// Pages narrower than this (points; 80 mm till rolls are 227) are receipts: one column
@@ -72,6 +76,7 @@ impl PageText {
             rules: Vec::new(),
             lines,
             straightened: Straightening::default(),
+            marks: true,
         }
     }
 
@@ -174,9 +179,10 @@ impl PageText {
         self.chars.iter().filter(|c| !c.is_blank()).count()
     }
 
-    /// Whether the page has too little native text to be read without OCR.
+    /// Whether the page has too little native text to be read without OCR, and
+    /// something drawn to read (a blank page needs none).
     pub fn needs_ocr(&self) -> bool {
-        self.char_count() < MIN_NATIVE_CHARS
+        self.marks && self.char_count() < MIN_NATIVE_CHARS
     }
 
     /// The lines of text inside `region` (page points).
@@ -227,11 +233,12 @@ impl Document {
         let hp = self.hayro_page(page)?;
         let g = page_geometry(hp);
         let [a, b, c, d, e, f] = g.user_to_page_transform().0;
-        let (chars, rules) = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]), cache);
-        Ok(
-            PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), chars)
-                .with_rules(rules),
-        )
+        let c = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]), cache);
+        let mut text =
+            PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), c.chars)
+                .with_rules(c.rules);
+        text.marks = c.marks;
+        Ok(text)
     }
 }
 
