@@ -2,10 +2,13 @@
 //! person's mapped regions and saved templates; corrections; building a template from
 //! what the person drew; the combined CSV of every open file.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::confidence::{Source, score_with};
 use wasm_core::invoice::csv::{Columns, CsvInvoice, to_csv_with};
+use wasm_core::invoice::locate::{Place, locate, place_of};
 use wasm_core::invoice::pipeline::{InvoiceResult, read_with_regions};
 use wasm_core::template::{FieldRule, Match, PageSize, Region as TRegion, Template};
 
@@ -61,6 +64,7 @@ pub fn run(app: AppState, doc: u32) {
             result,
             corrected: Vec::new(),
             ai: None,
+            places: BTreeMap::new(),
         };
         if let Some(old) = old {
             e.ai = old.ai;
@@ -69,8 +73,34 @@ pub fn run(app: AppState, doc: u32) {
                 e.corrected.push(f);
             }
         }
+        e.places = app
+            .regions
+            .with_untracked(|rs| places(rs, doc, &pages, &e.invoice));
         all.push(e);
     });
+}
+
+/// Where each value of `invoice` is on `doc`'s pages: the region mapped to its field,
+/// else where the value is printed.
+fn places(
+    regions: &[Region],
+    doc: u32,
+    pages: &[wasm_core::PageText],
+    invoice: &wasm_core::invoice::Invoice,
+) -> BTreeMap<InvoiceField, Place> {
+    let mut out = locate(pages, invoice);
+    for r in regions.iter().filter(|r| r.doc == doc) {
+        if let Some(f) = r.field {
+            out.insert(
+                f,
+                Place {
+                    page: r.page,
+                    rect: r.rect,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// The fields of regions read on the server (the relay's OCR): their values, from the
@@ -250,6 +280,15 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
             }
             // A value the person typed is certain; the cross-checks are redone.
             e.result.sources.insert(f, Source::Person);
+            if let Some(loaded) = store::get(doc) {
+                let pages: Vec<_> = (1..=loaded.pages.len())
+                    .filter_map(|p| loaded.page_text(p).map(|t| (*t).clone()))
+                    .collect();
+                match e.invoice.get(f).and_then(|v| place_of(&pages, f, &v)) {
+                    Some(p) => e.places.insert(f, p),
+                    None => e.places.remove(&f),
+                };
+            }
             let c = &e.result.confidence;
             let schema_valid = if c.llm_validity > 0.0 { 1.0 } else { 0.0 };
             e.result.confidence = score_with(

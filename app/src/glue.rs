@@ -1,8 +1,9 @@
 //! Browser glue, the one place that calls browser APIs (components only handle the DOM
 //! events Leptos hands them; `relay` fetches through gloo-net): files to bytes, bitmaps
 //! to canvases, yielding to the event loop, the clock, visibility observers, downloads,
-//! random bytes and UUIDs, `localStorage`, the page's URL fragment, the clipboard, and
-//! Tesseract in the browser (`src/tesseract.js`).
+//! random bytes and UUIDs, `localStorage`, the session in IndexedDB
+//! (`src/session_store.js`), the page's URL fragment, the clipboard, and Tesseract in the
+//! browser (`src/tesseract.js`).
 
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
@@ -18,6 +19,40 @@ extern "C" {
         psm: u8,
         progress: &js_sys::Function,
     ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/session_store.js")]
+extern "C" {
+    #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionSave)]
+    async fn session_save_js(json: String) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+    #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionLoad)]
+    async fn session_load_js() -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+    #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionClear)]
+    async fn session_clear_js() -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+/// Stores the session (JSON) in IndexedDB, in place of the one stored before.
+pub async fn session_save(json: String) -> Result<(), String> {
+    session_save_js(json)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
+}
+
+/// The session stored in IndexedDB, if any.
+pub async fn session_load() -> Result<Option<String>, String> {
+    session_load_js()
+        .await
+        .map(|v| v.as_string())
+        .map_err(|e| js_error_text(&e))
+}
+
+/// Forgets the stored session.
+pub async fn session_clear() -> Result<(), String> {
+    session_clear_js()
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
 }
 
 /// Reads a PNG with Tesseract in the browser (WebAssembly, in a Web Worker, loaded from
@@ -44,7 +79,33 @@ fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
     e.dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())
-        .unwrap_or_else(|| "the OCR engine failed".to_string())
+        .unwrap_or_else(|| "the browser refused".to_string())
+}
+
+/// Scrolls an element into the middle of its scrolling ancestors' view.
+pub fn scroll_to_middle(el: &web_sys::Element) {
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Center);
+    opts.set_inline(web_sys::ScrollLogicalPosition::Center);
+    el.scroll_into_view_with_scroll_into_view_options(&opts);
+}
+
+/// Moves the keyboard focus to the element with `id`, if there is one.
+pub fn focus_id(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Asks the person to confirm (the browser's own dialog); false when refused.
+pub fn confirm(message: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
 }
 
 /// Reads a `File` into memory.

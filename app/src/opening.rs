@@ -64,6 +64,7 @@ fn add_entry(app: AppState, name: String, size: usize) -> u32 {
             digest: None,
             size,
             status: FileStatus::Loading,
+            reviewed: false,
         })
     });
     if app.active.get_untracked().is_none() {
@@ -165,6 +166,13 @@ pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
         crate::extraction::on_open(app, id);
         if let Some(f) = &shared {
             restore_corrections(app, id, f);
+            if f.reviewed {
+                app.files.update(|fs| {
+                    if let Some(e) = fs.iter_mut().find(|e| e.id == id) {
+                        e.reviewed = true;
+                    }
+                });
+            }
         }
         // Scanned pages are read in the browser, then the invoice again.
         crate::ocr::read_scans(app, id).await;
@@ -212,16 +220,31 @@ fn set_status(app: AppState, id: u32, status: FileStatus) {
     });
 }
 
-/// On start: opens the session a link's fragment points at, if any, and clears the
-/// fragment so a reload does not open it twice.
+/// On start: opens the session a link's fragment points at, if any (clearing the
+/// fragment so a reload does not open it twice), else this browser's own session as it
+/// was before the reload; then keeps the session saved.
 pub async fn open_from_location(app: AppState) {
+    if !open_link(app).await {
+        match crate::persist::load_session().await {
+            Ok(Some(session)) => resume(app, session),
+            Ok(None) => {}
+            Err(e) => app
+                .notice
+                .set(Some(format!("The last session could not be restored: {e}"))),
+        }
+    }
+    crate::persist::keep_session(app);
+}
+
+/// Opens the session a link's fragment points at; false when it points at none.
+async fn open_link(app: AppState) -> bool {
     let hash = glue::location_hash();
     let result = if let Some(rest) = hash.strip_prefix("share=") {
         open_relay_share(rest).await
     } else if let Some(data) = hash.strip_prefix("s=") {
         share::from_fragment(data).map_err(|e| e.to_string())
     } else {
-        return;
+        return false;
     };
     glue::clear_hash();
     match result {
@@ -230,6 +253,7 @@ pub async fn open_from_location(app: AppState) {
             .notice
             .set(Some(format!("The shared session cannot be opened: {e}"))),
     }
+    true
 }
 
 async fn open_relay_share(rest: &str) -> Result<SharedSession, String> {
@@ -256,6 +280,18 @@ pub fn open_copy(app: AppState, bytes: &[u8]) {
 /// PDF open (regions and corrections restored once they are read), files without wait
 /// in the file list for the person to open them.
 pub fn restore(app: AppState, session: SharedSession) {
+    let described = open_session(app, session);
+    app.received.set(Some(described));
+}
+
+/// Puts this browser's own session back after a reload (as [`restore`], without the
+/// banner of a received share).
+pub fn resume(app: AppState, session: SharedSession) {
+    open_session(app, session);
+}
+
+/// Opens a session's files and templates; what it held, in words.
+fn open_session(app: AppState, session: SharedSession) -> String {
     let regions: usize = session.files.iter().map(|f| f.regions.len()).sum();
     let described = [
         count(session.files.len(), "file"),
@@ -282,7 +318,7 @@ pub fn restore(app: AppState, session: SharedSession) {
             Err(e) => app.notice.set(Some(e.to_string())),
         }
     }
-    app.received.set(Some(described));
+    described
 }
 
 /// The shared file waiting for list entry `id` (same name), taken out of the waiting list.

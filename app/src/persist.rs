@@ -1,7 +1,12 @@
 //! What survives a reload: the person's templates (JSON) and colour theme, kept in
-//! `localStorage`.
+//! `localStorage`, and the session — open files with their PDFs, regions, corrections
+//! and reviewed marks — kept in IndexedDB (as a `SharedSession` with its PDFs).
 
+use leptos::prelude::*;
+use wasm_core::share::SharedSession;
 use wasm_core::template::Template;
+
+use crate::state::AppState;
 
 const TEMPLATES_KEY: &str = "zonal.templates.v1";
 
@@ -39,5 +44,67 @@ pub fn load_theme() -> String {
 pub fn save_theme(theme: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(THEME_KEY, theme);
+    }
+}
+
+/// The session saved before the reload, if any.
+pub async fn load_session() -> Result<Option<SharedSession>, String> {
+    let Some(json) = crate::glue::session_load().await? else {
+        return Ok(None);
+    };
+    SharedSession::from_json(json.as_bytes())
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Quiet time after a change before the session is saved, in milliseconds.
+const SAVE_AFTER_MS: u32 = 500;
+
+/// Keeps the session saved: after every change to the files, regions or readings, once
+/// nothing changed for [`SAVE_AFTER_MS`].
+pub fn keep_session(app: AppState) {
+    let generation = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        app.files.track();
+        app.regions.track();
+        app.extracted.track();
+        app.pending.track();
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(SAVE_AFTER_MS).await;
+            if generation.get_value() != mine {
+                return; // a later change saves
+            }
+            let json =
+                String::from_utf8_lossy(&crate::share::snapshot(app, true).to_json()).into_owned();
+            if let Err(e) = crate::glue::session_save(json).await {
+                app.notice.set(Some(format!(
+                    "This session cannot be kept for a reload: {e}"
+                )));
+            }
+        });
+    });
+}
+
+/// "Clear session": closes every file and forgets the saved session (templates stay).
+pub async fn clear_session(app: AppState) {
+    for id in app
+        .files
+        .with_untracked(|fs| fs.iter().map(|f| f.id).collect::<Vec<_>>())
+    {
+        crate::store::remove(id);
+    }
+    app.files.set(Vec::new());
+    app.regions.set(Vec::new());
+    app.extracted.set(Vec::new());
+    app.scans.set(Vec::new());
+    app.pending.set(Vec::new());
+    app.active.set(None);
+    app.selected.set(None);
+    app.received.set(None);
+    if let Err(e) = crate::glue::session_clear().await {
+        app.notice
+            .set(Some(format!("The saved session could not be cleared: {e}")));
     }
 }

@@ -56,6 +56,7 @@ pub fn snapshot(app: AppState, with_pdfs: bool) -> SharedSession {
                     .collect(),
                 invoice: e.map(|e| e.invoice.clone()),
                 corrected: e.map(|e| e.corrected.clone()).unwrap_or_default(),
+                reviewed: f.reviewed,
                 pdf_base64: None,
             };
             Some(if with_pdfs {

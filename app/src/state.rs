@@ -38,6 +38,8 @@ pub struct FileEntry {
     pub size: usize,
     /// State.
     pub status: FileStatus,
+    /// The person marked its values reviewed.
+    pub reviewed: bool,
 }
 
 /// A rectangle drawn by the person, in page points.
@@ -78,7 +80,35 @@ pub struct Extracted {
     pub corrected: Vec<InvoiceField>,
     /// "Structure with AI": what the relay's AI read, or why it could not.
     pub ai: Option<AiStatus>,
+    /// Where each value is on the page: its region, else where it is printed.
+    pub places: std::collections::BTreeMap<InvoiceField, wasm_core::invoice::locate::Place>,
 }
+
+/// Values below this confidence need a person's review.
+pub const DOUBTFUL: f64 = 0.6;
+
+impl Extracted {
+    /// The header fields a person should check: missing, or read with a confidence
+    /// below [`DOUBTFUL`] (values the person typed are certain).
+    pub fn needs_review(&self) -> Vec<InvoiceField> {
+        InvoiceField::HEADER
+            .into_iter()
+            .filter(|f| !self.corrected.contains(f))
+            .filter(|f| match self.result.confidence.fields.get(f) {
+                Some(c) => *c < DOUBTFUL,
+                None => REQUIRED.contains(f),
+            })
+            .collect()
+    }
+}
+
+/// The fields every invoice has: missing, they need review.
+pub const REQUIRED: [InvoiceField; 4] = [
+    InvoiceField::VendorName,
+    InvoiceField::InvoiceNumber,
+    InvoiceField::InvoiceDate,
+    InvoiceField::Total,
+];
 
 /// Where reading a scanned page in the browser stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +210,10 @@ pub struct AppState {
     pub history: RwSignal<History>,
     /// Scanned pages being read (or read) by OCR in the browser.
     pub scans: RwSignal<Vec<ScanPage>>,
+    /// A value's place shown on its page (a click in the batch, a field in focus).
+    pub highlight: RwSignal<Option<(u32, wasm_core::invoice::locate::Place)>>,
+    /// The batch table is shown in place of the page viewer.
+    pub batch_open: RwSignal<bool>,
     next_id: StoredValue<u32>,
 }
 
@@ -226,6 +260,8 @@ impl AppState {
             received: RwSignal::new(None),
             history: RwSignal::new(History::default()),
             scans: RwSignal::new(Vec::new()),
+            highlight: RwSignal::new(None),
+            batch_open: RwSignal::new(false),
             next_id: StoredValue::new(1),
         }
     }
@@ -343,6 +379,21 @@ impl AppState {
                 .find(|p| p.doc == doc && p.page == page)
                 .map(|p| p.state.clone())
         })
+    }
+
+    /// Shows `doc` with the place of its value of `field` highlighted (and scrolled to).
+    pub fn show_value(&self, doc: u32, field: InvoiceField) {
+        self.active.set(Some(doc));
+        self.batch_open.set(false);
+        let place = self.extracted.with_untracked(|all| {
+            all.iter()
+                .find(|e| e.doc == doc)
+                .and_then(|e| e.places.get(&field).copied())
+        });
+        self.highlight.set(place.map(|p| (doc, p)));
+        if let Some(p) = place {
+            self.scroll_to.set(Some(p.page));
+        }
     }
 
     /// Pages of the active file, if it is open.

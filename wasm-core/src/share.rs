@@ -67,6 +67,9 @@ pub struct SharedFile {
     /// Fields the person corrected.
     #[serde(default)]
     pub corrected: Vec<InvoiceField>,
+    /// The person marked its values reviewed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reviewed: bool,
 }
 
 impl SharedFile {

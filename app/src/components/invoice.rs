@@ -49,6 +49,7 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
         view! { <p class="match-banner">{format!("Read from the e-invoice XML inside the PDF ({s:?}).")}</p> }
     });
     // The eight, then the extended fields the reading found (any can be corrected).
+    let review = e.needs_review();
     let rows = InvoiceField::HEADER
         .into_iter()
         .chain(
@@ -60,7 +61,14 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
             let value = field_value(&e.invoice, f);
             let edited = e.corrected.contains(&f);
             let c = conf.fields.get(&f).copied();
-            view! { <FieldRow doc=doc field=f value=value edited=edited confidence=c/> }
+            let next = review
+                .iter()
+                .skip_while(|x| **x != f)
+                .nth(1)
+                .or_else(|| review.iter().find(|x| **x != f && !review.contains(&f)))
+                .copied();
+            let doubtful = review.contains(&f);
+            view! { <FieldRow doc=doc field=f value=value edited=edited confidence=c doubtful=doubtful next=next/> }
         })
         .collect_view();
     let items = e.invoice.line_items.clone();
@@ -80,6 +88,7 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
                 conf.checks.iter().filter(|c| c.passed).count(),
                 conf.checks.len())}</span>
         </p>
+        <ReviewBar doc=doc to_check=review.len()/>
         <dl class="fields">{rows}</dl>
         <Show when={let n = items.len(); move || n > 0}>
             <table class="line-items" data-testid="line-items">
@@ -198,6 +207,37 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
     .into_any()
 }
 
+/// How many values of this file need checking, and "Mark reviewed" (then on to the
+/// next file with values to check).
+#[component]
+fn ReviewBar(doc: u32, to_check: usize) -> impl IntoView {
+    let app = use_app();
+    let reviewed = move || {
+        app.files
+            .with(|fs| fs.iter().any(|f| f.id == doc && f.reviewed))
+    };
+    let mark = move |_| {
+        let now = !reviewed();
+        super::batch::set_reviewed(app, doc, now);
+        if now && let Some((next, f)) = super::batch::next_to_review(app, doc) {
+            app.show_value(next, f);
+            super::batch::focus_field_soon(f);
+        }
+    };
+    view! {
+        <div class="review-bar">
+            <span class:low={to_check > 0} data-testid="to-check">{match to_check {
+                0 => "Nothing to check".to_string(),
+                n => format!("{} to check", crate::format::count(n, "value")),
+            }}</span>
+            <button class="button small" id="mark-reviewed" data-testid="mark-reviewed" on:click=mark
+                aria-pressed=move || reviewed().to_string()>
+                {move || if reviewed() { "✓ Reviewed" } else { "Mark reviewed" }}
+            </button>
+        </div>
+    }
+}
+
 #[component]
 fn FieldRow(
     doc: u32,
@@ -205,6 +245,8 @@ fn FieldRow(
     value: String,
     edited: bool,
     confidence: Option<f64>,
+    doubtful: bool,
+    next: Option<InvoiceField>,
 ) -> impl IntoView {
     let app = use_app();
     let error = RwSignal::new(None::<String>);
@@ -212,6 +254,40 @@ fn FieldRow(
     let on_change = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
         error.set(extraction::correct(app, doc, field, &v).err());
+    };
+    // Enter: the value stands (corrected if changed); on to the next value to check, or
+    // to "Mark reviewed" after the last.
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() != "Enter" {
+            return;
+        }
+        ev.prevent_default();
+        let typed = event_target_value(&ev);
+        let current = app.extracted.with_untracked(|all| {
+            all.iter()
+                .find(|e| e.doc == doc)
+                .map(|e| field_value(&e.invoice, field))
+        });
+        if current.as_deref() != Some(typed.as_str()) {
+            error.set(extraction::correct(app, doc, field, &typed).err());
+        }
+        if error.get_untracked().is_none() {
+            match next {
+                Some(n) => {
+                    app.show_value(doc, n);
+                    super::batch::focus_field_soon(n);
+                }
+                None => crate::glue::focus_id("mark-reviewed"),
+            }
+        }
+    };
+    let on_focus = move |_| {
+        let place = app.extracted.with_untracked(|all| {
+            all.iter()
+                .find(|e| e.doc == doc)
+                .and_then(|e| e.places.get(&field).copied())
+        });
+        app.highlight.set(place.map(|p| (doc, p)));
     };
     let badge = if edited {
         view! { <span class="badge edited">"edited"</span> }.into_any()
@@ -227,11 +303,12 @@ fn FieldRow(
         }
     };
     view! {
-        <div class="field-row" data-testid="field" data-field=field.name()>
+        <div class="field-row" class:doubtful=doubtful data-testid="field" data-field=field.name()
+            data-doubtful=doubtful.to_string()>
             <dt><label for=format!("f-{field}")>{field.title()}</label>{badge}</dt>
             <dd>
                 <input id=format!("f-{field}") type=if is_date { "date" } else { "text" }
-                    prop:value=value on:change=on_change/>
+                    prop:value=value on:change=on_change on:keydown=on_key on:focus=on_focus/>
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </dd>
         </div>

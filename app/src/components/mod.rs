@@ -1,5 +1,6 @@
 //! The app's components, one module per screen area.
 
+pub mod batch;
 pub mod files;
 pub mod invoice;
 pub mod page;
@@ -40,7 +41,13 @@ pub fn App() -> impl IntoView {
                     <ThemeToggle/>
                     <button class="icon" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"
                         data-testid="shortcuts-open" on:click=move |_| help.set(true)>"⌨"</button>
+                    <Show when=has_files>
+                        <BatchToggle/>
+                    </Show>
                     <share::ShareButton/>
+                    <Show when=has_files>
+                        <ClearSession/>
+                    </Show>
                     <ExportCsv/>
                     <files::OpenButton/>
                 </div>
@@ -54,7 +61,9 @@ pub fn App() -> impl IntoView {
             <Show when=has_files fallback=|| view! { <files::EmptyState/> }>
                 <main class="workspace">
                     <files::FileList/>
-                    <viewer::Viewer/>
+                    <Show when=move || app.batch_open.get() fallback=|| view! { <viewer::Viewer/> }>
+                        <batch::BatchView/>
+                    </Show>
                     <div class="side">
                         <regions::RegionPanel/>
                         <invoice::InvoicePanel/>
@@ -63,6 +72,49 @@ pub fn App() -> impl IntoView {
                 </main>
             </Show>
         </div>
+    }
+}
+
+/// Shows the batch table, or the page again; says how many files have values to check.
+#[component]
+fn BatchToggle() -> impl IntoView {
+    let app = use_app();
+    let to_check = move || {
+        app.files.with(|fs| {
+            app.extracted.with(|all| {
+                all.iter()
+                    .filter(|e| !e.needs_review().is_empty())
+                    .filter(|e| fs.iter().any(|f| f.id == e.doc && !f.reviewed))
+                    .count()
+            })
+        })
+    };
+    view! {
+        <button class="button" data-testid="batch-toggle" aria-pressed=move || app.batch_open.get().to_string()
+            on:click=move |_| app.batch_open.update(|b| *b = !*b)>
+            {move || match to_check() {
+                0 => "Batch".to_string(),
+                n => format!("Batch · {n} to check"),
+            }}
+        </button>
+    }
+}
+
+/// "Clear session": after the person confirms, closes every file and forgets the saved
+/// session (templates stay).
+#[component]
+fn ClearSession() -> impl IntoView {
+    let app = use_app();
+    let clear = move |_| {
+        if crate::glue::confirm(
+            "Close every file and forget this session's regions and corrections? Saved templates stay.",
+        ) {
+            leptos::task::spawn_local(crate::persist::clear_session(app));
+        }
+    };
+    view! {
+        <button class="button" data-testid="clear-session" on:click=clear
+            title="Close every file and forget the session kept for a reload">"Clear session"</button>
     }
 }
 

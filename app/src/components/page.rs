@@ -229,6 +229,7 @@ fn RegionOverlay(doc: u32, info: PageInfo) -> impl IntoView {
             <For each=ids key=|id| *id let:id>
                 <RegionBox id=id start_drag=start_drag/>
             </For>
+            <SourceBox doc=doc page=page/>
             {move || match drag.get() {
                 Some(Drag::New { start, cur }) => {
                     let style = css_box(viewport(app), &Rect::from_corners(start, cur));
@@ -257,6 +258,33 @@ fn page_point(
         p.x.clamp(0.0, info.width),
         p.y.clamp(0.0, info.height),
     ))
+}
+
+/// The place of the value being reviewed, when it is on this page; scrolled into the
+/// middle of the view as it appears.
+#[component]
+fn SourceBox(doc: u32, page: usize) -> impl IntoView {
+    let app = use_app();
+    let el: NodeRef<leptos::html::Div> = NodeRef::new();
+    let place = move || {
+        app.highlight
+            .get()
+            .filter(|(d, p)| *d == doc && p.page == page)
+            .map(|(_, p)| p.rect)
+    };
+    Effect::new(move |_| {
+        if place().is_some()
+            && let Some(e) = el.get()
+        {
+            glue::scroll_to_middle(&e);
+        }
+    });
+    move || {
+        place().map(|r| {
+            let style = css_box(viewport(app), &r);
+            view! { <div class="source-box" node_ref=el data-testid="source-box" style=style aria-hidden="true"></div> }
+        })
+    }
 }
 
 /// One region's box over the page: only it follows its rectangle and label (a memo),

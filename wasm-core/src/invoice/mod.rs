@@ -21,6 +21,7 @@ mod field;
 pub mod ids;
 pub mod items;
 pub mod locale;
+pub mod locate;
 pub mod pipeline;
 pub mod rules;
 

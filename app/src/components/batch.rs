@@ -1,0 +1,213 @@
+//! The batch: every open file in one table — status, the key values with their doubt
+//! marked, line items, confidence, reviewed, duplicates. A value opens its file with the
+//! value's place highlighted on the page and its field in focus for correcting.
+
+use leptos::prelude::*;
+use wasm_core::invoice::InvoiceField;
+
+use crate::state::{AppState, DOUBTFUL, Extracted, FileEntry, FileStatus, use_app};
+
+/// The values the batch shows, in its column order.
+const COLUMNS: [InvoiceField; 5] = [
+    InvoiceField::VendorName,
+    InvoiceField::InvoiceNumber,
+    InvoiceField::InvoiceDate,
+    InvoiceField::Total,
+    InvoiceField::Currency,
+];
+
+/// The batch table, shown in place of the page viewer.
+#[component]
+pub fn BatchView() -> impl IntoView {
+    let app = use_app();
+    let rows = move || {
+        let files = app.files.get();
+        let extracted = app.extracted.get();
+        files
+            .iter()
+            .map(|f| {
+                let e = extracted.iter().find(|e| e.doc == f.id).cloned();
+                let twin = e.as_ref().and_then(|e| duplicate_of(&files, &extracted, e));
+                view! { <BatchRow file=f.clone() e=e twin=twin/> }
+            })
+            .collect_view()
+    };
+    let summary = move || {
+        let (n, review, reviewed) = app.files.with(|fs| {
+            app.extracted.with(|all| {
+                let review = all
+                    .iter()
+                    .filter(|e| !e.needs_review().is_empty())
+                    .filter(|e| !fs.iter().any(|f| f.id == e.doc && f.reviewed))
+                    .count();
+                (fs.len(), review, fs.iter().filter(|f| f.reviewed).count())
+            })
+        });
+        format!(
+            "{} · {review} to review · {reviewed} reviewed",
+            crate::format::count(n, "file")
+        )
+    };
+    view! {
+        <section class="batch" aria-label="Batch" data-testid="batch">
+            <div class="panel-head">
+                <h2>"Batch"</h2>
+                <span class="muted" data-testid="batch-summary">{summary}</span>
+                <button class="button small" data-testid="batch-close" on:click=move |_| app.batch_open.set(false)>
+                    "Back to the page"
+                </button>
+            </div>
+            <p class="hint">"Values to check are marked. Tab to one and press Enter: its file opens with the value outlined on the page."</p>
+            <div class="batch-scroll">
+                <table class="batch-table">
+                    <thead><tr>
+                        <th scope="col">"File"</th><th scope="col">"Status"</th>
+                        {COLUMNS.iter().map(|f| view! { <th scope="col">{f.title()}</th> }).collect_view()}
+                        <th scope="col">"Items"</th><th scope="col">"Confidence"</th><th scope="col">"Reviewed"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// Another open file with the same vendor and invoice number: its name.
+fn duplicate_of(files: &[FileEntry], all: &[Extracted], e: &Extracted) -> Option<String> {
+    let key = |x: &Extracted| {
+        Some((
+            x.invoice.vendor_name.as_deref()?.to_lowercase(),
+            x.invoice.invoice_number.clone()?,
+        ))
+    };
+    let mine = key(e)?;
+    let other = all
+        .iter()
+        .filter(|x| x.doc != e.doc)
+        .find(|x| key(x).as_ref() == Some(&mine))?;
+    files
+        .iter()
+        .find(|f| f.id == other.doc)
+        .map(|f| f.display.clone())
+}
+
+#[component]
+fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl IntoView {
+    let app = use_app();
+    let id = file.id;
+    let status = status_text(app, &file);
+    let review = e.as_ref().map(Extracted::needs_review).unwrap_or_default();
+    let cells = COLUMNS
+        .iter()
+        .map(|&f| match &e {
+            Some(e) => {
+                let value = e.invoice.get(f);
+                let conf = e.result.confidence.fields.get(&f).copied();
+                let doubtful = review.contains(&f);
+                let shown = value.clone().unwrap_or_else(|| "—".into());
+                let title = match (conf, e.corrected.contains(&f)) {
+                    (_, true) => "corrected by you".to_string(),
+                    (Some(c), _) => format!("confidence {:.0} %", c * 100.0),
+                    (None, _) => "not found".to_string(),
+                };
+                let open = move |_| {
+                    app.show_value(id, f);
+                    focus_field_soon(f);
+                };
+                view! {
+                    <td>
+                        <button class="cell" class:doubtful=doubtful data-testid="batch-cell"
+                            data-field=f.name() data-doubtful=doubtful.to_string() title=title
+                            tabindex=if doubtful { "0" } else { "-1" } on:click=open>
+                            {shown}
+                            {(doubtful && conf.is_some_and(|c| c < DOUBTFUL)).then(|| view! { <span class="doubt" aria-label="doubtful">" ?"</span> })}
+                        </button>
+                    </td>
+                }
+                .into_any()
+            }
+            None => view! { <td class="muted">"—"</td> }.into_any(),
+        })
+        .collect_view();
+    let items = e.as_ref().map_or(0, |e| e.invoice.line_items.len());
+    let confidence = e
+        .as_ref()
+        .map(|e| format!("{:.0} %", e.result.confidence.score * 100.0))
+        .unwrap_or_default();
+    let reviewed = file.reviewed;
+    let toggle = move |_| set_reviewed(app, id, !reviewed);
+    view! {
+        <tr class:reviewed=reviewed data-testid="batch-row" data-file=file.display.clone()>
+            <th scope="row">
+                <button class="cell file-cell" tabindex="-1" on:click=move |_| { app.active.set(Some(id)); app.batch_open.set(false); }>
+                    {file.display.clone()}
+                </button>
+                {twin.map(|t| view! { <span class="badge low" data-testid="duplicate">{format!("duplicate of {t}")}</span> })}
+            </th>
+            <td data-testid="batch-status">{status}</td>
+            {cells}
+            <td>{items}</td>
+            <td>{confidence}</td>
+            <td><input type="checkbox" aria-label=format!("{} reviewed", file.display) prop:checked=reviewed
+                data-testid="batch-reviewed" on:change=toggle/></td>
+        </tr>
+    }
+}
+
+/// A file's state in a few words.
+fn status_text(app: AppState, f: &FileEntry) -> String {
+    match &f.status {
+        FileStatus::Loading => "Opening…".into(),
+        FileStatus::NeedsPassword { .. } => "Locked: needs its password".into(),
+        FileStatus::Failed(e) => e.clone(),
+        FileStatus::Ready(pages) => match crate::ocr::summary(app, f.id) {
+            Some(s) => capitalised(&s),
+            None => format!("Text, {}", crate::format::count(pages.len(), "page")),
+        },
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Marks a file reviewed (or not).
+pub fn set_reviewed(app: AppState, id: u32, reviewed: bool) {
+    app.files.update(|fs| {
+        if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
+            f.reviewed = reviewed;
+        }
+    });
+}
+
+/// Puts the keyboard focus on a field's input once the invoice panel shows it.
+pub fn focus_field_soon(f: InvoiceField) {
+    leptos::task::spawn_local(async move {
+        crate::glue::yield_now().await;
+        crate::glue::focus_id(&format!("f-{f}"));
+    });
+}
+
+/// The next file after `doc` (in list order, wrapping) that is not reviewed and has
+/// values to check.
+pub fn next_to_review(app: AppState, doc: u32) -> Option<(u32, InvoiceField)> {
+    let order: Vec<(u32, bool)> = app
+        .files
+        .with_untracked(|fs| fs.iter().map(|f| (f.id, f.reviewed)).collect());
+    let start = order.iter().position(|(id, _)| *id == doc).unwrap_or(0);
+    app.extracted.with_untracked(|all| {
+        order
+            .iter()
+            .cycle()
+            .skip(start + 1)
+            .take(order.len().saturating_sub(1))
+            .filter(|(_, reviewed)| !reviewed)
+            .find_map(|(id, _)| {
+                let e = all.iter().find(|e| e.doc == *id)?;
+                e.needs_review().first().map(|f| (*id, *f))
+            })
+    })
+}
