@@ -10,7 +10,7 @@ use wasm_core::invoice::confidence::{Source, score_with};
 use wasm_core::invoice::csv::{Columns, CsvInvoice, to_csv_with};
 use wasm_core::invoice::locate::{Place, locate, place_of};
 use wasm_core::invoice::pipeline::{InvoiceResult, read_with_regions};
-use wasm_core::template::{FieldRule, Match, PageSize, Region as TRegion, Template};
+use wasm_core::template::{FieldRule, ItemsRegion, Match, PageSize, Region as TRegion, Template};
 
 use crate::state::{AiStatus, AppState, Extracted, FileStatus, Region};
 use crate::store;
@@ -30,9 +30,16 @@ fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
             })
         })
         .collect();
-    (!fields.is_empty()).then(|| Template {
+    let items = regions.iter().filter(|r| r.doc == doc).find_map(|r| {
+        Some(ItemsRegion {
+            region: TRegion::on_page(r.page, &r.rect),
+            columns: r.items.clone()?,
+        })
+    });
+    (!fields.is_empty() || items.is_some()).then(|| Template {
         vendor: "regions drawn on this document".into(),
         fields,
+        items,
         ..Template::default()
     })
 }
@@ -122,16 +129,23 @@ fn apply_server_readings(result: &mut InvoiceResult, regions: &[Region], doc: u3
         }
     }
     if applied {
-        let c = &result.confidence;
-        let schema_valid = if c.llm_validity > 0.0 { 1.0 } else { 0.0 };
-        result.confidence = score_with(
-            &result.invoice,
-            &result.sources,
-            &c.evidence,
-            quality,
-            schema_valid,
-        );
+        let invoice = result.invoice.clone();
+        rescore(result, &invoice, quality);
     }
+}
+
+/// Scores `invoice` again (its values or sources changed), with the reading's evidence
+/// and `ocr_quality`.
+fn rescore(result: &mut InvoiceResult, invoice: &wasm_core::invoice::Invoice, ocr_quality: f64) {
+    let c = &result.confidence;
+    let schema_valid = if c.llm_validity > 0.0 { 1.0 } else { 0.0 };
+    result.confidence = score_with(
+        invoice,
+        &result.sources,
+        &c.evidence,
+        ocr_quality,
+        schema_valid,
+    );
 }
 
 /// The text "Structure with AI" sends for `doc`: the texts of the regions the person
@@ -221,6 +235,28 @@ pub fn on_open(app: AppState, doc: u32) {
     let Some(loaded) = store::get(doc) else {
         return;
     };
+    if let Some(items) = &t.items
+        && let Some(info) = loaded.pages.get(items.region.page.saturating_sub(1))
+    {
+        let rect = t.region_rect(&items.region, info.width, info.height);
+        let (text, needs_ocr) = crate::state::region_text(doc, items.region.page, &rect);
+        let id = app.next_id();
+        app.regions.update(|rs| {
+            rs.push(Region {
+                id,
+                doc,
+                page: items.region.page,
+                rect,
+                label: "Line items".into(),
+                field: None,
+                text,
+                needs_ocr,
+                ocr: None,
+                ocr_busy: false,
+                items: Some(items.columns.clone()),
+            })
+        });
+    }
     for f in &t.fields {
         let Some(r) = f.region else { continue };
         let Some(info) = loaded.pages.get(r.page.saturating_sub(1)) else {
@@ -243,6 +279,7 @@ pub fn on_open(app: AppState, doc: u32) {
                 needs_ocr,
                 ocr: None,
                 ocr_busy: false,
+                items: None,
             })
         });
     }
@@ -289,18 +326,29 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
                     None => e.places.remove(&f),
                 };
             }
-            let c = &e.result.confidence;
-            let schema_valid = if c.llm_validity > 0.0 { 1.0 } else { 0.0 };
-            e.result.confidence = score_with(
-                &e.invoice,
-                &e.result.sources,
-                &c.evidence,
-                c.ocr_quality,
-                schema_valid,
-            );
+            let quality = e.result.confidence.ocr_quality;
+            rescore(&mut e.result, &e.invoice, quality);
         }
     });
     Ok(())
+}
+
+/// The person's line items for `doc` (added, edited or deleted rows): they are what is
+/// exported, and the cross-checks are redone.
+pub fn edit_items(app: AppState, doc: u32, items: Vec<wasm_core::invoice::LineItem>) {
+    app.extracted.update(|all| {
+        if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
+            e.invoice.line_items = items;
+            if !e.corrected.contains(&InvoiceField::LineItems) {
+                e.corrected.push(InvoiceField::LineItems);
+            }
+            e.result
+                .sources
+                .insert(InvoiceField::LineItems, Source::Person);
+            let quality = e.result.confidence.ocr_quality;
+            rescore(&mut e.result, &e.invoice, quality);
+        }
+    });
 }
 
 /// A template from the regions the person mapped on `doc`, identified by the vendor's
@@ -313,7 +361,7 @@ pub fn template_from(app: AppState, doc: u32, vendor: &str) -> Result<Template, 
     let drawn = app
         .regions
         .with_untracked(|rs| drawn_template(rs, doc))
-        .ok_or("map at least one region to an invoice field first")?;
+        .ok_or("map at least one region to an invoice field or the line items first")?;
     let loaded = store::get(doc).ok_or("the file is not open")?;
     let first = loaded.page_text(1).ok_or("the file has no pages")?;
     let text = first.text();
@@ -340,6 +388,7 @@ pub fn template_from(app: AppState, doc: u32, vendor: &str) -> Result<Template, 
         },
         page_size: size,
         fields: drawn.fields,
+        items: drawn.items,
         ..Template::default()
     })
 }

@@ -359,6 +359,7 @@ pub fn restore_regions(app: AppState, doc: u32, f: &SharedFile) {
                 needs_ocr,
                 ocr: None,
                 ocr_busy: false,
+                items: r.items.clone(),
             }
         })
         .collect();
@@ -369,6 +370,10 @@ pub fn restore_regions(app: AppState, doc: u32, f: &SharedFile) {
 pub fn restore_corrections(app: AppState, doc: u32, f: &SharedFile) {
     let Some(inv) = &f.invoice else { return };
     for name in &f.corrected {
+        if *name == wasm_core::invoice::InvoiceField::LineItems {
+            crate::extraction::edit_items(app, doc, inv.line_items.clone());
+            continue;
+        }
         let value = inv.get(*name).unwrap_or_default();
         if let Err(e) = crate::extraction::correct(app, doc, *name, &value) {
             app.notice.set(Some(e));

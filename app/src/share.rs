@@ -52,6 +52,7 @@ pub fn snapshot(app: AppState, with_pdfs: bool) -> SharedSession {
                         label: r.label.clone(),
                         field: r.field,
                         text: r.text.clone(),
+                        items: r.items.clone(),
                     })
                     .collect(),
                 invoice: e.map(|e| e.invoice.clone()),

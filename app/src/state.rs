@@ -57,6 +57,9 @@ pub struct Region {
     pub label: String,
     /// The invoice field this region fills, if any.
     pub field: Option<InvoiceField>,
+    /// Drawn over the item table: what each of its columns holds (then it fills the
+    /// line items, not a field).
+    pub items: Option<Vec<wasm_core::template::ItemColumn>>,
     /// Native text inside.
     pub text: String,
     /// The page has no text layer: the region needs OCR.

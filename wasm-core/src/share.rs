@@ -109,6 +109,9 @@ pub struct SharedRegion {
     /// The text read inside it (native or OCR).
     #[serde(default)]
     pub text: String,
+    /// When it is drawn over the item table: what each column holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<crate::template::ItemColumn>>,
 }
 
 /// A region's field as the share format has always written it: the field's JSON name,
@@ -278,6 +281,7 @@ mod tests {
                         label: "Booking".into(),
                         field: Some(InvoiceField::InvoiceNumber),
                         text: "IBZY2087".into(),
+                        items: None,
                     }],
                     ..SharedFile::default()
                 }

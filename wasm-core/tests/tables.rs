@@ -211,3 +211,105 @@ fn table_cell_agreement_with_icdar_2013_and_tabula() {
         f1(t)
     );
 }
+
+/// A page with an item table laid out in columns, as OCR or a PDF gives its words.
+fn item_table_page() -> wasm_core::PageText {
+    let rows: [&[(&str, f64)]; 5] = [
+        &[
+            ("Omschrijving", 50.0),
+            ("Aantal", 300.0),
+            ("Prijs", 380.0),
+            ("Bedrag", 470.0),
+        ],
+        &[
+            ("Stoel", 50.0),
+            ("eiken", 85.0),
+            ("2", 300.0),
+            ("45,00", 380.0),
+            ("90,00", 470.0),
+        ],
+        &[("met", 50.0), ("armleuning", 75.0)],
+        &[
+            ("Tafel", 50.0),
+            ("1", 300.0),
+            ("310,50", 380.0),
+            ("310,50", 470.0),
+        ],
+        &[
+            ("Lamp", 50.0),
+            ("3", 300.0),
+            ("12,95", 380.0),
+            ("38,85", 470.0),
+        ],
+    ];
+    let words: Vec<(String, Rect)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| {
+            let top = 200.0 + 16.0 * i as f64;
+            row.iter().map(move |(t, x)| {
+                let rect = Rect {
+                    x0: *x,
+                    top,
+                    x1: x + 6.0 * t.chars().count() as f64,
+                    bottom: top + 10.0,
+                };
+                (t.to_string(), rect)
+            })
+        })
+        .collect();
+    wasm_core::PageText::from_ocr_words(1, 595.0, 842.0, &words)
+}
+
+#[test]
+fn a_region_over_an_item_table_becomes_line_items_by_its_columns() {
+    use wasm_core::template::{ItemColumn, ItemsRegion, Region, Template};
+    let page = item_table_page();
+    let area = Rect {
+        x0: 40.0,
+        top: 190.0,
+        x1: 540.0,
+        bottom: 290.0,
+    };
+    let table = page.region_table(&area).expect("a table");
+    let columns = ItemColumn::guess(&table.rows);
+    assert_eq!(
+        columns,
+        [
+            ItemColumn::Description,
+            ItemColumn::Quantity,
+            ItemColumn::UnitPrice,
+            ItemColumn::LineTotal
+        ],
+        "{:?}",
+        table.rows
+    );
+    let t = Template {
+        vendor: "Meubelhuis".into(),
+        items: Some(ItemsRegion {
+            region: Region::on_page(1, &area),
+            columns,
+        }),
+        ..Template::default()
+    };
+    let items = t.apply(std::slice::from_ref(&page)).invoice.line_items;
+    let got: Vec<(String, String, String)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.description.clone().unwrap_or_default(),
+                i.quantity.map(|d| d.to_string()).unwrap_or_default(),
+                i.line_total.map(|d| d.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let want = |d: &str, q: &str, t: &str| (d.to_string(), q.to_string(), t.to_string());
+    assert_eq!(
+        got,
+        [
+            want("Stoel eiken met armleuning", "2", "90.00"),
+            want("Tafel", "1", "310.50"),
+            want("Lamp", "3", "38.85"),
+        ]
+    );
+}

@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
-use wasm_core::invoice::{FieldType, Invoice, InvoiceField};
+use rust_decimal::Decimal;
+use wasm_core::invoice::amount::{DecimalSeparator, parse_amount};
+use wasm_core::invoice::confidence::Source;
+use wasm_core::invoice::{FieldType, Invoice, InvoiceField, LineItem};
 
 use crate::extraction;
 use crate::state::{AiStatus, Extracted, use_app};
@@ -90,25 +93,129 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
         </p>
         <ReviewBar doc=doc to_check=review.len()/>
         <dl class="fields">{rows}</dl>
-        <Show when={let n = items.len(); move || n > 0}>
-            <table class="line-items" data-testid="line-items">
-                <thead><tr><th>"Description"</th><th>"Qty"</th><th>"Price"</th><th>"Total"</th></tr></thead>
-                <tbody>
-                    {items.iter().map(|li| view! {
-                        <tr>
-                            <td>{li.description.clone().unwrap_or_default()}</td>
-                            <td>{li.quantity.map(|d| d.to_string()).unwrap_or_default()}</td>
-                            <td>{li.unit_price.map(|d| d.to_string()).unwrap_or_default()}</td>
-                            <td>{li.line_total.map(|d| d.to_string()).unwrap_or_default()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </Show>
+        <LineItems doc=doc items=items edited=e.corrected.contains(&InvoiceField::LineItems)
+            source=e.result.sources.get(&InvoiceField::LineItems).copied()/>
         <ul class="warnings">
             {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
         </ul>
         <SaveTemplate doc=doc vendor=e.invoice.vendor_name.clone().unwrap_or_default()/>
+    }
+}
+
+/// One cell of a line item.
+#[derive(Clone, Copy)]
+enum ItemCell {
+    Description,
+    Quantity,
+    UnitPrice,
+    LineTotal,
+}
+
+/// The line items, editable: every cell, a row deleted, a row added.
+#[component]
+fn LineItems(
+    doc: u32,
+    items: Vec<LineItem>,
+    edited: bool,
+    source: Option<Source>,
+) -> impl IntoView {
+    let app = use_app();
+    let error = RwSignal::new(None::<String>);
+    let rows = items.clone();
+    let change = move |i: usize, cell: ItemCell, text: String| {
+        let mut all = rows.clone();
+        let Some(item) = all.get_mut(i) else { return };
+        let number = |t: &str| -> Result<Option<Decimal>, String> {
+            if t.trim().is_empty() {
+                return Ok(None);
+            }
+            parse_amount(t, DecimalSeparator::Auto)
+                .map(|a| Some(a.value))
+                .ok_or_else(|| format!("{t:?} is not a number"))
+        };
+        let result = match cell {
+            ItemCell::Description => {
+                item.description = (!text.trim().is_empty()).then(|| text.trim().to_string());
+                Ok(())
+            }
+            ItemCell::Quantity => number(&text).map(|v| item.quantity = v),
+            ItemCell::UnitPrice => number(&text).map(|v| item.unit_price = v),
+            ItemCell::LineTotal => number(&text).map(|v| item.line_total = v),
+        };
+        match result {
+            Ok(()) => {
+                error.set(None);
+                extraction::edit_items(app, doc, all);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let change = StoredValue::new(change);
+    let list = StoredValue::new(items.clone());
+    let delete = move |i: usize| {
+        let mut all = list.get_value();
+        if i < all.len() {
+            all.remove(i);
+            extraction::edit_items(app, doc, all);
+        }
+    };
+    let add = move |_| {
+        let mut all = list.get_value();
+        all.push(LineItem::default());
+        extraction::edit_items(app, doc, all);
+    };
+    let num = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    let body = items
+        .iter()
+        .enumerate()
+        .map(|(i, li)| {
+            let cell = move |kind: ItemCell, value: String, label: &'static str| {
+                view! {
+                    <td><input aria-label=format!("{label}, line {}", i + 1) prop:value=value
+                        on:change=move |ev| change.with_value(|c| c(i, kind, event_target_value(&ev)))/></td>
+                }
+            };
+            view! {
+                <tr data-testid="item-row">
+                    {cell(ItemCell::Description, li.description.clone().unwrap_or_default(), "Description")}
+                    {cell(ItemCell::Quantity, num(li.quantity), "Quantity")}
+                    {cell(ItemCell::UnitPrice, num(li.unit_price), "Unit price")}
+                    {cell(ItemCell::LineTotal, num(li.line_total), "Line total")}
+                    <td><button class="icon" data-testid="item-delete" aria-label=format!("Delete line {}", i + 1)
+                        title="Delete this line" on:click=move |_| delete(i)>"×"</button></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="line-items-block">
+            <div class="panel-head">
+                <h3>{format!("Line items ({})", items.len())}
+                    {edited.then(|| view! { <span class="badge edited">"edited"</span> })}
+                    {(!edited && !items.is_empty()).then(|| source.map(|s| view! {
+                        <span class="muted items-source" data-testid="items-source">{format!(" · {}", source_words(s))}</span>
+                    }))}</h3>
+                <button class="button small" data-testid="item-add" on:click=add>"Add line"</button>
+            </div>
+            <table class="line-items" data-testid="line-items">
+                <thead><tr><th>"Description"</th><th>"Qty"</th><th>"Price"</th><th>"Total"</th><th></th></tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+/// Where values came from, in a few words.
+fn source_words(s: Source) -> &'static str {
+    match s {
+        Source::EInvoice => "from the e-invoice XML",
+        Source::Person => "typed by you",
+        Source::Region => "from your region",
+        Source::Template => "from the vendor's template",
+        Source::Rules => "found by the rules",
+        Source::Llm => "from the AI",
+        Source::Derived => "computed",
     }
 }
 

@@ -442,6 +442,7 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
             needs_ocr,
             ocr: None,
             ocr_busy: false,
+            items: None,
         })
     });
     app.selected.set(Some(id));

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
+use wasm_core::template::ItemColumn;
 
 use crate::state::{Region, use_app};
 
@@ -24,7 +25,7 @@ pub fn RegionPanel() -> impl IntoView {
             <Show when=move || !regions().is_empty()
                 fallback=|| view! { <p class="hint">"Drag a rectangle over the page to read the text inside it."</p> }>
                 <ol class="region-list">
-                    <For each=regions key=|r| (r.id, r.text.clone(), r.label.clone(), r.field, r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some()) let:r>
+                    <For each=regions key=|r| (r.id, r.text.clone(), r.label.clone(), r.field, r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some(), r.items.clone()) let:r>
                         <RegionItem region=r/>
                     </For>
                 </ol>
@@ -40,13 +41,26 @@ fn RegionItem(region: Region) -> impl IntoView {
     let page = region.page;
     let label = region.label.clone();
     let field = region.field;
+    let is_items = region.items.is_some();
     let on_field = move |ev: web_sys::Event| {
-        let v = InvoiceField::header(&event_target_value(&ev));
+        let chosen = event_target_value(&ev);
+        let v = InvoiceField::header(&chosen);
+        // Over the item table: each column gets a first guess of what it holds.
+        let items = (chosen == LINE_ITEMS).then(|| {
+            app.regions
+                .with_untracked(|rs| rs.iter().find(|r| r.id == id).and_then(region_rows))
+                .map(|rows| ItemColumn::guess(&rows))
+                .unwrap_or_default()
+        });
         app.edit_regions(|rs| {
             if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
                 r.field = v;
+                r.items = items;
             }
         });
+        if let Some(doc) = app.active.get_untracked() {
+            crate::extraction::run(app, doc);
+        }
     };
     let on_label = move |ev: web_sys::Event| {
         let v = event_target_value(&ev);
@@ -93,11 +107,12 @@ fn RegionItem(region: Region) -> impl IntoView {
             </div>
             <select class="region-field" aria-label="Invoice field" data-testid="region-field"
                 on:change=on_field on:click=|ev| ev.stop_propagation()>
-                <option value="" selected=field.is_none()>"Not an invoice field"</option>
+                <option value="" selected=field.is_none() && !is_items>"Not an invoice field"</option>
                 {InvoiceField::HEADER.into_iter().map(|f| {
                     let sel = field == Some(f);
                     view! { <option value=f.name() selected=sel>{f.title()}</option> }
                 }).collect_view()}
+                <option value=LINE_ITEMS selected=is_items>"Line items (a table)"</option>
             </select>
             {body}
             {server}
@@ -107,20 +122,67 @@ fn RegionItem(region: Region) -> impl IntoView {
     }
 }
 
-/// The table inside a region (rows × cells), folded, when it holds one.
+/// The field-select value that maps a region to the line items.
+const LINE_ITEMS: &str = "lineItems";
+
+/// The rows × cells of the table inside a region, if it holds one.
+fn region_rows(r: &Region) -> Option<Vec<Vec<String>>> {
+    crate::store::get(r.doc)
+        .and_then(|d| d.page_text(r.page))
+        .and_then(|t| t.region_table(&r.rect))
+        .map(|t| t.rows)
+}
+
+/// The table inside a region (rows × cells), folded, when it holds one; mapped to the
+/// line items, with what each column holds (a choice per column) and open.
 fn table_view(region: &Region) -> Option<impl IntoView + use<>> {
-    let t = crate::store::get(region.doc)
-        .and_then(|d| d.page_text(region.page))
-        .and_then(|t| t.region_table(&region.rect))?;
-    let (r, c) = (t.rows.len(), t.rows.first().map_or(0, Vec::len));
+    let rows = region_rows(region)?;
+    let (r, c) = (rows.len(), rows.first().map_or(0, Vec::len));
+    let mapping = region.items.clone().map(|cols| {
+        let id = region.id;
+        let app = use_app();
+        (0..c)
+            .map(|i| {
+                let current = cols.get(i).copied().unwrap_or_default();
+                let on_change = move |ev: web_sys::Event| {
+                    let Some(kind) = ItemColumn::from_name(&event_target_value(&ev)) else {
+                        return;
+                    };
+                    app.edit_regions(|rs| {
+                        if let Some(items) = rs.iter_mut().find(|r| r.id == id).and_then(|r| r.items.as_mut()) {
+                            items.resize(c.max(items.len()), ItemColumn::Ignore);
+                            items[i] = kind;
+                        }
+                    });
+                    if let Some(doc) = app.active.get_untracked() {
+                        crate::extraction::run(app, doc);
+                    }
+                };
+                view! {
+                    <th>
+                        <select aria-label=format!("Column {} holds", i + 1) data-testid="item-column"
+                            on:change=on_change on:click=|ev| ev.stop_propagation()>
+                            {ItemColumn::ALL.into_iter().map(|k| view! {
+                                <option value=k.name() selected=k == current>{k.title()}</option>
+                            }).collect_view()}
+                        </select>
+                    </th>
+                }
+            })
+            .collect_view()
+    });
+    let open = mapping.is_some();
     Some(view! {
-        <details class="region-table" data-testid="region-table">
+        <details class="region-table" data-testid="region-table" open=open on:click=|ev| ev.stop_propagation()>
             <summary>{format!("Table: {r} rows × {c} columns")}</summary>
-            <table>
-                {t.rows.into_iter().map(|row| view! {
-                    <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr>
-                }).collect_view()}
-            </table>
+            <div class="table-scroll">
+                <table>
+                    {mapping.map(|m| view! { <thead><tr>{m}</tr></thead> })}
+                    {rows.into_iter().map(|row| view! {
+                        <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr>
+                    }).collect_view()}
+                </table>
+            </div>
         </details>
     })
 }

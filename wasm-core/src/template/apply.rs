@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{FieldRule, FieldType, FieldValue, Group, Template, TextOptions, lines, pyregex};
+use super::{
+    FieldRule, FieldType, FieldValue, Group, ItemColumn, ItemsRegion, Template, TextOptions, lines,
+    pyregex,
+};
 use crate::invoice::amount::{find_currency, parse_amount};
 use crate::invoice::date::{DateOrder, ParsedDate, parse_date};
-use crate::invoice::{Invoice, InvoiceField};
+use crate::invoice::{Invoice, InvoiceField, LineItem};
 use crate::text::PageText;
 
 /// What a template read from a document.
@@ -146,6 +149,15 @@ impl Template {
             out.invoice.line_items =
                 lines::read_lines(rule, &text, self.options.decimal_separator, &self.patterns);
         }
+        if let Some(items) = &self.items {
+            let read = self.items_in_region(items, pages);
+            if read.is_empty() {
+                out.warnings
+                    .push("Line items: the region holds no table rows with amounts".into());
+            } else {
+                out.invoice.line_items = read;
+            }
+        }
         if !out.filled.contains(&InvoiceField::VendorName) {
             out.invoice.vendor_name = Some(self.vendor.clone());
             out.filled.push(InvoiceField::VendorName);
@@ -155,6 +167,56 @@ impl Template {
         {
             out.invoice.currency = Some(c.to_uppercase());
             out.filled.push(InvoiceField::Currency);
+        }
+        out
+    }
+
+    /// The items of the table in `items`' region: a row with its amount (the line
+    /// total, or without that column the unit price) is an item; a row with text only continues the item above (a
+    /// wrapped description), and before the first item it is a header.
+    fn items_in_region(&self, items: &ItemsRegion, pages: &[PageText]) -> Vec<LineItem> {
+        let Some(page) = pages.iter().find(|p| p.page == items.region.page) else {
+            return Vec::new();
+        };
+        let rect = self.region_rect(&items.region, page.width, page.height);
+        let Some(table) = page.region_table(&rect) else {
+            return Vec::new();
+        };
+        let sep = self.options.decimal_separator;
+        // An item is a row with its amount: the line total when a column holds it.
+        let by_total = items.columns.contains(&ItemColumn::LineTotal);
+        let mut out: Vec<LineItem> = Vec::new();
+        for row in &table.rows {
+            let mut item = LineItem::default();
+            let mut words = Vec::new();
+            for (cell, kind) in row.iter().zip(&items.columns) {
+                let number = || super::cell_number(cell, sep);
+                match kind {
+                    ItemColumn::Description if !cell.trim().is_empty() => {
+                        words.push(cell.trim().to_string());
+                    }
+                    ItemColumn::Quantity => item.quantity = number(),
+                    ItemColumn::UnitPrice => item.unit_price = number(),
+                    ItemColumn::LineTotal => item.line_total = number(),
+                    _ => {}
+                }
+            }
+            let description = (!words.is_empty()).then(|| words.join(" "));
+            let priced = if by_total {
+                item.line_total.is_some()
+            } else {
+                item.unit_price.is_some()
+            };
+            if priced {
+                item.description = description;
+                out.push(item);
+            } else if let (Some(d), Some(last)) = (description, out.last_mut()) {
+                let joined = match last.description.take() {
+                    Some(prev) => format!("{prev} {d}"),
+                    None => d,
+                };
+                last.description = Some(joined);
+            }
         }
         out
     }

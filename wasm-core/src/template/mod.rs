@@ -82,6 +82,9 @@ pub struct Template {
     /// Extra tables of named values (invoice2data `tables`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<TableRule>,
+    /// The item table as a region drawn over it, each column mapped to an item field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<ItemsRegion>,
     /// The patterns above, compiled (by [`Template::validate`] when loaded, else on
     /// first use); not part of the template's JSON.
     #[serde(skip)]
@@ -263,6 +266,121 @@ pub struct TableRule {
     pub end: String,
     /// A pattern with named groups, matched on each line of the block.
     pub body: String,
+}
+
+/// Line items read from the table inside a region (rows × cells, see
+/// [`PageText::region_table`](crate::PageText)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsRegion {
+    /// Where the table is.
+    pub region: Region,
+    /// What each of its columns holds, left to right.
+    pub columns: Vec<ItemColumn>,
+}
+
+/// What a column of an item table holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ItemColumn {
+    /// Nothing the invoice keeps.
+    #[default]
+    Ignore,
+    /// What was sold.
+    Description,
+    /// How many.
+    Quantity,
+    /// Price of one.
+    UnitPrice,
+    /// The line's amount.
+    LineTotal,
+}
+
+impl ItemColumn {
+    /// Every choice, in the order a person is offered them.
+    pub const ALL: [Self; 5] = [
+        Self::Description,
+        Self::Quantity,
+        Self::UnitPrice,
+        Self::LineTotal,
+        Self::Ignore,
+    ];
+
+    /// Its name in the template's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ignore => "ignore",
+            Self::Description => "description",
+            Self::Quantity => "quantity",
+            Self::UnitPrice => "unitPrice",
+            Self::LineTotal => "lineTotal",
+        }
+    }
+
+    /// The column a name stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Its title for a person.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Ignore => "—",
+            Self::Description => "Description",
+            Self::Quantity => "Quantity",
+            Self::UnitPrice => "Unit price",
+            Self::LineTotal => "Line total",
+        }
+    }
+
+    /// A first guess for each column of `rows`: the first mostly-text column is the
+    /// description; of the mostly-number columns, the last is the line total, the one
+    /// before it the unit price, and a third from the right the quantity.
+    pub fn guess(rows: &[Vec<String>]) -> Vec<Self> {
+        let n = rows.first().map_or(0, Vec::len);
+        let numeric: Vec<bool> = (0..n)
+            .map(|c| {
+                let cells: Vec<&String> = rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|t| !t.trim().is_empty())
+                    .collect();
+                let numbers = cells
+                    .iter()
+                    .filter(|t| cell_number(t, Default::default()).is_some())
+                    .count();
+                !cells.is_empty() && numbers * 2 > cells.len()
+            })
+            .collect();
+        let mut out = vec![Self::Ignore; n];
+        if let Some(d) = numeric.iter().position(|x| !x) {
+            out[d] = Self::Description;
+        }
+        let nums: Vec<usize> = (0..n).filter(|&c| numeric[c]).rev().collect();
+        for (c, kind) in nums
+            .iter()
+            .zip([Self::LineTotal, Self::UnitPrice, Self::Quantity])
+        {
+            out[*c] = kind;
+        }
+        out
+    }
+}
+
+/// The number a table cell starts with ("20 Stk", "€ 9,90", "(5,00)"); none for a cell
+/// of words that holds a number ("Art. 4711").
+pub fn cell_number(
+    cell: &str,
+    sep: crate::invoice::amount::DecimalSeparator,
+) -> Option<rust_decimal::Decimal> {
+    let t = cell.trim();
+    let first = t.chars().next()?;
+    let numberish = first.is_ascii_digit()
+        || matches!(first, '-' | '−' | '+' | '(' | '.' | ',')
+        || crate::invoice::amount::find_currency(&first.to_string()).is_some();
+    numberish
+        .then(|| crate::invoice::amount::parse_amount(t, sep).map(|a| a.value))
+        .flatten()
 }
 
 /// How well a template fits a document, in words a person can check.
