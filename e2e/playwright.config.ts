@@ -9,6 +9,11 @@ const dist = process.env.ZONAL_DIST ?? '../dist';
 export const staticPort = port + 1;
 /** The stand-in Gemini API the relay structures with (e2e/support/fake-gemini.mjs). */
 export const geminiPort = port + 2;
+/** A stand-in Vision API (e2e/support/fake-vision.mjs) whose first answer is a 503. */
+export const visionPort = port + 3;
+/** A second relay, OCR by that Vision and one attempt per job: where server jobs fail
+ * and are retried (e2e/tests/server.spec.ts). */
+export const visionRelayPort = port + 4;
 /** The relay's Gemini key: scripts/test.sh makes a random one and also builds the app
  * with it in the environment, so the bundle check has something to look for. */
 export const geminiKey = process.env.GEMINI_API_KEY ?? 'zonal-e2e-gemini-key-local';
@@ -45,6 +50,24 @@ export default defineConfig({
         ZONAL_GEMINI_BASE_URL: `http://127.0.0.1:${geminiPort}`,
       },
       url: `http://127.0.0.1:${port}/api/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `node support/fake-vision.mjs ${visionPort}`,
+      url: `http://127.0.0.1:${visionPort}/seen`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `${bin} serve --port ${visionRelayPort} --dist ${dist} --data-dir data-vision`,
+      env: {
+        GOOGLE_VISION_API_KEY: 'zonal-e2e-vision-key',
+        ZONAL_VISION_BASE_URL: `http://127.0.0.1:${visionPort}`,
+        ZONAL_MAX_ATTEMPTS: '1',
+        ZONAL_RETRY_BACKOFF_MS: '100',
+      },
+      url: `http://127.0.0.1:${visionRelayPort}/api/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,
     },

@@ -45,6 +45,6 @@ step "Playwright e2e against zonal serve"
 # The zonal binary that `cargo test` built (dependencies optimised, see Cargo.toml): no
 # second, release build of the relay just for the browser tests.
 cd e2e
-rm -rf data  # the relay's store for the browser tests starts empty
+rm -rf data data-vision  # the relays' stores for the browser tests start empty
 GEMINI_API_KEY="$GEMINI_E2E_KEY" ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
   npx playwright test

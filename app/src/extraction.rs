@@ -333,6 +333,28 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
     Ok(())
 }
 
+/// A server job's invoice for `doc` (the relay's OCR and AI over the whole PDF): its
+/// values take the place of the browser's reading, except what the person corrected,
+/// and are scored again as an AI's reading.
+pub fn adopt_server(app: AppState, doc: u32, invoice: wasm_core::invoice::Invoice, _score: f64) {
+    app.extracted.update(|all| {
+        if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
+            let fields = InvoiceField::HEADER
+                .into_iter()
+                .chain(InvoiceField::EXTENDED)
+                .chain([InvoiceField::LineItems]);
+            for f in fields {
+                if !e.corrected.contains(&f) && invoice.has(f) {
+                    e.invoice.copy_from(&invoice, f);
+                    e.result.sources.insert(f, Source::Llm);
+                }
+            }
+            let quality = e.result.confidence.ocr_quality;
+            rescore(&mut e.result, &e.invoice, quality);
+        }
+    });
+}
+
 /// The person's line items for `doc` (added, edited or deleted rows): they are what is
 /// exported, and the cross-checks are redone.
 pub fn edit_items(app: AppState, doc: u32, items: Vec<wasm_core::invoice::LineItem>) {

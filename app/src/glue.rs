@@ -2,7 +2,7 @@
 //! events Leptos hands them; `relay` fetches through gloo-net): files to bytes, bitmaps
 //! to canvases, yielding to the event loop, the clock, visibility observers, downloads,
 //! random bytes and UUIDs, `localStorage`, the session in IndexedDB
-//! (`src/session_store.js`), the page's URL fragment, the clipboard, and Tesseract in the
+//! (`src/session_store.js`), a job's event stream (`src/job_events.js`), the page's URL fragment, the clipboard, and Tesseract in the
 //! browser (`src/tesseract.js`).
 
 use wasm_bindgen::{Clamped, JsCast};
@@ -29,6 +29,31 @@ extern "C" {
     async fn session_load_js() -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
     #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionClear)]
     async fn session_clear_js() -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/job_events.js")]
+extern "C" {
+    #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = watchEvents)]
+    async fn watch_events_js(
+        url: &str,
+        session_id: &str,
+        on_event: &js_sys::Function,
+    ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+/// Reads the Server-Sent Events at `url` (sent with the session header) until the
+/// stream ends; `on_event(name, data)` for each.
+pub async fn watch_events(
+    url: &str,
+    session_id: &str,
+    on_event: impl Fn(&str, &str) + 'static,
+) -> Result<(), String> {
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn(String, String)>::new(
+        move |name: String, data: String| on_event(&name, &data),
+    );
+    let out = watch_events_js(url, session_id, cb.as_ref().unchecked_ref()).await;
+    drop(cb);
+    out.map(|_| ()).map_err(|e| js_error_text(&e))
 }
 
 /// Stores the session (JSON) in IndexedDB, in place of the one stored before.

@@ -19,6 +19,7 @@ mod opening;
 mod persist;
 mod relay;
 mod render_queue;
+mod server;
 mod share;
 mod shortcuts;
 mod state;

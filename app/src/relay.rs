@@ -1,15 +1,37 @@
 //! Talking to the relay (gloo-net): the browser session's id, which providers the relay
-//! offers, OCR of a region's crop, and structuring text with AI. Everything else in the
-//! app works without it.
+//! offers, OCR of a region's crop, structuring text with AI, shares, and server jobs
+//! (upload, progress events, retry, the session's deletion). Everything else in the app
+//! works without it.
 
 use base64::Engine;
 use gloo_net::http::Request;
 
 thread_local! {
-    static SESSION: String = crate::glue::random_uuid();
+    static SESSION: String = browser_session();
 }
 
-/// This page load's session id (a UUID from `crypto.randomUUID`).
+const SESSION_KEY: &str = "zonal.relay-session";
+
+/// The session id kept in this browser (so server jobs are found again after a
+/// reload), made on first use.
+fn browser_session() -> String {
+    let storage = crate::glue::local_storage();
+    if let Some(id) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
+        .filter(|id| id.len() == 36)
+    {
+        return id;
+    }
+    let id = crate::glue::random_uuid();
+    if let Some(s) = storage {
+        let _ = s.set_item(SESSION_KEY, &id);
+    }
+    id
+}
+
+/// This browser's session id with the relay (a UUID from `crypto.randomUUID`, kept in
+/// `localStorage`).
 pub fn session_id() -> String {
     SESSION.with(Clone::clone)
 }
@@ -182,5 +204,102 @@ pub async fn delete_share(id: &str, token: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the relay refused to delete it ({})", res.status()))
+    }
+}
+
+/// Sends PDFs to be processed on the server (`POST /api/jobs`, multipart `files[]`):
+/// one queued job per file, in order.
+pub async fn create_jobs(files: &[(String, Vec<u8>)]) -> Result<Vec<wire::QueuedJob>, String> {
+    let form = web_sys::FormData::new().map_err(|_| "the browser cannot build the upload")?;
+    for (name, bytes) in files {
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type("application/pdf");
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
+            .map_err(|_| "the browser cannot build the upload")?;
+        form.append_with_blob_and_filename("files[]", &blob, name)
+            .map_err(|_| "the browser cannot build the upload")?;
+    }
+    let req = Request::post("/api/jobs")
+        .header("X-Session-Id", &session_id())
+        .body(form)
+        .map_err(|e| e.to_string())?;
+    let a: wire::UploadAnswer = send_for_json(req).await?;
+    Ok(a.jobs)
+}
+
+/// A job as the relay sees it (`GET /api/jobs/{id}`).
+pub async fn get_job(id: &str) -> Result<wire::JobView, String> {
+    let req = Request::get(&format!("/api/jobs/{id}"))
+        .header("X-Session-Id", &session_id())
+        .build()
+        .map_err(|e| e.to_string())?;
+    send_for_json(req).await
+}
+
+/// What a retry of a failed job came to.
+pub enum Retried {
+    /// Queued again.
+    Queued,
+    /// The relay no longer has the PDF: it must be sent again.
+    ReuploadRequired,
+}
+
+/// Retries a failed job (`POST /api/jobs/{id}/retry`); a 409 asking for the PDF again
+/// is [`Retried::ReuploadRequired`].
+pub async fn retry_job(id: &str) -> Result<Retried, String> {
+    let res = Request::post(&format!("/api/jobs/{id}/retry"))
+        .header("X-Session-Id", &session_id())
+        .send()
+        .await
+        .map_err(|_| "the relay cannot be reached".to_string())?;
+    if res.ok() {
+        return Ok(Retried::Queued);
+    }
+    let status = res.status();
+    let e: Option<wire::ErrorBody> = res.json().await.ok();
+    let message = e.map_or_else(|| format!("the relay answered {status}"), |e| e.error);
+    if status == 409 && message.contains("re-upload") {
+        return Ok(Retried::ReuploadRequired);
+    }
+    Err(message)
+}
+
+/// Follows a job's progress events (`GET /api/jobs/{id}/events`) until the job ends.
+pub async fn follow_job(
+    id: &str,
+    on_progress: impl Fn(wire::Progress) + 'static,
+) -> Result<(), String> {
+    crate::glue::watch_events(
+        &format!("/api/jobs/{id}/events"),
+        &session_id(),
+        move |name, data| {
+            if name == "progress"
+                && let Ok(p) = serde_json::from_str::<wire::Progress>(data)
+            {
+                on_progress(p);
+            }
+        },
+    )
+    .await
+}
+
+/// Deletes this session's jobs, PDFs and results from the server
+/// (`DELETE /api/sessions/{id}`).
+pub async fn delete_session() -> Result<(), String> {
+    let sid = session_id();
+    let res = Request::delete(&format!("/api/sessions/{sid}"))
+        .header("X-Session-Id", &sid)
+        .send()
+        .await
+        .map_err(|_| "the relay cannot be reached".to_string())?;
+    if res.ok() {
+        Ok(())
+    } else {
+        let e: Option<wire::ErrorBody> = res.json().await.ok();
+        Err(e.map_or_else(
+            || "the relay refused to delete the session".to_string(),
+            |e| e.error,
+        ))
     }
 }

@@ -147,6 +147,23 @@ pub struct ScanPage {
     pub state: ScanRead,
 }
 
+/// A file sent to be processed on the server, and where its job stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerJob {
+    /// Document id.
+    pub doc: u32,
+    /// The relay's job id.
+    pub job_id: String,
+    /// Its status, as the last progress event said.
+    pub status: wire::JobStatus,
+    /// 0–100.
+    pub percent: u8,
+    /// What is happening, in words (why, when it failed).
+    pub message: String,
+    /// Progress events received.
+    pub events: u32,
+}
+
 /// Where a "Structure with AI" request stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AiStatus {
@@ -217,6 +234,10 @@ pub struct AppState {
     pub highlight: RwSignal<Option<(u32, wasm_core::invoice::locate::Place)>>,
     /// The batch table is shown in place of the page viewer.
     pub batch_open: RwSignal<bool>,
+    /// Files ticked in the batch (for "Process on the server").
+    pub ticked: RwSignal<Vec<u32>>,
+    /// Files sent to the server and their jobs.
+    pub jobs: RwSignal<Vec<ServerJob>>,
     next_id: StoredValue<u32>,
 }
 
@@ -265,6 +286,8 @@ impl AppState {
             scans: RwSignal::new(Vec::new()),
             highlight: RwSignal::new(None),
             batch_open: RwSignal::new(false),
+            ticked: RwSignal::new(Vec::new()),
+            jobs: RwSignal::new(Vec::new()),
             next_id: StoredValue::new(1),
         }
     }

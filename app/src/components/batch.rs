@@ -58,12 +58,15 @@ pub fn BatchView() -> impl IntoView {
                 </button>
             </div>
             <p class="hint">"Values to check are marked. Tab to one and press Enter: its file opens with the value outlined on the page."</p>
+            <ServerActions/>
             <div class="batch-scroll">
                 <table class="batch-table">
                     <thead><tr>
+                        <th scope="col"><span class="visually-hidden">"Ticked"</span></th>
                         <th scope="col">"File"</th><th scope="col">"Status"</th>
                         {COLUMNS.iter().map(|f| view! { <th scope="col">{f.title()}</th> }).collect_view()}
                         <th scope="col">"Items"</th><th scope="col">"Confidence"</th><th scope="col">"Reviewed"</th>
+                        <th scope="col">"Server"</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -136,8 +139,21 @@ fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl
         .unwrap_or_default();
     let reviewed = file.reviewed;
     let toggle = move |_| set_reviewed(app, id, !reviewed);
+    let ticked = move || app.ticked.with(|t| t.contains(&id));
+    let tick = move |_| {
+        app.ticked.update(|t| {
+            if let Some(i) = t.iter().position(|x| *x == id) {
+                t.remove(i);
+            } else {
+                t.push(id);
+            }
+        })
+    };
+    let ready = matches!(file.status, FileStatus::Ready(_));
     view! {
         <tr class:reviewed=reviewed data-testid="batch-row" data-file=file.display.clone()>
+            <td><input type="checkbox" data-testid="batch-tick" aria-label=format!("Tick {}", file.display)
+                prop:checked=ticked on:change=tick disabled=!ready/></td>
             <th scope="row">
                 <button class="cell file-cell" tabindex="-1" on:click=move |_| { app.active.set(Some(id)); app.batch_open.set(false); }>
                     {file.display.clone()}
@@ -150,7 +166,71 @@ fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl
             <td>{confidence}</td>
             <td><input type="checkbox" aria-label=format!("{} reviewed", file.display) prop:checked=reviewed
                 data-testid="batch-reviewed" on:change=toggle/></td>
+            <td><JobCell doc=id/></td>
         </tr>
+    }
+}
+
+/// "Process on the server" for the ticked files and "Delete from the server", or why
+/// they are unavailable (no relay).
+#[component]
+fn ServerActions() -> impl IntoView {
+    let app = use_app();
+    let unavailable = move || match app.providers.get() {
+        None => Some("checking for the relay…".to_string()),
+        Some(Err(e)) => Some(format!("Processing on the server needs the relay: {e}")),
+        Some(Ok(_)) => None,
+    };
+    let n = move || app.ticked.with(Vec::len);
+    let process = move |_| {
+        let docs = app.ticked.get_untracked();
+        app.ticked.set(Vec::new());
+        leptos::task::spawn_local(crate::server::process(app, docs));
+    };
+    let delete = move |_| {
+        if crate::glue::confirm("Delete this session's PDFs, jobs and results from the server?") {
+            leptos::task::spawn_local(crate::server::delete(app));
+        }
+    };
+    view! {
+        <div class="server-actions">
+            <button class="button small" data-testid="process-server" on:click=process
+                disabled=move || unavailable().is_some() || n() == 0
+                title="Sends the ticked PDFs to the relay: its OCR and AI read them whole">
+                {move || match n() {
+                    0 => "Process on the server (tick files)".to_string(),
+                    n => format!("Process {} on the server", crate::format::count(n, "file")),
+                }}
+            </button>
+            <button class="button small danger" data-testid="server-delete" on:click=delete
+                disabled=move || unavailable().is_some() || app.jobs.with(Vec::is_empty)>
+                "Delete from the server"
+            </button>
+            {move || unavailable().map(|why| view! { <span class="hint" data-testid="server-unavailable">{why}</span> })}
+        </div>
+    }
+}
+
+/// A file's server job: its progress, or why it failed with a Retry.
+#[component]
+fn JobCell(doc: u32) -> impl IntoView {
+    let app = use_app();
+    let job = move || {
+        app.jobs
+            .with(|all| all.iter().find(|j| j.doc == doc).cloned())
+    };
+    move || {
+        job().map(|j| {
+            let failed = j.status == wire::JobStatus::Failed;
+            let retry = move |_| leptos::task::spawn_local(crate::server::retry(app, doc));
+            view! {
+                <div class="job" data-testid="server-job" data-status=j.status.as_str() data-events=j.events>
+                    {(!failed).then(|| view! { <progress max="100" value=j.percent></progress> })}
+                    <span class:error=failed>{format!("{} % · {}", j.percent, j.message)}</span>
+                    {failed.then(|| view! { <button class="button small" data-testid="job-retry" on:click=retry>"Retry"</button> })}
+                </div>
+            }
+        })
     }
 }
 
