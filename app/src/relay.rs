@@ -195,16 +195,11 @@ pub async fn get_share(id: &str) -> Result<Vec<u8>, String> {
 
 /// Deletes a share (`DELETE /api/shares/{id}` with its token).
 pub async fn delete_share(id: &str, token: &str) -> Result<(), String> {
-    let res = Request::delete(&format!("/api/shares/{id}"))
+    let req = Request::delete(&format!("/api/shares/{id}"))
         .header("X-Share-Token", token)
-        .send()
-        .await
-        .map_err(|_| "the relay cannot be reached".to_string())?;
-    if res.ok() {
-        Ok(())
-    } else {
-        Err(format!("the relay refused to delete it ({})", res.status()))
-    }
+        .build()
+        .map_err(|e| e.to_string())?;
+    send_expecting_no_body(req).await
 }
 
 /// Sends PDFs to be processed on the server (`POST /api/jobs`, multipart `files[]`):
@@ -288,18 +283,23 @@ pub async fn follow_job(
 /// (`DELETE /api/sessions/{id}`).
 pub async fn delete_session() -> Result<(), String> {
     let sid = session_id();
-    let res = Request::delete(&format!("/api/sessions/{sid}"))
+    let req = Request::delete(&format!("/api/sessions/{sid}"))
         .header("X-Session-Id", &sid)
+        .build()
+        .map_err(|e| e.to_string())?;
+    send_expecting_no_body(req).await
+}
+
+/// Sends a request whose success has no body; the relay's error message otherwise.
+async fn send_expecting_no_body(req: gloo_net::http::Request) -> Result<(), String> {
+    let res = req
         .send()
         .await
         .map_err(|_| "the relay cannot be reached".to_string())?;
     if res.ok() {
-        Ok(())
-    } else {
-        let e: Option<wire::ErrorBody> = res.json().await.ok();
-        Err(e.map_or_else(
-            || "the relay refused to delete the session".to_string(),
-            |e| e.error,
-        ))
+        return Ok(());
     }
+    let status = res.status();
+    let e: Option<wire::ErrorBody> = res.json().await.ok();
+    Err(e.map_or_else(|| format!("the relay answered {status}"), |e| e.error))
 }
