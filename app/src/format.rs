@@ -1,7 +1,13 @@
-//! Words for counts in the UI: "1 page", "3 pages".
+//! Small text helpers for the UI.
 
-/// `n` and the noun, plural unless `n` is 1 (`count(3, "page")` → "3 pages").
+/// "1 page", "3 pages", "2 pagina's": a count with its noun, in the UI's language (the
+/// `count-{noun}` message, English's plural rule for a noun it lacks).
 pub fn count(n: usize, noun: &str) -> String {
+    let id = format!("count-{noun}");
+    let said = crate::i18n::ta(&id, &[("n", crate::i18n::n(n))]);
+    if said != id {
+        return said;
+    }
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -16,8 +22,10 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn one_is_singular_everything_else_plural() {
+        crate::i18n::use_lang(crate::i18n::Lang::En);
         assert_eq!(count(0, "page"), "0 pages");
         assert_eq!(count(1, "page"), "1 page");
         assert_eq!(count(2, "region"), "2 regions");
+        assert_eq!(count(2, "thing"), "2 things");
     }
 }

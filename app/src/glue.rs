@@ -126,6 +126,79 @@ pub fn focus_id(id: &str) {
     }
 }
 
+/// The browser's preferred languages (`navigator.languages`), first first.
+pub fn browser_languages() -> Vec<String> {
+    web_sys::window()
+        .map(|w| {
+            w.navigator()
+                .languages()
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sets `<html lang>`.
+pub fn set_document_lang(tag: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("lang", tag);
+    }
+}
+
+fn intl_options(pairs: &[(&str, wasm_bindgen::JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &(*k).into(), v);
+    }
+    o
+}
+
+/// A number as `Intl.NumberFormat(tag)` writes it, with exactly `decimals` decimals.
+pub fn format_number(tag: &str, v: f64, decimals: usize) -> String {
+    let locales = js_sys::Array::of1(&tag.into());
+    let d = wasm_bindgen::JsValue::from(decimals as u32);
+    let opts = intl_options(&[
+        ("minimumFractionDigits", d.clone()),
+        ("maximumFractionDigits", d),
+    ]);
+    let f = js_sys::Intl::NumberFormat::new(&locales, &opts).format();
+    f.call1(&wasm_bindgen::JsValue::NULL, &v.into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// A fraction as `Intl.NumberFormat(tag, {style: "percent"})` writes it.
+pub fn format_percent(tag: &str, v: f64) -> String {
+    let locales = js_sys::Array::of1(&tag.into());
+    let opts = intl_options(&[
+        ("style", "percent".into()),
+        ("maximumFractionDigits", 0.into()),
+    ]);
+    let f = js_sys::Intl::NumberFormat::new(&locales, &opts).format();
+    f.call1(&wasm_bindgen::JsValue::NULL, &v.into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| format!("{:.0}%", v * 100.0))
+}
+
+/// An ISO date (`2017-12-31`) as `Intl.DateTimeFormat(tag, {dateStyle: "medium"})`
+/// writes it; `None` when it is not one.
+pub fn format_date(tag: &str, iso: &str) -> Option<String> {
+    let d = js_sys::Date::new(&format!("{iso}T12:00:00").into());
+    if d.get_time().is_nan() {
+        return None;
+    }
+    let locales = js_sys::Array::of1(&tag.into());
+    let opts = intl_options(&[("dateStyle", "medium".into())]);
+    let f = js_sys::Intl::DateTimeFormat::new(&locales, &opts).format();
+    f.call1(&wasm_bindgen::JsValue::NULL, &d).ok()?.as_string()
+}
+
 /// Asks the person to confirm (the browser's own dialog); false when refused.
 pub fn confirm(message: &str) -> bool {
     web_sys::window()

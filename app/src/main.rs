@@ -14,6 +14,7 @@ mod components;
 mod extraction;
 mod format;
 mod glue;
+mod i18n;
 mod ocr;
 mod opening;
 mod persist;

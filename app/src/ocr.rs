@@ -10,6 +10,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use wasm_core::ocr::{OCR_DPI, PreparedScan, parse_tesseract_tsv};
 
+use crate::i18n::{self, t, ta};
 use crate::state::{AppState, ScanPage, ScanRead};
 use crate::{glue, store};
 
@@ -55,7 +56,7 @@ async fn read_page(app: AppState, doc: u32, page: usize) -> Result<(f64, f64), S
         step: step.to_string(),
         fraction,
     };
-    set(app, doc, page, reading("Preparing the page", 0.0));
+    set(app, doc, page, reading(&t("ocr-preparing"), 0.0));
     glue::yield_now().await;
     let start = glue::now_ms();
     let loaded = store::get(doc).ok_or("the file was closed")?;
@@ -68,11 +69,11 @@ async fn read_page(app: AppState, doc: u32, page: usize) -> Result<(f64, f64), S
     let psm = scan.layout().tesseract_psm();
     let tsv = glue::tesseract_tsv(&png, psm, move |status, fraction| {
         let step = if status.starts_with("recognizing") {
-            "Reading"
+            t("ocr-reading")
         } else {
-            "Loading the OCR engine"
+            t("ocr-loading")
         };
-        set(app, doc, page, reading(step, fraction));
+        set(app, doc, page, reading(&step, fraction));
     })
     .await?;
     let words = parse_tesseract_tsv(&tsv);
@@ -121,12 +122,18 @@ pub fn summary(app: AppState, doc: u32) -> Option<String> {
             .map(|s| &s.state)
             .find(|s| matches!(s, ScanRead::Failed(_)))
         {
-            return Some(format!("OCR failed: {e}"));
+            return Some(ta("ocr-summary-failed", &[("why", i18n::s(e.clone()))]));
         }
         if done.len() == n {
             let mean = done.iter().sum::<f64>() / n as f64;
-            return Some(format!("read by OCR ({:.0} %)", mean * 100.0));
+            return Some(ta(
+                "ocr-summary-done",
+                &[("pct", i18n::s(format!("{:.0}", mean * 100.0)))],
+            ));
         }
-        Some(format!("reading by OCR, page {} of {n}", done.len() + 1))
+        Some(ta(
+            "ocr-summary-reading",
+            &[("page", i18n::n(done.len() + 1)), ("pages", i18n::n(n))],
+        ))
     })
 }

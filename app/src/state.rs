@@ -238,6 +238,8 @@ pub struct AppState {
     pub ticked: RwSignal<Vec<u32>>,
     /// Files sent to the server and their jobs.
     pub jobs: RwSignal<Vec<ServerJob>>,
+    /// The UI's language (switching it draws the app again).
+    pub lang: RwSignal<crate::i18n::Lang>,
     next_id: StoredValue<u32>,
 }
 
@@ -288,6 +290,7 @@ impl AppState {
             batch_open: RwSignal::new(false),
             ticked: RwSignal::new(Vec::new()),
             jobs: RwSignal::new(Vec::new()),
+            lang: RwSignal::new(crate::i18n::initial()),
             next_id: StoredValue::new(1),
         }
     }

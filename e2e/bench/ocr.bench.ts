@@ -36,7 +36,7 @@ test('ocr: dev receipts read in the browser', async ({ browser }) => {
     for (const row of await page.getByTestId('field').all()) {
       const name = (await row.getAttribute('data-field'))!;
       const value = await row.locator('input').inputValue();
-      const pct = /(\d+)%/.exec((await row.locator('.badge').textContent()) ?? '');
+      const pct = /(\d+)\s?%/.exec((await row.locator('.badge').textContent()) ?? '');
       if (value) invoice[name] = value;
       if (value && pct) fields[name] = Number(pct[1]) / 100;
     }

@@ -3,8 +3,9 @@
 //! value's place highlighted on the page and its field in focus for correcting.
 
 use leptos::prelude::*;
-use wasm_core::invoice::InvoiceField;
+use wasm_core::invoice::{FieldType, InvoiceField};
 
+use crate::i18n::{self, t, ta};
 use crate::state::{AppState, DOUBTFUL, Extracted, FileEntry, FileStatus, use_app};
 
 /// The values the batch shows, in its column order.
@@ -43,30 +44,34 @@ pub fn BatchView() -> impl IntoView {
                 (fs.len(), review, fs.iter().filter(|f| f.reviewed).count())
             })
         });
-        format!(
-            "{} · {review} to review · {reviewed} reviewed",
-            crate::format::count(n, "file")
+        ta(
+            "batch-summary",
+            &[
+                ("files", i18n::s(crate::format::count(n, "file"))),
+                ("review", i18n::n(review)),
+                ("reviewed", i18n::n(reviewed)),
+            ],
         )
     };
     view! {
-        <section class="batch" aria-label="Batch" data-testid="batch">
+        <section class="batch" aria-label=t("batch") data-testid="batch">
             <div class="panel-head">
-                <h2>"Batch"</h2>
+                <h2>{t("batch")}</h2>
                 <span class="muted" data-testid="batch-summary">{summary}</span>
                 <button class="button small" data-testid="batch-close" on:click=move |_| app.batch_open.set(false)>
-                    "Back to the page"
+                    {t("back-to-page")}
                 </button>
             </div>
-            <p class="hint">"Values to check are marked. Tab to one and press Enter: its file opens with the value outlined on the page."</p>
+            <p class="hint">{t("batch-hint")}</p>
             <ServerActions/>
             <div class="batch-scroll">
                 <table class="batch-table">
                     <thead><tr>
-                        <th scope="col"><span class="visually-hidden">"Ticked"</span></th>
-                        <th scope="col">"File"</th><th scope="col">"Status"</th>
-                        {COLUMNS.iter().map(|f| view! { <th scope="col">{f.title()}</th> }).collect_view()}
-                        <th scope="col">"Items"</th><th scope="col">"Confidence"</th><th scope="col">"Reviewed"</th>
-                        <th scope="col">"Server"</th>
+                        <th scope="col"><span class="visually-hidden">{t("ticked")}</span></th>
+                        <th scope="col">{t("col-file")}</th><th scope="col">{t("col-status")}</th>
+                        {COLUMNS.iter().map(|f| view! { <th scope="col">{i18n::field(*f)}</th> }).collect_view()}
+                        <th scope="col">{t("col-items")}</th><th scope="col">{t("col-confidence")}</th><th scope="col">{t("col-reviewed")}</th>
+                        <th scope="col">{t("col-server")}</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -107,11 +112,17 @@ fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl
                 let value = e.invoice.get(f);
                 let conf = e.result.confidence.fields.get(&f).copied();
                 let doubtful = review.contains(&f);
-                let shown = value.clone().unwrap_or_else(|| "—".into());
+                // Shown as the language writes numbers and dates.
+                let shown = match (&value, f.value_type()) {
+                    (None, _) => "—".to_string(),
+                    (Some(v), FieldType::Amount) => i18n::amount(v),
+                    (Some(v), FieldType::Date) => i18n::date(v),
+                    (Some(v), _) => v.clone(),
+                };
                 let title = match (conf, e.corrected.contains(&f)) {
-                    (_, true) => "corrected by you".to_string(),
-                    (Some(c), _) => format!("confidence {:.0} %", c * 100.0),
-                    (None, _) => "not found".to_string(),
+                    (_, true) => t("corrected-by-you"),
+                    (Some(c), _) => ta("confidence-pct", &[("pct", i18n::s(i18n::percent(c)))]),
+                    (None, _) => t("not-found"),
                 };
                 let open = move |_| {
                     app.show_value(id, f);
@@ -135,7 +146,7 @@ fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl
     let items = e.as_ref().map_or(0, |e| e.invoice.line_items.len());
     let confidence = e
         .as_ref()
-        .map(|e| format!("{:.0} %", e.result.confidence.score * 100.0))
+        .map(|e| i18n::percent(e.result.confidence.score))
         .unwrap_or_default();
     let reviewed = file.reviewed;
     let toggle = move |_| set_reviewed(app, id, !reviewed);
@@ -152,19 +163,19 @@ fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl
     let ready = matches!(file.status, FileStatus::Ready(_));
     view! {
         <tr class:reviewed=reviewed data-testid="batch-row" data-file=file.display.clone()>
-            <td><input type="checkbox" data-testid="batch-tick" aria-label=format!("Tick {}", file.display)
+            <td><input type="checkbox" data-testid="batch-tick" aria-label=ta("tick-named", &[("name", i18n::s(file.display.clone()))])
                 prop:checked=ticked on:change=tick disabled=!ready/></td>
             <th scope="row">
                 <button class="cell file-cell" tabindex="-1" on:click=move |_| { app.active.set(Some(id)); app.batch_open.set(false); }>
                     {file.display.clone()}
                 </button>
-                {twin.map(|t| view! { <span class="badge low" data-testid="duplicate">{format!("duplicate of {t}")}</span> })}
+                {twin.map(|name| view! { <span class="badge low" data-testid="duplicate">{ta("duplicate-of", &[("name", i18n::s(name))])}</span> })}
             </th>
             <td data-testid="batch-status">{status}</td>
             {cells}
             <td>{items}</td>
             <td>{confidence}</td>
-            <td><input type="checkbox" aria-label=format!("{} reviewed", file.display) prop:checked=reviewed
+            <td><input type="checkbox" aria-label=ta("reviewed-named", &[("name", i18n::s(file.display.clone()))]) prop:checked=reviewed
                 data-testid="batch-reviewed" on:change=toggle/></td>
             <td><JobCell doc=id/></td>
         </tr>
@@ -177,8 +188,8 @@ fn BatchRow(file: FileEntry, e: Option<Extracted>, twin: Option<String>) -> impl
 fn ServerActions() -> impl IntoView {
     let app = use_app();
     let unavailable = move || match app.providers.get() {
-        None => Some("checking for the relay…".to_string()),
-        Some(Err(e)) => Some(format!("Processing on the server needs the relay: {e}")),
+        None => Some(t("checking-relay")),
+        Some(Err(e)) => Some(ta("server-needs-relay", &[("why", i18n::s(e))])),
         Some(Ok(_)) => None,
     };
     let n = move || app.ticked.with(Vec::len);
@@ -188,7 +199,7 @@ fn ServerActions() -> impl IntoView {
         leptos::task::spawn_local(crate::server::process(app, docs));
     };
     let delete = move |_| {
-        if crate::glue::confirm("Delete this session's PDFs, jobs and results from the server?") {
+        if crate::glue::confirm(&t("server-delete-confirm")) {
             leptos::task::spawn_local(crate::server::delete(app));
         }
     };
@@ -196,15 +207,15 @@ fn ServerActions() -> impl IntoView {
         <div class="server-actions">
             <button class="button small" data-testid="process-server" on:click=process
                 disabled=move || unavailable().is_some() || n() == 0
-                title="Sends the ticked PDFs to the relay: its OCR and AI read them whole">
+                title=t("process-title")>
                 {move || match n() {
-                    0 => "Process on the server (tick files)".to_string(),
-                    n => format!("Process {} on the server", crate::format::count(n, "file")),
+                    0 => t("process-none"),
+                    n => ta("process-n", &[("files", i18n::s(crate::format::count(n, "file")))]),
                 }}
             </button>
             <button class="button small danger" data-testid="server-delete" on:click=delete
                 disabled=move || unavailable().is_some() || app.jobs.with(Vec::is_empty)>
-                "Delete from the server"
+                {t("server-delete")}
             </button>
             {move || unavailable().map(|why| view! { <span class="hint" data-testid="server-unavailable">{why}</span> })}
         </div>
@@ -227,7 +238,7 @@ fn JobCell(doc: u32) -> impl IntoView {
                 <div class="job" data-testid="server-job" data-status=j.status.as_str() data-events=j.events>
                     {(!failed).then(|| view! { <progress max="100" value=j.percent></progress> })}
                     <span class:error=failed>{format!("{} % · {}", j.percent, j.message)}</span>
-                    {failed.then(|| view! { <button class="button small" data-testid="job-retry" on:click=retry>"Retry"</button> })}
+                    {failed.then(|| view! { <button class="button small" data-testid="job-retry" on:click=retry>{t("retry")}</button> })}
                 </div>
             }
         })
@@ -237,12 +248,15 @@ fn JobCell(doc: u32) -> impl IntoView {
 /// A file's state in a few words.
 fn status_text(app: AppState, f: &FileEntry) -> String {
     match &f.status {
-        FileStatus::Loading => "Opening…".into(),
-        FileStatus::NeedsPassword { .. } => "Locked: needs its password".into(),
+        FileStatus::Loading => t("opening"),
+        FileStatus::NeedsPassword { .. } => t("locked"),
         FileStatus::Failed(e) => e.clone(),
         FileStatus::Ready(pages) => match crate::ocr::summary(app, f.id) {
             Some(s) => capitalised(&s),
-            None => format!("Text, {}", crate::format::count(pages.len(), "page")),
+            None => ta(
+                "text-pages",
+                &[("pages", i18n::s(crate::format::count(pages.len(), "page")))],
+            ),
         },
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::i18n::{self, t, ta};
 use crate::opening::{finish_open, open_bytes, open_file_list};
 use crate::state::{AppState, FileEntry, FileStatus, use_app};
 use crate::{glue, store};
@@ -27,7 +28,7 @@ fn file_input_handler(app: AppState) -> impl Fn(web_sys::Event) + 'static {
 
 /// A button that opens the file picker for PDFs.
 #[component]
-fn FilePicker(label: &'static str, class: &'static str) -> impl IntoView {
+fn FilePicker(label: String, class: &'static str) -> impl IntoView {
     let app = use_app();
     view! {
         <label class=class>
@@ -41,7 +42,7 @@ fn FilePicker(label: &'static str, class: &'static str) -> impl IntoView {
 /// "Open PDFs" button in the header.
 #[component]
 pub fn OpenButton() -> impl IntoView {
-    view! { <FilePicker label="Open PDFs" class="button primary"/> }
+    view! { <FilePicker label=t("open-pdfs") class="button primary"/> }
 }
 
 /// What a person sees before opening anything.
@@ -51,10 +52,10 @@ pub fn EmptyState() -> impl IntoView {
         <section class="empty" data-testid="empty-state">
             <div class="drop-target">
                 <div class="empty-icon" aria-hidden="true">"⬇"</div>
-                <h1>"Drop PDF invoices here"</h1>
-                <p>"Then drag a rectangle over any field to read the text inside it."</p>
-                <FilePicker label="Choose files" class="button primary large"/>
-                <p class="fineprint">"Your files stay on this device: they are read in the browser. Only OCR, AI structuring and share links send anything, and only when you ask (shares are encrypted first)."</p>
+                <h1>{t("drop-here")}</h1>
+                <p>{t("drop-then")}</p>
+                <FilePicker label=t("choose-files") class="button primary large"/>
+                <p class="fineprint">{t("privacy")}</p>
             </div>
         </section>
     }
@@ -65,22 +66,21 @@ pub fn EmptyState() -> impl IntoView {
 pub fn FileList() -> impl IntoView {
     let app = use_app();
     view! {
-        <aside class="files" aria-label="Files">
-            <h2>"Files"</h2>
+        <aside class="files" aria-label=t("files")>
+            <h2>{t("files")}</h2>
             <ul>
                 <For each=move || app.files.get() key=|f| (f.id, status_key(&f.status)) let:file>
                     <FileItem file=file/>
                 </For>
             </ul>
             <Show when=move || app.pending.with(|p| p.iter().any(|f| f.pdf_base64.is_none()))>
-                <h2>"Shared, not included"</h2>
+                <h2>{t("shared-not-included")}</h2>
                 <ul>
                     {move || app.pending.get().into_iter().filter(|f| f.pdf_base64.is_none()).map(|f| view! {
                         <li class="file pending" data-testid="pending-file">
                             <div class="file-name" title=f.name.clone()>{f.name.clone()}</div>
-                            <div class="file-detail muted">{format!(
-                                "Open your copy of this PDF to see its {}",
-                                crate::format::count(f.regions.len(), "region"))}</div>
+                            <div class="file-detail muted">{ta("open-your-copy",
+                                &[("regions", i18n::s(crate::format::count(f.regions.len(), "region")))])}</div>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -105,7 +105,7 @@ fn FileItem(file: FileEntry) -> impl IntoView {
     let id = file.id;
     let is_active = move || app.active.get() == Some(id);
     let detail = match &file.status {
-        FileStatus::Loading => view! { <span class="muted">"Opening…"</span> }.into_any(),
+        FileStatus::Loading => view! { <span class="muted">{t("opening")}</span> }.into_any(),
         FileStatus::Ready(p) => {
             let n = p.len();
             let first = p.first().copied();
@@ -140,7 +140,7 @@ fn FileItem(file: FileEntry) -> impl IntoView {
         <li class="file" class:active=is_active on:click=move |_| app.active.set(Some(id))>
             <div class="file-name" title=file.display.clone() data-testid="file-name">{file.display.clone()}</div>
             <div class="file-detail">{detail}</div>
-            <button class="icon" title="Close file" aria-label=format!("Close {}", file.display) on:click=close>"×"</button>
+            <button class="icon" title=t("close-file") aria-label=ta("close-named", &[("name", i18n::s(file.display.clone()))]) on:click=close>"×"</button>
         </li>
     }
 }
@@ -188,11 +188,11 @@ fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
     view! {
         <form class="password" on:submit=submit on:click=|ev| ev.stop_propagation()>
             <span class=if wrong { "error" } else { "muted" }>
-                {if wrong { "Wrong password, try again" } else { "Protected by a password" }}
+                {if wrong { t("wrong-password") } else { t("protected") }}
             </span>
-            <input type="password" placeholder="Password" aria-label="Password"
+            <input type="password" placeholder=t("password") aria-label=t("password")
                 on:input=move |ev| password.set(event_target_value(&ev)) prop:value=password/>
-            <button class="button" type="submit">"Open"</button>
+            <button class="button" type="submit">{t("open")}</button>
         </form>
     }
 }

@@ -10,6 +10,7 @@ use wasm_core::invoice::confidence::Source;
 use wasm_core::invoice::{FieldType, Invoice, InvoiceField, LineItem};
 
 use crate::extraction;
+use crate::i18n::{self, t, ta};
 use crate::state::{AiStatus, Extracted, use_app};
 
 /// The active file's invoice.
@@ -29,13 +30,13 @@ pub fn InvoicePanel() -> impl IntoView {
     view! {
         <section class="invoice" aria-label="Invoice" data-testid="invoice-panel">
             <div class="panel-head">
-                <h2>"Invoice"</h2>
+                <h2>{t("invoice")}</h2>
                 <button class="button primary small" data-testid="extract" on:click=extract
-                    disabled=move || app.active_pages().is_none()>"Extract"</button>
+                    disabled=move || app.active_pages().is_none()>{t("extract")}</button>
             </div>
             {move || match current() {
                 Some(e) => view! { <InvoiceView e=e/> }.into_any(),
-                None => view! { <p class="hint">"Map regions to fields (or rely on the rules) and press Extract."</p> }.into_any(),
+                None => view! { <p class="hint">{t("invoice-hint")}</p> }.into_any(),
             }}
         </section>
     }
@@ -85,11 +86,12 @@ fn InvoiceView(e: Extracted) -> impl IntoView {
         <AiButton doc=doc busy=matches!(e.ai, Some(AiStatus::Asking(_)))/>
         {ai}
         <p class="confidence" data-testid="confidence">
-            {format!("Confidence {:.0}%", conf.score * 100.0)}
-            <span class="muted">{format!(" · {} of 8 fields · {}/{} checks pass",
-                conf.fields.len(),
-                conf.checks.iter().filter(|c| c.passed).count(),
-                conf.checks.len())}</span>
+            {ta("confidence-overall", &[("pct", i18n::s(i18n::percent(conf.score)))])}
+            <span class="muted">" "{ta("fields-checks", &[
+                ("fields", i18n::n(conf.fields.len())),
+                ("passed", i18n::n(conf.checks.iter().filter(|c| c.passed).count())),
+                ("checks", i18n::n(conf.checks.len())),
+            ])}</span>
         </p>
         <ReviewBar doc=doc to_check=review.len()/>
         <dl class="fields">{rows}</dl>
@@ -131,7 +133,7 @@ fn LineItems(
             }
             parse_amount(t, DecimalSeparator::Auto)
                 .map(|a| Some(a.value))
-                .ok_or_else(|| format!("{t:?} is not a number"))
+                .ok_or_else(|| ta("not-a-number", &[("text", i18n::s(format!("{t:?}")))]))
         };
         let result = match cell {
             ItemCell::Description => {
@@ -171,18 +173,18 @@ fn LineItems(
         .map(|(i, li)| {
             let cell = move |kind: ItemCell, value: String, label: &'static str| {
                 view! {
-                    <td><input aria-label=format!("{label}, line {}", i + 1) prop:value=value
+                    <td><input aria-label=ta("line-cell", &[("what", i18n::s(t(label))), ("n", i18n::n(i + 1))]) prop:value=value
                         on:change=move |ev| change.with_value(|c| c(i, kind, event_target_value(&ev)))/></td>
                 }
             };
             view! {
                 <tr data-testid="item-row">
-                    {cell(ItemCell::Description, li.description.clone().unwrap_or_default(), "Description")}
-                    {cell(ItemCell::Quantity, num(li.quantity), "Quantity")}
-                    {cell(ItemCell::UnitPrice, num(li.unit_price), "Unit price")}
-                    {cell(ItemCell::LineTotal, num(li.line_total), "Line total")}
-                    <td><button class="icon" data-testid="item-delete" aria-label=format!("Delete line {}", i + 1)
-                        title="Delete this line" on:click=move |_| delete(i)>"×"</button></td>
+                    {cell(ItemCell::Description, li.description.clone().unwrap_or_default(), "description")}
+                    {cell(ItemCell::Quantity, num(li.quantity), "quantity")}
+                    {cell(ItemCell::UnitPrice, num(li.unit_price), "unit-price")}
+                    {cell(ItemCell::LineTotal, num(li.line_total), "line-total")}
+                    <td><button class="icon" data-testid="item-delete" aria-label=ta("delete-line-n", &[("n", i18n::n(i + 1))])
+                        title=t("delete-line") on:click=move |_| delete(i)>"×"</button></td>
                 </tr>
             }
         })
@@ -190,15 +192,15 @@ fn LineItems(
     view! {
         <div class="line-items-block">
             <div class="panel-head">
-                <h3>{format!("Line items ({})", items.len())}
-                    {edited.then(|| view! { <span class="badge edited">"edited"</span> })}
+                <h3>{ta("line-items-n", &[("n", i18n::n(items.len()))])}
+                    {edited.then(|| view! { <span class="badge edited">{t("edited")}</span> })}
                     {(!edited && !items.is_empty()).then(|| source.map(|s| view! {
                         <span class="muted items-source" data-testid="items-source">{format!(" · {}", source_words(s))}</span>
                     }))}</h3>
-                <button class="button small" data-testid="item-add" on:click=add>"Add line"</button>
+                <button class="button small" data-testid="item-add" on:click=add>{t("add-line")}</button>
             </div>
             <table class="line-items" data-testid="line-items">
-                <thead><tr><th>"Description"</th><th>"Qty"</th><th>"Price"</th><th>"Total"</th><th></th></tr></thead>
+                <thead><tr><th>{t("description")}</th><th>{t("qty")}</th><th>{t("price")}</th><th>{t("total")}</th><th></th></tr></thead>
                 <tbody>{body}</tbody>
             </table>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
@@ -207,16 +209,16 @@ fn LineItems(
 }
 
 /// Where values came from, in a few words.
-fn source_words(s: Source) -> &'static str {
-    match s {
-        Source::EInvoice => "from the e-invoice XML",
-        Source::Person => "typed by you",
-        Source::Region => "from your region",
-        Source::Template => "from the vendor's template",
-        Source::Rules => "found by the rules",
-        Source::Llm => "from the AI",
-        Source::Derived => "computed",
-    }
+fn source_words(s: Source) -> String {
+    t(match s {
+        Source::EInvoice => "src-einvoice",
+        Source::Person => "src-person",
+        Source::Region => "src-region",
+        Source::Template => "src-template",
+        Source::Rules => "src-rules",
+        Source::Llm => "src-llm",
+        Source::Derived => "src-derived",
+    })
 }
 
 /// "Structure with AI", or why it is unavailable (no relay, no AI provider).
@@ -241,7 +243,7 @@ fn AiButton(doc: u32, busy: bool) -> impl IntoView {
             <button class="button small" data-testid="structure-ai" on:click=run
                 disabled=move || busy || unavailable().is_some()
                 title=move || unavailable().unwrap_or_else(|| format!("Sends the text to {}", providers()))>
-                {if busy { "Asking the AI…" } else { "Structure with AI" }}
+                {if busy { t("asking-ai") } else { t("structure-ai") }}
             </button>
             {move || unavailable().map(|why| view! { <p class="hint" data-testid="ai-unavailable">{why}</p> })}
         </div>
@@ -334,12 +336,12 @@ fn ReviewBar(doc: u32, to_check: usize) -> impl IntoView {
     view! {
         <div class="review-bar">
             <span class:low={to_check > 0} data-testid="to-check">{match to_check {
-                0 => "Nothing to check".to_string(),
-                n => format!("{} to check", crate::format::count(n, "value")),
+                0 => t("nothing-to-check"),
+                n => ta("n-to-check", &[("values", i18n::s(crate::format::count(n, "value")))]),
             }}</span>
             <button class="button small" id="mark-reviewed" data-testid="mark-reviewed" on:click=mark
                 aria-pressed=move || reviewed().to_string()>
-                {move || if reviewed() { "✓ Reviewed" } else { "Mark reviewed" }}
+                {move || if reviewed() { t("reviewed-mark") } else { t("mark-reviewed") }}
             </button>
         </div>
     }
@@ -397,22 +399,22 @@ fn FieldRow(
         app.highlight.set(place.map(|p| (doc, p)));
     };
     let badge = if edited {
-        view! { <span class="badge edited">"edited"</span> }.into_any()
+        view! { <span class="badge edited">{t("edited")}</span> }.into_any()
     } else {
         match confidence {
             Some(c) => view! {
-                <span class="badge" class:low=move || c < 0.6 title="Confidence of this field">
-                    {format!("{:.0}%", c * 100.0)}
+                <span class="badge" class:low=move || c < 0.6 title=t("field-confidence")>
+                    {i18n::percent(c)}
                 </span>
             }
             .into_any(),
-            None => view! { <span class="badge missing">"not found"</span> }.into_any(),
+            None => view! { <span class="badge missing">{t("not-found")}</span> }.into_any(),
         }
     };
     view! {
         <div class="field-row" class:doubtful=doubtful data-testid="field" data-field=field.name()
             data-doubtful=doubtful.to_string()>
-            <dt><label for=format!("f-{field}")>{field.title()}</label>{badge}</dt>
+            <dt><label for=format!("f-{field}")>{i18n::field(field)}</label>{badge}</dt>
             <dd>
                 <input id=format!("f-{field}") type=if is_date { "date" } else { "text" }
                     prop:value=value on:change=on_change on:keydown=on_key on:focus=on_focus/>
@@ -436,18 +438,21 @@ fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
             });
             let saved = crate::persist::save_templates(&app.templates.get_untracked());
             message.set(Some(if saved {
-                    format!("Saved the template for {vendor}; it applies to this vendor's next bills.")
-                } else {
-                    format!("Template for {vendor} kept for this visit only: the browser refused to store it.")
-                }));
+                ta("template-saved", &[("vendor", i18n::s(vendor.clone()))])
+            } else {
+                ta(
+                    "template-visit-only",
+                    &[("vendor", i18n::s(vendor.clone()))],
+                )
+            }));
         }
         Err(e) => message.set(Some(e)),
     };
     view! {
         <div class="save-template">
-            <input aria-label="Template vendor" placeholder="Vendor name" prop:value=move || name.get()
+            <input aria-label=t("template-vendor") placeholder=t("vendor-name") prop:value=move || name.get()
                 on:input=move |ev| name.set(event_target_value(&ev))/>
-            <button class="button small" data-testid="save-template" on:click=save>"Save as template"</button>
+            <button class="button small" data-testid="save-template" on:click=save>{t("save-as-template")}</button>
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </div>
     }

@@ -11,6 +11,7 @@ pub mod viewer;
 
 use leptos::prelude::*;
 
+use crate::i18n::{self, t, ta};
 use crate::state::{AppState, use_app};
 use wasm_core::invoice::csv::Columns;
 
@@ -29,17 +30,21 @@ pub fn App() -> impl IntoView {
     crate::shortcuts::install(app, help);
     let has_files =
         move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
-    view! {
+    // The whole UI is drawn again when the language changes (state lives in signals).
+    move || {
+        let _ = app.lang.get();
+        view! {
         <div class="app" on:dragover=crate::opening::on_dragover on:drop=move |ev| crate::opening::on_drop(app, ev)>
             <header class="topbar">
                 <div class="brand">
                     <span class="logo" aria-hidden="true">"▦"</span>
                     <span class="name">"Zonal"</span>
-                    <span class="tagline">"Invoice data, straight from the PDF"</span>
+                    <span class="tagline">{t("tagline")}</span>
                 </div>
                 <div class="actions">
                     <ThemeToggle/>
-                    <button class="icon" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"
+                    <LanguageSwitch/>
+                    <button class="icon" aria-label=t("shortcuts") title=t("shortcuts-title")
                         data-testid="shortcuts-open" on:click=move |_| help.set(true)>"⌨"</button>
                     <Show when=has_files>
                         <BatchToggle/>
@@ -72,6 +77,7 @@ pub fn App() -> impl IntoView {
                 </main>
             </Show>
         </div>
+        }
     }
 }
 
@@ -93,8 +99,8 @@ fn BatchToggle() -> impl IntoView {
         <button class="button" data-testid="batch-toggle" aria-pressed=move || app.batch_open.get().to_string()
             on:click=move |_| app.batch_open.update(|b| *b = !*b)>
             {move || match to_check() {
-                0 => "Batch".to_string(),
-                n => format!("Batch · {n} to check"),
+                0 => t("batch"),
+                n => ta("batch-to-check", &[("n", i18n::n(n))]),
             }}
         </button>
     }
@@ -106,15 +112,34 @@ fn BatchToggle() -> impl IntoView {
 fn ClearSession() -> impl IntoView {
     let app = use_app();
     let clear = move |_| {
-        if crate::glue::confirm(
-            "Close every file and forget this session's regions and corrections? Saved templates stay.",
-        ) {
+        if crate::glue::confirm(&t("clear-session-confirm")) {
             leptos::task::spawn_local(crate::persist::clear_session(app));
         }
     };
     view! {
         <button class="button" data-testid="clear-session" on:click=clear
-            title="Close every file and forget the session kept for a reload">"Clear session"</button>
+            title=t("clear-session-title")>{t("clear-session")}</button>
+    }
+}
+
+/// English or Dutch: the UI is drawn again in the chosen language.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let app = use_app();
+    let change = move |ev: web_sys::Event| {
+        let v = event_target_value(&ev);
+        if let Some(lang) = i18n::Lang::ALL.into_iter().find(|l| l.tag() == v) {
+            i18n::choose(lang);
+            app.lang.set(lang);
+        }
+    };
+    let now = i18n::current();
+    view! {
+        <select class="lang" aria-label=t("language") data-testid="language" on:change=change>
+            {i18n::Lang::ALL.into_iter().map(|l| view! {
+                <option value=l.tag() selected=l == now>{l.name()}</option>
+            }).collect_view()}
+        </select>
     }
 }
 
@@ -133,13 +158,13 @@ fn ThemeToggle() -> impl IntoView {
         theme.set(t.to_string());
     };
     let label = move || match theme.get().as_str() {
-        "light" => "☀ Light",
-        "dark" => "☾ Dark",
-        _ => "◐ Auto",
+        "light" => t("theme-light"),
+        "dark" => t("theme-dark"),
+        _ => t("theme-auto"),
     };
     view! {
         <button class="button" data-testid="theme" on:click=next
-            title="Colour theme: follow the system, light or dark">{label}</button>
+            title=t("theme-title")>{label}</button>
     }
 }
 
@@ -150,7 +175,7 @@ fn ShortcutsHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
         <div class="dialog-backdrop" on:click=move |_| close()>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="keys-title"
                 data-testid="shortcuts" on:click=|ev| ev.stop_propagation()>
-                <h2 id="keys-title">"Keyboard shortcuts"</h2>
+                <h2 id="keys-title">{t("shortcuts")}</h2>
                 <table class="shortcuts">
                     <tbody>
                         {crate::shortcuts::SHORTCUTS.iter().map(|(k, what)| view! {
@@ -159,7 +184,7 @@ fn ShortcutsHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
                     </tbody>
                 </table>
                 <div class="dialog-actions">
-                    <button class="button" on:click=move |_| close() autofocus>"Close"</button>
+                    <button class="button" on:click=move |_| close() autofocus>{t("close")}</button>
                 </div>
             </div>
         </div>
@@ -184,8 +209,8 @@ fn OpeningProgress() -> impl IntoView {
         (loading > 0).then(|| {
             view! {
                 <div class="progress" role="status" data-testid="opening-progress">
-                    <progress max=total value=done aria-label="Opening files"></progress>
-                    <span class="muted">{format!("Opening {} of {}…", done + 1, crate::format::count(total, "file"))}</span>
+                    <progress max=total value=done aria-label=t("opening-files")></progress>
+                    <span class="muted">{ta("opening-n-of", &[("done", i18n::n(done + 1)), ("total", i18n::s(crate::format::count(total, "file")))])}</span>
                 </div>
             }
         })
@@ -201,7 +226,7 @@ fn Notice() -> impl IntoView {
             view! {
                 <div class="notice" role="alert" data-testid="notice">
                     <span>{n}</span>
-                    <button class="icon" aria-label="Dismiss" on:click=move |_| app.notice.set(None)>"×"</button>
+                    <button class="icon" aria-label=t("dismiss") on:click=move |_| app.notice.set(None)>"×"</button>
                 </div>
             }
         })
@@ -228,21 +253,26 @@ fn ExportCsv() -> impl IntoView {
                 .iter()
                 .map(|l| format!("{} ({})", l.name, l.why))
                 .collect();
-            app.notice.set(Some(format!(
-                "The CSV leaves out {}: {}.",
-                crate::format::count(left_out.len(), "file"),
-                list.join("; ")
+            app.notice.set(Some(ta(
+                "csv-left-out",
+                &[
+                    (
+                        "files",
+                        i18n::s(crate::format::count(left_out.len(), "file")),
+                    ),
+                    ("list", i18n::s(list.join("; "))),
+                ],
             )));
         }
     };
     view! {
         <button class="button" data-testid="export-csv" on:click=move |_| export(Columns::Standard) disabled=move || !ready()>
-            "Export CSV"
+            {t("export-csv")}
         </button>
         <button class="button" data-testid="export-csv-extended"
-            title="The 15 columns, then vendor VAT ID, IBAN, BIC, order number and customer"
+            title=t("export-extended-title")
             on:click=move |_| export(Columns::Extended) disabled=move || !ready()>
-            "Export CSV (extended)"
+            {t("export-csv-extended")}
         </button>
     }
 }

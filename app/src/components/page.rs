@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_core::PageInfo;
 use wasm_core::geometry::{Point, Rect, Viewport};
 
+use crate::i18n::{self, t, ta};
 use crate::state::{AppState, Region, ScanRead, region_text, use_app};
 use crate::{glue, render_queue, store};
 
@@ -402,25 +403,30 @@ fn ScanBadge(doc: u32, page: usize) -> impl IntoView {
             _ => String::new(),
         };
         let (text, state, fraction) = match scan {
-            None => ("No text layer — a scan".to_string(), "none", None),
-            Some(ScanRead::Queued) => ("A scan: waiting to be read by OCR".into(), "queued", None),
+            None => (t("scan-none"), "none", None),
+            Some(ScanRead::Queued) => (t("scan-queued"), "queued", None),
             Some(ScanRead::Reading { step, fraction }) => (
                 format!("{step}… {:.0} %", fraction * 100.0),
                 "reading",
                 Some(fraction),
             ),
             Some(ScanRead::Done { quality, .. }) => (
-                format!("Read by OCR ({:.0} %)", quality * 100.0),
+                ta(
+                    "scan-done",
+                    &[("pct", i18n::s(format!("{:.0}", quality * 100.0)))],
+                ),
                 "done",
                 None,
             ),
-            Some(ScanRead::Failed(e)) => (format!("OCR failed: {e}"), "failed", None),
+            Some(ScanRead::Failed(e)) => {
+                (ta("scan-failed", &[("why", i18n::s(e))]), "failed", None)
+            }
         };
         view! {
             <div class="page-badge" class:failed=state == "failed" data-testid="scan-badge" data-state=state
                 data-ms=ms role="status">
                 {text}
-                {fraction.map(|f| view! { <progress max="1" value=f aria-label="OCR progress"></progress> })}
+                {fraction.map(|f| view! { <progress max="1" value=f aria-label=t("ocr-progress")></progress> })}
             </div>
         }
     }
@@ -436,7 +442,7 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
             doc,
             page,
             rect,
-            label: format!("Region {n}"),
+            label: ta("region-n", &[("n", i18n::n(n))]),
             field: None,
             text,
             needs_ocr,

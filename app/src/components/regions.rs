@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
 use wasm_core::template::ItemColumn;
 
+use crate::i18n::{self, t, ta};
 use crate::state::{Region, use_app};
 
 /// Regions of the active file.
@@ -20,10 +21,10 @@ pub fn RegionPanel() -> impl IntoView {
         })
     };
     view! {
-        <aside class="regions" aria-label="Regions" data-testid="region-panel">
-            <h2>"Regions"</h2>
+        <aside class="regions" aria-label=t("regions") data-testid="region-panel">
+            <h2>{t("regions")}</h2>
             <Show when=move || !regions().is_empty()
-                fallback=|| view! { <p class="hint">"Drag a rectangle over the page to read the text inside it."</p> }>
+                fallback=|| view! { <p class="hint">{t("regions-hint")}</p> }>
                 <ol class="region-list">
                     <For each=regions key=|r| (r.id, r.text.clone(), r.label.clone(), r.field, r.needs_ocr, r.page, r.ocr_busy, r.ocr.is_some(), r.items.clone()) let:r>
                         <RegionItem region=r/>
@@ -83,11 +84,12 @@ fn RegionItem(region: Region) -> impl IntoView {
             .into_any()
     } else if region.needs_ocr {
         view! {
-            <p class="region-empty" data-testid="region-text">"No text layer on this page: it looks like a scan."</p>
+            <p class="region-empty" data-testid="region-text">{t("region-scan")}</p>
         }
         .into_any()
     } else {
-        view! { <p class="region-empty" data-testid="region-text">"No text inside this rectangle."</p> }.into_any()
+        view! { <p class="region-empty" data-testid="region-text">{t("region-empty")}</p> }
+            .into_any()
     };
     // On a scan, the relay's OCR (Vision or Tesseract) is a second reading on request.
     let server = on_scan.then(|| view! { <OcrButton id=id busy=region.ocr_busy/> });
@@ -96,23 +98,23 @@ fn RegionItem(region: Region) -> impl IntoView {
             data-testid="region-item" data-region-id=id
             on:click=move |_| { app.selected.set(Some(id)); app.scroll_to.set(Some(page)); }>
             <div class="region-head">
-                <input class="region-label-input" aria-label="Region label" prop:value=label on:change=on_label
+                <input class="region-label-input" aria-label=t("region-label") prop:value=label on:change=on_label
                     on:click=|ev| ev.stop_propagation()/>
                 <span class="muted">{format!("p. {page}")}</span>
-                <button class="icon" aria-label="Delete region" title="Delete region" on:click=delete>
+                <button class="icon" aria-label=t("delete-region") title=t("delete-region") on:click=delete>
                     <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
                         <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3"/>
                     </svg>
                 </button>
             </div>
-            <select class="region-field" aria-label="Invoice field" data-testid="region-field"
+            <select class="region-field" aria-label=t("invoice-field") data-testid="region-field"
                 on:change=on_field on:click=|ev| ev.stop_propagation()>
-                <option value="" selected=field.is_none() && !is_items>"Not an invoice field"</option>
+                <option value="" selected=field.is_none() && !is_items>{t("not-a-field")}</option>
                 {InvoiceField::HEADER.into_iter().map(|f| {
                     let sel = field == Some(f);
-                    view! { <option value=f.name() selected=sel>{f.title()}</option> }
+                    view! { <option value=f.name() selected=sel>{i18n::field(f)}</option> }
                 }).collect_view()}
-                <option value=LINE_ITEMS selected=is_items>"Line items (a table)"</option>
+                <option value=LINE_ITEMS selected=is_items>{t("line-items-table")}</option>
             </select>
             {body}
             {server}
@@ -160,10 +162,10 @@ fn table_view(region: &Region) -> Option<impl IntoView + use<>> {
                 };
                 view! {
                     <th>
-                        <select aria-label=format!("Column {} holds", i + 1) data-testid="item-column"
+                        <select aria-label=ta("column-holds", &[("n", i18n::n(i + 1))]) data-testid="item-column"
                             on:change=on_change on:click=|ev| ev.stop_propagation()>
                             {ItemColumn::ALL.into_iter().map(|k| view! {
-                                <option value=k.name() selected=k == current>{k.title()}</option>
+                                <option value=k.name() selected=k == current>{i18n::item_column(k)}</option>
                             }).collect_view()}
                         </select>
                     </th>
@@ -174,7 +176,7 @@ fn table_view(region: &Region) -> Option<impl IntoView + use<>> {
     let open = mapping.is_some();
     Some(view! {
         <details class="region-table" data-testid="region-table" open=open on:click=|ev| ev.stop_propagation()>
-            <summary>{format!("Table: {r} rows × {c} columns")}</summary>
+            <summary>{ta("table-size", &[("rows", i18n::n(r)), ("cols", i18n::n(c))])}</summary>
             <div class="table-scroll">
                 <table>
                     {mapping.map(|m| view! { <thead><tr>{m}</tr></thead> })}
@@ -193,9 +195,9 @@ fn ocr_view(region: &Region) -> Option<AnyView> {
         Ok((reading, crop)) => Some(
             view! {
                 <figure class="region-ocr" data-testid="region-ocr">
-                    <img class="region-crop" src=crop alt="The crop that was read"/>
+                    <img class="region-crop" src=crop alt=t("crop-read")/>
                     <figcaption class="muted">
-                        {format!("Read by OCR ({}), confidence {:.0}%", reading.engine, reading.confidence * 100.0)}
+                        {ta("read-by-ocr-engine", &[("engine", i18n::s(reading.engine.clone())), ("pct", i18n::s(format!("{:.0}", reading.confidence * 100.0)))])}
                     </figcaption>
                 </figure>
             }
@@ -211,9 +213,9 @@ fn ocr_view(region: &Region) -> Option<AnyView> {
 fn OcrButton(id: u32, busy: bool) -> impl IntoView {
     let app = use_app();
     let unavailable = move || match app.providers.get() {
-        None => Some("checking for the relay…".to_string()),
-        Some(Err(e)) => Some(format!("OCR needs the relay: {e}")),
-        Some(Ok(p)) if p.ocr.is_empty() => Some("the relay has no OCR provider configured".into()),
+        None => Some(t("checking-relay")),
+        Some(Err(e)) => Some(ta("ocr-needs-relay", &[("why", i18n::s(e))])),
+        Some(Ok(p)) if p.ocr.is_empty() => Some(t("relay-no-ocr")),
         Some(Ok(_)) => None,
     };
     let run = move |ev: web_sys::MouseEvent| {
@@ -223,8 +225,8 @@ fn OcrButton(id: u32, busy: bool) -> impl IntoView {
     view! {
         <button class="button small" data-testid="ocr" on:click=run
             disabled=move || busy || unavailable().is_some()
-            title=move || unavailable().unwrap_or_else(|| "Sends this rectangle's image to the relay's OCR".into())>
-            {if busy { "Reading on the server…" } else { "Read on the server" }}
+            title=move || unavailable().unwrap_or_else(|| t("read-on-server-title"))>
+            {if busy { t("reading-on-server") } else { t("read-on-server") }}
         </button>
         {move || unavailable().map(|why| view! { <p class="hint" data-testid="ocr-unavailable">{why}</p> })}
     }

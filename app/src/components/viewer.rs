@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_core::geometry::{CSS_PX_PER_INCH, POINTS_PER_INCH};
 
 use super::page::PageView;
+use crate::i18n::{self, t, ta};
 use crate::state::{ZOOM_MAX, ZOOM_MIN, ZOOM_STEPS, Zoom, use_app};
 /// Horizontal padding around pages in the scroll area, in CSS pixels.
 const PAGE_GUTTER: f64 = 48.0;
@@ -79,14 +80,10 @@ fn ViewerMessage() -> impl IntoView {
         let id = app.active.get();
         app.files.with(
             |fs| match fs.iter().find(|f| Some(f.id) == id).map(|f| &f.status) {
-                Some(crate::state::FileStatus::Loading) => "Opening the document…",
-                Some(crate::state::FileStatus::Failed(_)) => {
-                    "This file could not be opened. See the file list for why."
-                }
-                Some(crate::state::FileStatus::NeedsPassword { .. }) => {
-                    "Enter the password in the file list to open this PDF."
-                }
-                _ => "Choose a file on the left.",
+                Some(crate::state::FileStatus::Loading) => t("opening-document"),
+                Some(crate::state::FileStatus::Failed(_)) => t("cannot-open"),
+                Some(crate::state::FileStatus::NeedsPassword { .. }) => t("enter-password"),
+                _ => t("choose-left"),
             },
         )
     };
@@ -112,31 +109,31 @@ fn Toolbar() -> impl IntoView {
     };
     view! {
         <div class="toolbar" role="toolbar" aria-label="Page and zoom">
-            <button class="icon" aria-label="Previous page" title="Previous page" on:click=move |_| go(-1)
+            <button class="icon" aria-label=t("previous-page") title=t("previous-page") on:click=move |_| go(-1)
                 disabled=move || page_count() == 0>"‹"</button>
             <span class="page-indicator" data-testid="page-indicator">
                 {move || match page_count() {
-                    0 => "No pages to show".to_string(),
-                    n => format!("Page {} of {n}", app.current_page.get().min(n)),
+                    0 => t("no-pages"),
+                    n => ta("page-of", &[("page", i18n::n(app.current_page.get().min(n))), ("pages", i18n::n(n))]),
                 }}
             </span>
-            <button class="icon" aria-label="Next page" title="Next page" on:click=move |_| go(1)
+            <button class="icon" aria-label=t("next-page") title=t("next-page") on:click=move |_| go(1)
                 disabled=move || page_count() == 0>"›"</button>
             <span class="spacer"></span>
-            <button class="icon" aria-label="Zoom out" title="Zoom out" on:click=move |_| step_zoom(false)>"−"</button>
-            <select aria-label="Zoom" data-testid="zoom" prop:value=zoom_value on:change=on_zoom_change>
-                <option value="fit">"Fit width"</option>
+            <button class="icon" aria-label=t("zoom-out") title=t("zoom-out") on:click=move |_| step_zoom(false)>"−"</button>
+            <select aria-label=t("zoom") data-testid="zoom" prop:value=zoom_value on:change=on_zoom_change>
+                <option value="fit">{t("fit-width")}</option>
                 {ZOOM_STEPS.iter().map(|z| {
                     let p = (z * 100.0).round() as i64;
                     view! { <option value=p.to_string()>{format!("{p}%")}</option> }
                 }).collect_view()}
             </select>
-            <button class="icon" aria-label="Zoom in" title="Zoom in" on:click=move |_| step_zoom(true)>"+"</button>
+            <button class="icon" aria-label=t("zoom-in") title=t("zoom-in") on:click=move |_| step_zoom(true)>"+"</button>
             <span class="zoom-readout muted">{move || format!("{}%", (app.zoom_factor.get() * 100.0).round())}</span>
             <span class="divider" aria-hidden="true"></span>
-            <button class="icon" aria-label="Undo" title="Undo (Ctrl+Z)" data-testid="undo"
+            <button class="icon" aria-label=t("undo") title=format!("{} (Ctrl+Z)", t("undo")) data-testid="undo"
                 disabled=move || !app.history.with(|h| h.can_undo()) on:click=move |_| { app.undo(); }>"↶"</button>
-            <button class="icon" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" data-testid="redo"
+            <button class="icon" aria-label=t("redo") title=format!("{} (Ctrl+Shift+Z)", t("redo")) data-testid="redo"
                 disabled=move || !app.history.with(|h| h.can_redo()) on:click=move |_| { app.redo(); }>"↷"</button>
         </div>
     }

@@ -1,0 +1,186 @@
+# Zonal's UI in English. Keep the two files' messages the same (a test checks).
+
+tagline = Invoice data, straight from the PDF
+shortcuts = Keyboard shortcuts
+shortcuts-title = Keyboard shortcuts (?)
+batch = Batch
+batch-to-check = Batch · { $n } to check
+clear-session = Clear session
+clear-session-confirm = Close every file and forget this session's regions and corrections? Saved templates stay.
+clear-session-title = Close every file and forget the session kept for a reload
+theme-light = ☀ Light
+theme-dark = ☾ Dark
+theme-auto = ◐ Auto
+theme-title = Colour theme: follow the system, light or dark
+close = Close
+opening-files = Opening files
+opening-n-of = Opening { $done } of { $total }…
+dismiss = Dismiss
+export-csv = Export CSV
+export-csv-extended = Export CSV (extended)
+export-extended-title = The 15 columns, then vendor VAT ID, IBAN, BIC, order number and customer
+csv-left-out = The CSV leaves out { $files }: { $list }.
+language = Language
+open-pdfs = Open PDFs
+drop-here = Drop PDF invoices here
+drop-then = Then drag a rectangle over any field to read the text inside it.
+choose-files = Choose files
+privacy = Your files stay on this device: they are read in the browser, scans too. Only reading on the server, AI structuring and share links send anything, and only when you ask (shares are encrypted first).
+files = Files
+shared-not-included = Shared, not included
+open-your-copy = Open your copy of this PDF to see its { $regions }
+opening = Opening…
+close-file = Close file
+close-named = Close { $name }
+wrong-password = Wrong password, try again
+protected = Protected by a password
+password = Password
+open = Open
+document = Document
+opening-document = Opening the document…
+cannot-open = This file could not be opened. See the file list for why.
+enter-password = Enter the password in the file list to open this PDF.
+choose-left = Choose a file on the left.
+previous-page = Previous page
+next-page = Next page
+no-pages = No pages to show
+page-of = Page { $page } of { $pages }
+zoom-out = Zoom out
+zoom-in = Zoom in
+zoom = Zoom
+fit-width = Fit width
+undo = Undo
+redo = Redo
+scan-none = No text layer — a scan
+scan-queued = A scan: waiting to be read by OCR
+scan-done = Read by OCR ({ $pct } %)
+scan-failed = OCR failed: { $why }
+ocr-progress = OCR progress
+region-n = Region { $n }
+ocr-preparing = Preparing the page
+ocr-reading = Reading
+ocr-loading = Loading the OCR engine
+ocr-summary-failed = OCR failed: { $why }
+ocr-summary-done = read by OCR ({ $pct } %)
+ocr-summary-reading = reading by OCR, page { $page } of { $pages }
+regions = Regions
+regions-hint = Drag a rectangle over the page to read the text inside it.
+region-scan = No text layer on this page: it looks like a scan.
+region-empty = No text inside this rectangle.
+region-label = Region label
+delete-region = Delete region
+invoice-field = Invoice field
+not-a-field = Not an invoice field
+line-items-table = Line items (a table)
+table-size = Table: { $rows } rows × { $cols } columns
+column-holds = Column { $n } holds
+crop-read = The crop that was read
+read-by-ocr-engine = Read by OCR ({ $engine }), confidence { $pct }%
+checking-relay = checking for the relay…
+ocr-needs-relay = OCR needs the relay: { $why }
+relay-no-ocr = the relay has no OCR provider configured
+read-on-server-title = Sends this rectangle's image to the relay's OCR
+reading-on-server = Reading on the server…
+read-on-server = Read on the server
+invoice = Invoice
+extract = Extract
+invoice-hint = Map regions to fields (or rely on the rules) and press Extract.
+confidence-overall = Confidence { $pct }
+fields-checks = · { $fields } of 8 fields · { $passed }/{ $checks } checks pass
+not-a-number = { $text } is not a number
+line-cell = { $what }, line { $n }
+description = Description
+quantity = Quantity
+unit-price = Unit price
+line-total = Line total
+qty = Qty
+price = Price
+total = Total
+delete-line = Delete this line
+delete-line-n = Delete line { $n }
+line-items-n = Line items ({ $n })
+add-line = Add line
+edited = edited
+not-found = not found
+field-confidence = Confidence of this field
+src-einvoice = from the e-invoice XML
+src-person = typed by you
+src-region = from your region
+src-template = from the vendor's template
+src-rules = found by the rules
+src-llm = from the AI
+src-derived = computed
+nothing-to-check = Nothing to check
+n-to-check = { $values } to check
+reviewed-mark = ✓ Reviewed
+mark-reviewed = Mark reviewed
+save-as-template = Save as template
+template-vendor = Template vendor
+vendor-name = Vendor name
+template-saved = Saved the template for { $vendor }; it applies to this vendor's next bills.
+template-visit-only = Template for { $vendor } kept for this visit only: the browser refused to store it.
+structure-ai = Structure with AI
+asking-ai = Asking the AI…
+batch-summary = { $files } · { $review } to review · { $reviewed } reviewed
+back-to-page = Back to the page
+batch-hint = Values to check are marked. Tab to one and press Enter: its file opens with the value outlined on the page.
+col-file = File
+col-status = Status
+col-items = Items
+col-confidence = Confidence
+col-reviewed = Reviewed
+col-server = Server
+ticked = Ticked
+corrected-by-you = corrected by you
+confidence-pct = confidence { $pct }
+duplicate-of = duplicate of { $name }
+tick-named = Tick { $name }
+reviewed-named = { $name } reviewed
+server-needs-relay = Processing on the server needs the relay: { $why }
+server-delete-confirm = Delete this session's PDFs, jobs and results from the server?
+process-title = Sends the ticked PDFs to the relay: its OCR and AI read them whole
+process-none = Process on the server (tick files)
+process-n = Process { $files } on the server
+server-delete = Delete from the server
+retry = Retry
+locked = Locked: needs its password
+text-pages = Text, { $pages }
+count-file = { $n ->
+    [one] 1 file
+   *[other] { $n } files
+    }
+count-page = { $n ->
+    [one] 1 page
+   *[other] { $n } pages
+    }
+count-region = { $n ->
+    [one] 1 region
+   *[other] { $n } regions
+    }
+count-template = { $n ->
+    [one] 1 template
+   *[other] { $n } templates
+    }
+count-value = { $n ->
+    [one] 1 value
+   *[other] { $n } values
+    }
+field-invoiceNumber = Invoice number
+field-invoiceDate = Invoice date
+field-dueDate = Due date
+field-vendorName = Vendor
+field-currency = Currency
+field-subtotal = Subtotal
+field-tax = Tax
+field-total = Total
+field-vendorVatId = Vendor VAT ID
+field-iban = IBAN
+field-bic = BIC
+field-orderNumber = Order number
+field-customerName = Customer
+field-lineItems = Line items
+column-ignore = —
+column-description = Description
+column-quantity = Quantity
+column-unitPrice = Unit price
+column-lineTotal = Line total

@@ -1,0 +1,186 @@
+# Zonal's UI in Dutch. Keep the two files' messages the same (a test checks).
+
+tagline = Factuurgegevens, rechtstreeks uit de pdf
+shortcuts = Sneltoetsen
+shortcuts-title = Sneltoetsen (?)
+batch = Stapel
+batch-to-check = Stapel · { $n } na te kijken
+clear-session = Sessie wissen
+clear-session-confirm = Alle bestanden sluiten en de gebieden en correcties van deze sessie vergeten? Opgeslagen sjablonen blijven.
+clear-session-title = Sluit alle bestanden en vergeet de sessie die bij herladen terugkomt
+theme-light = ☀ Licht
+theme-dark = ☾ Donker
+theme-auto = ◐ Auto
+theme-title = Kleurthema: als het systeem, licht of donker
+close = Sluiten
+opening-files = Bestanden openen
+opening-n-of = Openen: { $done } van { $total }…
+dismiss = Sluiten
+export-csv = CSV exporteren
+export-csv-extended = CSV exporteren (uitgebreid)
+export-extended-title = De 15 kolommen, dan btw-nummer van de leverancier, IBAN, BIC, ordernummer en klant
+csv-left-out = De CSV laat { $files } weg: { $list }.
+language = Taal
+open-pdfs = Pdf's openen
+drop-here = Zet pdf-facturen hier neer
+drop-then = Trek daarna een rechthoek over een veld om de tekst erin te lezen.
+choose-files = Bestanden kiezen
+privacy = Je bestanden blijven op dit apparaat: ze worden in de browser gelezen, scans ook. Alleen lezen op de server, structureren met AI en deellinks versturen iets, en alleen als je dat vraagt (delen wordt eerst versleuteld).
+files = Bestanden
+shared-not-included = Gedeeld, niet meegestuurd
+open-your-copy = Open je eigen kopie van deze pdf om de { $regions } te zien
+opening = Openen…
+close-file = Bestand sluiten
+close-named = { $name } sluiten
+wrong-password = Verkeerd wachtwoord, probeer opnieuw
+protected = Beveiligd met een wachtwoord
+password = Wachtwoord
+open = Openen
+document = Document
+opening-document = Het document wordt geopend…
+cannot-open = Dit bestand kon niet worden geopend. Zie de bestandenlijst waarom.
+enter-password = Voer het wachtwoord in de bestandenlijst in om deze pdf te openen.
+choose-left = Kies links een bestand.
+previous-page = Vorige pagina
+next-page = Volgende pagina
+no-pages = Geen pagina's om te tonen
+page-of = Pagina { $page } van { $pages }
+zoom-out = Uitzoomen
+zoom-in = Inzoomen
+zoom = Zoom
+fit-width = Paginabreedte
+undo = Ongedaan maken
+redo = Opnieuw
+scan-none = Geen tekstlaag — een scan
+scan-queued = Een scan: wacht op OCR
+scan-done = Gelezen met OCR ({ $pct } %)
+scan-failed = OCR mislukt: { $why }
+ocr-progress = Voortgang OCR
+region-n = Gebied { $n }
+ocr-preparing = De pagina wordt voorbereid
+ocr-reading = Lezen
+ocr-loading = OCR wordt geladen
+ocr-summary-failed = OCR mislukt: { $why }
+ocr-summary-done = gelezen met OCR ({ $pct } %)
+ocr-summary-reading = OCR bezig, pagina { $page } van { $pages }
+regions = Gebieden
+regions-hint = Trek een rechthoek over de pagina om de tekst erin te lezen.
+region-scan = Geen tekstlaag op deze pagina: het lijkt een scan.
+region-empty = Geen tekst in deze rechthoek.
+region-label = Naam van het gebied
+delete-region = Gebied verwijderen
+invoice-field = Factuurveld
+not-a-field = Geen factuurveld
+line-items-table = Factuurregels (een tabel)
+table-size = Tabel: { $rows } rijen × { $cols } kolommen
+column-holds = Kolom { $n } bevat
+crop-read = Het gelezen uitsnede
+read-by-ocr-engine = Gelezen met OCR ({ $engine }), zekerheid { $pct }%
+checking-relay = relay wordt gezocht…
+ocr-needs-relay = OCR vraagt de relay: { $why }
+relay-no-ocr = de relay heeft geen OCR ingesteld
+read-on-server-title = Stuurt het beeld van deze rechthoek naar de OCR van de relay
+reading-on-server = Wordt op de server gelezen…
+read-on-server = Op de server lezen
+invoice = Factuur
+extract = Uitlezen
+invoice-hint = Koppel gebieden aan velden (of vertrouw op de regels) en druk op Uitlezen.
+confidence-overall = Zekerheid { $pct }
+fields-checks = · { $fields } van 8 velden · { $passed }/{ $checks } controles kloppen
+not-a-number = { $text } is geen getal
+line-cell = { $what }, regel { $n }
+description = Omschrijving
+quantity = Aantal
+unit-price = Prijs per stuk
+line-total = Regelbedrag
+qty = Aantal
+price = Prijs
+total = Totaal
+delete-line = Deze regel verwijderen
+delete-line-n = Regel { $n } verwijderen
+line-items-n = Factuurregels ({ $n })
+add-line = Regel toevoegen
+edited = aangepast
+not-found = niet gevonden
+field-confidence = Zekerheid van dit veld
+src-einvoice = uit de e-factuur-XML
+src-person = door jou ingevuld
+src-region = uit jouw gebied
+src-template = uit het sjabloon van de leverancier
+src-rules = gevonden door de regels
+src-llm = van de AI
+src-derived = berekend
+nothing-to-check = Niets na te kijken
+n-to-check = { $values } na te kijken
+reviewed-mark = ✓ Nagekeken
+mark-reviewed = Markeer als nagekeken
+save-as-template = Opslaan als sjabloon
+template-vendor = Leverancier van het sjabloon
+vendor-name = Naam leverancier
+template-saved = Sjabloon voor { $vendor } opgeslagen; het geldt voor de volgende facturen van deze leverancier.
+template-visit-only = Sjabloon voor { $vendor } alleen voor dit bezoek bewaard: de browser weigerde het op te slaan.
+structure-ai = Structureren met AI
+asking-ai = De AI wordt gevraagd…
+batch-summary = { $files } · { $review } na te kijken · { $reviewed } nagekeken
+back-to-page = Terug naar de pagina
+batch-hint = Na te kijken waarden zijn gemarkeerd. Tab ernaartoe en druk op Enter: het bestand opent met de waarde omlijnd op de pagina.
+col-file = Bestand
+col-status = Status
+col-items = Regels
+col-confidence = Zekerheid
+col-reviewed = Nagekeken
+col-server = Server
+ticked = Aangevinkt
+corrected-by-you = door jou gecorrigeerd
+confidence-pct = zekerheid { $pct }
+duplicate-of = dubbel met { $name }
+tick-named = { $name } aanvinken
+reviewed-named = { $name } nagekeken
+server-needs-relay = Verwerken op de server vraagt de relay: { $why }
+server-delete-confirm = De pdf's, taken en resultaten van deze sessie van de server verwijderen?
+process-title = Stuurt de aangevinkte pdf's naar de relay: die leest ze helemaal met OCR en AI
+process-none = Verwerken op de server (vink bestanden aan)
+process-n = { $files } verwerken op de server
+server-delete = Van de server verwijderen
+retry = Opnieuw
+locked = Vergrendeld: wachtwoord nodig
+text-pages = Tekst, { $pages }
+count-file = { $n ->
+    [one] 1 bestand
+   *[other] { $n } bestanden
+    }
+count-page = { $n ->
+    [one] 1 pagina
+   *[other] { $n } pagina's
+    }
+count-region = { $n ->
+    [one] 1 gebied
+   *[other] { $n } gebieden
+    }
+count-template = { $n ->
+    [one] 1 sjabloon
+   *[other] { $n } sjablonen
+    }
+count-value = { $n ->
+    [one] 1 waarde
+   *[other] { $n } waarden
+    }
+field-invoiceNumber = Factuurnummer
+field-invoiceDate = Factuurdatum
+field-dueDate = Vervaldatum
+field-vendorName = Leverancier
+field-currency = Valuta
+field-subtotal = Subtotaal
+field-tax = Btw
+field-total = Totaal
+field-vendorVatId = Btw-nummer leverancier
+field-iban = IBAN
+field-bic = BIC
+field-orderNumber = Ordernummer
+field-customerName = Klant
+field-lineItems = Factuurregels
+column-ignore = —
+column-description = Omschrijving
+column-quantity = Aantal
+column-unitPrice = Prijs per stuk
+column-lineTotal = Regelbedrag
