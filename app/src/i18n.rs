@@ -137,21 +137,19 @@ fn tr(id: &str, args: Option<&FluentArgs<'_>>) -> String {
 
 /// An invoice field's name for a person.
 pub fn field(f: wasm_core::invoice::InvoiceField) -> String {
-    let id = format!("field-{}", f.name());
-    let said = t(&id);
-    if said == id {
-        f.title().to_string()
-    } else {
-        said
-    }
+    t_or(&format!("field-{}", f.name()), f.title())
 }
 
 /// What an item table's column holds, for a person.
 pub fn item_column(c: wasm_core::template::ItemColumn) -> String {
-    let id = format!("column-{}", c.name());
-    let said = t(&id);
+    t_or(&format!("column-{}", c.name()), c.title())
+}
+
+/// The message `id`, or `english` when no language has it.
+fn t_or(id: &str, english: &str) -> String {
+    let said = t(id);
     if said == id {
-        c.title().to_string()
+        english.to_string()
     } else {
         said
     }
