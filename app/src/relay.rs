@@ -43,14 +43,11 @@ pub async fn providers() -> Result<Providers, String> {
     let res = Request::get("/api/config")
         .send()
         .await
-        .map_err(|_| "the relay cannot be reached (offline)".to_string())?;
+        .map_err(|_| crate::i18n::t("relay-offline"))?;
     if !res.ok() {
-        return Err("no relay serves this page".into());
+        return Err(crate::i18n::t("no-relay"));
     }
-    let config: wire::ConfigAnswer = res
-        .json()
-        .await
-        .map_err(|_| "no relay serves this page".to_string())?;
+    let config: wire::ConfigAnswer = res.json().await.map_err(|_| crate::i18n::t("no-relay"))?;
     Ok(config.providers)
 }
 

@@ -6,18 +6,18 @@ use leptos::prelude::*;
 
 use crate::state::{AppState, Zoom};
 
-/// Every shortcut, for the help dialog (`?`).
+/// Every shortcut, for the help dialog (`?`): the keys, and the message saying what they do.
 pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("← / →, PageUp / PageDown", "Previous / next page"),
-    ("Home / End", "First / last page"),
-    ("+ / −", "Zoom in / out"),
-    ("0", "Fit the page width"),
-    ("Delete / Backspace", "Delete the selected region"),
-    ("Ctrl+Z", "Undo the last region edit"),
-    ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
-    ("E", "Extract the invoice"),
-    ("Escape", "Deselect the region, close a dialog"),
-    ("?", "Show these shortcuts"),
+    ("← / →, PageUp / PageDown", "key-pages"),
+    ("Home / End", "key-first-last"),
+    ("+ / −", "key-zoom"),
+    ("0", "key-fit"),
+    ("Delete / Backspace", "key-delete"),
+    ("Ctrl+Z", "key-undo"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "key-redo"),
+    ("E", "key-extract"),
+    ("Escape", "key-escape"),
+    ("?", "key-help"),
 ];
 
 /// Listens for the shortcuts; `help` toggles the shortcuts dialog.

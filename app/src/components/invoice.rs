@@ -226,11 +226,9 @@ fn source_words(s: Source) -> String {
 fn AiButton(doc: u32, busy: bool) -> impl IntoView {
     let app = use_app();
     let unavailable = move || match app.providers.get() {
-        None => Some("checking for the relay…".to_string()),
-        Some(Err(e)) => Some(format!("AI structuring needs the relay: {e}")),
-        Some(Ok(p)) if p.ai().is_empty() => {
-            Some("the relay has no AI provider configured (only the offline rules)".into())
-        }
+        None => Some(t("checking-relay")),
+        Some(Err(e)) => Some(ta("ai-needs-relay", &[("why", i18n::s(e))])),
+        Some(Ok(p)) if p.ai().is_empty() => Some(t("relay-no-ai")),
         Some(Ok(_)) => None,
     };
     let providers = move || match app.providers.get() {
@@ -242,7 +240,7 @@ fn AiButton(doc: u32, busy: bool) -> impl IntoView {
         <div class="ai-action">
             <button class="button small" data-testid="structure-ai" on:click=run
                 disabled=move || busy || unavailable().is_some()
-                title=move || unavailable().unwrap_or_else(|| format!("Sends the text to {}", providers()))>
+                title=move || unavailable().unwrap_or_else(|| ta("sends-text-to", &[("providers", i18n::s(providers()))]))>
                 {if busy { t("asking-ai") } else { t("structure-ai") }}
             </button>
             {move || unavailable().map(|why| view! { <p class="hint" data-testid="ai-unavailable">{why}</p> })}
@@ -259,13 +257,13 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
         AiStatus::Asking(what) => {
             return view! {
                 <p class="hint" role="status" data-testid="ai-status">
-                    <span class="spinner" aria-hidden="true"></span>{format!("Sent {what} to the relay; waiting for the AI…")}
+                    <span class="spinner" aria-hidden="true"></span>{ta("ai-sent", &[("what", i18n::s(what))])}
                 </p>
             }
             .into_any();
         }
         AiStatus::Failed(e) => {
-            return view! { <p class="field-error" role="alert" data-testid="ai-status">{format!("AI structuring failed: {e}")}</p> }.into_any();
+            return view! { <p class="field-error" role="alert" data-testid="ai-status">{ta("ai-failed", &[("why", i18n::s(e))])}</p> }.into_any();
         }
         AiStatus::Done(r) => r,
     };
@@ -287,12 +285,12 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
             };
             view! {
                 <tr class:differs=differs data-testid="ai-row" data-field=f.name() data-differs=differs.to_string()>
-                    <th scope="row">{f.title()}</th>
+                    <th scope="row">{i18n::field(f)}</th>
                     <td>{if mine.is_empty() { "—".to_string() } else { mine }}</td>
                     <td>{if theirs.is_empty() { "—".to_string() } else { theirs.clone() }}</td>
                     <td>{(differs && !theirs.is_empty()).then(|| view! {
                         <button class="button small" data-testid="ai-use" on:click=adopt
-                            title="Use the AI's value for this field">"Use"</button>
+                            title=t("use-ai-value")>{t("use")}</button>
                     })}</td>
                 </tr>
             }
@@ -301,14 +299,17 @@ fn AiComparison(doc: u32, status: AiStatus, ours: wasm_core::invoice::Invoice) -
     let fell_back = reading.provider == "rules";
     let errors = reading.errors.join("; ");
     view! {
-        <section class="ai-compare" aria-label="AI comparison" data-testid="ai-compare">
+        <section class="ai-compare" aria-label=t("ai-comparison") data-testid="ai-compare">
             <p class="hint" data-testid="ai-status">
-                {format!("Read by {} · confidence {:.0}% · {differing} of 8 fields differ from the rules",
-                    reading.provider, reading.confidence * 100.0)}
+                {ta("ai-read-by", &[
+                    ("provider", i18n::s(reading.provider.clone())),
+                    ("pct", i18n::s(format!("{:.0}", reading.confidence * 100.0))),
+                    ("n", i18n::n(differing)),
+                ])}
             </p>
-            {fell_back.then(|| view! { <p class="field-error" role="alert">{format!("Every AI provider failed, so the relay's rules answered: {errors}")}</p> })}
+            {fell_back.then(|| view! { <p class="field-error" role="alert">{ta("ai-fell-back", &[("errors", i18n::s(errors.clone()))])}</p> })}
             <table class="compare">
-                <thead><tr><th>"Field"</th><th>"Rules"</th><th>{format!("AI ({})", reading.provider)}</th><th></th></tr></thead>
+                <thead><tr><th>{t("col-field")}</th><th>{t("col-rules")}</th><th>{ta("col-ai", &[("provider", i18n::s(reading.provider.clone()))])}</th><th></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </section>

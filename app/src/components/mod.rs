@@ -179,7 +179,7 @@ fn ShortcutsHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
                 <table class="shortcuts">
                     <tbody>
                         {crate::shortcuts::SHORTCUTS.iter().map(|(k, what)| view! {
-                            <tr><th scope="row"><kbd>{*k}</kbd></th><td>{*what}</td></tr>
+                            <tr><th scope="row"><kbd>{*k}</kbd></th><td>{t(what)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{self, t, ta};
+
 use crate::share::{self, Link};
 use crate::state::use_app;
 
@@ -14,7 +16,7 @@ pub fn ShareButton() -> impl IntoView {
     let has_work = move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
     view! {
         <button class="button" data-testid="share-open" on:click=move |_| open.set(true)
-            disabled=move || !has_work() aria-haspopup="dialog">"Share"</button>
+            disabled=move || !has_work() aria-haspopup="dialog">{t("share")}</button>
         <Show when=move || open.get()>
             <ShareDialog close=move || open.set(false)/>
         </Show>
@@ -47,7 +49,7 @@ fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
                 .await
             {
                 Ok(l) => link.set(Some(l)),
-                Err(e) => message.set(Some(format!("The link could not be made: {e}"))),
+                Err(e) => message.set(Some(ta("link-failed", &[("why", i18n::s(e))]))),
             }
             busy.set(false);
         });
@@ -61,16 +63,16 @@ fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
         <div class="dialog-backdrop" on:click=move |_| close()>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="share-title"
                 data-testid="share-dialog" on:click=|ev| ev.stop_propagation() on:keydown=on_key>
-                <h2 id="share-title">"Share this session"</h2>
+                <h2 id="share-title">{t("share-title-h")}</h2>
                 {move || if relay_ok() {
                     view! { <RelayShareOptions with_pdfs=with_pdfs ttl=ttl/> }.into_any()
                 } else {
-                    view! { <p class="hint" data-testid="share-offline">"No relay is reachable: the link will carry the regions, labels, templates and results itself (compressed). The PDFs are not included; the receiver opens their own copy."</p> }.into_any()
+                    view! { <p class="hint" data-testid="share-offline">{t("share-offline")}</p> }.into_any()
                 }}
                 <div class="dialog-actions">
                     <button class="button primary" data-testid="share-create" on:click=create autofocus
-                        disabled=move || busy.get()>{move || if busy.get() { "Encrypting…" } else { "Create link" }}</button>
-                    <button class="button" on:click=move |_| close()>"Close"</button>
+                        disabled=move || busy.get()>{move || if busy.get() { t("encrypting") } else { t("create-link") }}</button>
+                    <button class="button" on:click=move |_| close()>{t("close")}</button>
                 </div>
                 <ShareLink link=link message=message/>
                 {move || message.get().map(|m| view! { <p class="hint" role="status" data-testid="share-message">{m}</p> })}
@@ -83,16 +85,16 @@ fn ShareDialog(close: impl Fn() + Copy + 'static) -> impl IntoView {
 #[component]
 fn RelayShareOptions(with_pdfs: RwSignal<bool>, ttl: RwSignal<u32>) -> impl IntoView {
     view! {
-        <p class="hint">"The session is encrypted in this browser (AES-256-GCM). The relay stores only ciphertext; the key travels in the link's #fragment, which is never sent to a server."</p>
+        <p class="hint">{t("share-encrypted-hint")}</p>
         <label class="check"><input type="checkbox" data-testid="share-pdfs"
             prop:checked=move || with_pdfs.get()
             on:change=move |ev| with_pdfs.set(event_target_checked(&ev))/>
-            "Include the PDFs"</label>
-        <label>"Expires after "
+            {t("include-pdfs")}</label>
+        <label>{t("expires-after")}
             <select data-testid="share-ttl" on:change=move |ev| ttl.set(event_target_value(&ev).parse().unwrap_or(168))>
-                <option value="24">"1 day"</option>
-                <option value="168" selected>"7 days"</option>
-                <option value="720">"30 days"</option>
+                <option value="24">{t("day-1")}</option>
+                <option value="168" selected>{t("days-7")}</option>
+                <option value="720">{t("days-30")}</option>
             </select>
         </label>
     }
@@ -107,8 +109,8 @@ fn ShareLink(link: RwSignal<Option<Link>>, message: RwSignal<Option<String>>) ->
         };
         leptos::task::spawn_local(async move {
             message.set(Some(match crate::glue::copy_text(&l.url).await {
-                Ok(()) => "Link copied.".into(),
-                Err(e) => format!("Copy it by hand: {e}."),
+                Ok(()) => t("link-copied"),
+                Err(e) => ta("copy-by-hand", &[("why", i18n::s(e))]),
             }));
         });
     };
@@ -120,9 +122,7 @@ fn ShareLink(link: RwSignal<Option<Link>>, message: RwSignal<Option<String>>) ->
             match crate::relay::delete_share(&id, &token).await {
                 Ok(()) => {
                     link.set(None);
-                    message.set(Some(
-                        "The share was deleted: the link no longer opens.".into(),
-                    ));
+                    message.set(Some(t("share-deleted")));
                 }
                 Err(e) => message.set(Some(e)),
             }
@@ -135,15 +135,14 @@ fn ShareLink(link: RwSignal<Option<Link>>, message: RwSignal<Option<String>>) ->
             let stored = l.relay.is_some();
             view! {
                 <div class="share-link">
-                    <input readonly data-testid="share-link" aria-label="Share link" prop:value=l.url.clone()
+                    <input readonly data-testid="share-link" aria-label=t("share-link") prop:value=l.url.clone()
                         on:focus=select_all/>
-                    <button class="button small" data-testid="share-copy" on:click=copy>"Copy"</button>
-                    {stored.then(|| view! { <button class="button small danger" data-testid="share-delete" on:click=delete>"Delete share"</button> })}
+                    <button class="button small" data-testid="share-copy" on:click=copy>{t("copy")}</button>
+                    {stored.then(|| view! { <button class="button small danger" data-testid="share-delete" on:click=delete>{t("delete-share")}</button> })}
                 </div>
                 <p class="hint">{match expires {
-                    Some(t) => format!("Stored encrypted on the relay until {} UTC.",
-                        t.get(..16).unwrap_or(&t).replace('T', " ")),
-                    None => format!("The link holds the session itself ({len} characters)."),
+                    Some(when) => ta("stored-until", &[("when", i18n::s(when.get(..16).unwrap_or(&when).replace('T', " ")))]),
+                    None => ta("link-holds", &[("len", i18n::n(len))]),
                 }}</p>
             }
         })
@@ -164,9 +163,9 @@ pub fn ReceivedBanner() -> impl IntoView {
         app.received.get().map(|what| {
             view! {
                 <div class="banner" role="status" data-testid="shared-banner">
-                    <span>{format!("Opened a shared session: {what}.")}</span>
-                    <button class="button small" data-testid="keep-copy" on:click=keep>"Keep a copy"</button>
-                    <button class="icon" aria-label="Dismiss" on:click=move |_| app.received.set(None)>"×"</button>
+                    <span>{ta("opened-shared", &[("what", i18n::s(what))])}</span>
+                    <button class="button small" data-testid="keep-copy" on:click=keep>{t("keep-copy")}</button>
+                    <button class="icon" aria-label=t("dismiss") on:click=move |_| app.received.set(None)>"×"</button>
                     {move || message.get().map(|m| view! { <span class="muted" data-testid="keep-message">{m}</span> })}
                 </div>
             }

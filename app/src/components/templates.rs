@@ -2,6 +2,8 @@
 //! invoice2data YAML/JSON), export and delete.
 
 use leptos::prelude::*;
+
+use crate::i18n::{self, t, ta};
 use wasm_bindgen::JsCast;
 use wasm_core::template::Template;
 
@@ -19,19 +21,19 @@ pub fn TemplatesPanel() -> impl IntoView {
         }
     };
     view! {
-        <section class="templates" aria-label="Templates" data-testid="templates-panel">
+        <section class="templates" aria-label=t("templates") data-testid="templates-panel">
             <div class="panel-head">
-                <h2>"Templates"</h2>
+                <h2>{t("templates")}</h2>
                 <label class="button small">
-                    "Import"
+                    {t("import")}
                     <input type="file" accept=".json,.yml,.yaml,application/json" multiple class="visually-hidden"
                         data-testid="template-import" on:change=move |ev| import(app, ev)/>
                 </label>
                 <button class="button small" on:click=export
-                    disabled=move || app.templates.with(Vec::is_empty)>"Export"</button>
+                    disabled=move || app.templates.with(Vec::is_empty)>{t("export")}</button>
             </div>
             <Show when=move || app.templates.with(|t| !t.is_empty())
-                fallback=|| view! { <p class="hint">"No templates yet. Save one from an invoice, or import invoice2data templates."</p> }>
+                fallback=|| view! { <p class="hint">{t("no-templates")}</p> }>
                 <ul class="template-list">
                     <For each=move || app.templates.get() key=|t| t.vendor.clone() let:t>
                         <TemplateItem vendor=t.vendor.clone() fields=t.fields.len()/>
@@ -53,8 +55,8 @@ fn TemplateItem(vendor: String, fields: usize) -> impl IntoView {
     view! {
         <li class="template-item" data-testid="template-item">
             <span>{vendor.clone()}</span>
-            <span class="muted">{format!("{fields} fields")}</span>
-            <button class="icon" aria-label=format!("Delete template {vendor}") on:click=delete>"×"</button>
+            <span class="muted">{ta("n-fields", &[("n", i18n::n(fields))])}</span>
+            <button class="icon" aria-label=ta("delete-template", &[("vendor", i18n::s(vendor.clone()))]) on:click=delete>"×"</button>
         </li>
     }
 }
