@@ -2,11 +2,14 @@
 # Benchmarks against peers, each measured in the same run (these machines are noisy, so
 # only the ratios are comparable across runs). Not tests: nothing here fails on a number.
 #
-#   scripts/bench.sh [text|fields|text-wasm|size|render|scale|relay|relay-p99|all]   (default: all)
+#   scripts/bench.sh [text|fields|ocr|text-wasm|size|render|scale|relay|relay-p99|all]   (default: all)
 #
 # text    words of every corpus page: Zonal natively (cargo bench) vs pdfplumber, PyMuPDF
 # fields  the rules and item tables per page vs the text reading they run on; OCR seconds
 #         per scanned receipt (zonal extract) vs Tesseract alone on the same page
+# ocr     scanned receipts read in the browser (Tesseract in WebAssembly) vs the CLI
+#         (`zonal extract`, Tesseract on the machine): the same dev sroie receipts scored
+#         by the project's fields_accuracy.py, and seconds per receipt page in the same run
 # text-wasm  the same words in wasm (the app in Chromium) vs natively, page by page
 # size    the app's wasm + JS, gzipped, vs pdf.js (pdf.min.mjs + pdf.worker.min.mjs)
 # render  Zonal in Chromium vs pdf.js in the same Chromium (e2e/bench/render.bench.ts)
@@ -37,6 +40,29 @@ if [[ $what == fields || $what == all ]]; then
   cargo bench -q -p wasm-core --bench extract
   cargo build -q -p relay
   python3 scripts/bench/ocr_receipts.py "$CARGO_TARGET_DIR/debug/zonal" "$corpus/sroie" "${RECEIPTS:-10}"
+fi
+
+if [[ $what == ocr || $what == all ]]; then
+  step "ocr: receipts read in the browser vs the CLI, same scoring; seconds per page"
+  [[ -d dist ]] || trunk build >/dev/null
+  cargo build -q -p relay
+  n="${RECEIPTS:-100}"
+  (cd e2e && ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" RECEIPTS="$n" \
+    npx playwright test -c playwright.bench.config.ts --reporter=line bench/ocr.bench.ts >"$out/ocr-browser.jsonl" 2>&1 || true)
+  mkdir -p "$out/sroie-$n"
+  for f in $(ls "$corpus/sroie"/*.pdf | sort | head -n "$n"); do
+    b=$(basename "$f" .pdf); cp "$f" "$corpus/sroie/$b.expected.json" "$out/sroie-$n/"
+  done
+  mkdir -p "$out/sroie-sets/sroie" && rm -f "$out/sroie-sets/sroie"/* && cp "$out/sroie-$n"/* "$out/sroie-sets/sroie/"
+  echo "browser:"; BROWSER_JSONL="$out/ocr-browser.jsonl" python3 "$ROOT/../shared/tools/fields_accuracy.py" \
+    scripts/bench/browser_zonal.py "$out/sroie-sets" --only sroie | tail -3
+  echo "CLI:"; python3 "$ROOT/../shared/tools/fields_accuracy.py" "$CARGO_TARGET_DIR/debug/zonal" "$out/sroie-sets" --only sroie | tail -3
+  python3 - "$out/ocr-browser.jsonl" <<'PY'
+import json, statistics, sys
+ms = [json.loads(l)["ms"] for l in open(sys.argv[1]) if l.startswith("{") and json.loads(l).get("ms")]
+print(f"browser: {statistics.median(ms) / 1000:.2f} s median per receipt page (render, straighten, Tesseract in wasm), {len(ms)} pages")
+PY
+  python3 scripts/bench/ocr_receipts.py "$CARGO_TARGET_DIR/debug/zonal" "$corpus/sroie" "${RECEIPTS_TIMED:-10}"
 fi
 
 if [[ $what == text-wasm || $what == all ]]; then

@@ -9,4 +9,4 @@ scripts/build.sh
 source scripts/env.sh
 cd "$ROOT/e2e"
 ZONAL_SCREENSHOTS="$ROOT/docs/screenshots" ZONAL_BIN="$CARGO_TARGET_DIR/release/zonal" \
-  ZONAL_DIST="$ROOT/dist" npx playwright test tests/screenshots.spec.ts
+  ZONAL_DIST="$ROOT/dist" npx playwright test tests/screenshots.spec.ts tests/phone.spec.ts

@@ -63,3 +63,15 @@ test('the share dialog, in the dark theme', async ({ page }) => {
   await expect(page.getByTestId('share-link')).toHaveValue(/#share=/);
   await shot(page, 'share-dialog');
 });
+
+test('the batch: text invoices and a scan read in the browser, values to check marked', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('file-input').first().setInputFiles(
+    ['invoice2data/oyo.pdf', 'invoice2data/AmazonWebServices.pdf', 'zugferd-visual/akretion_invoice_EN16931.pdf', 'sroie/000.pdf']
+      .map((f) => path.join(CORPUS, f)));
+  await page.getByTestId('batch-toggle').click();
+  await expect(page.locator('[data-testid="batch-row"][data-file="000.pdf"] [data-testid="batch-status"]'))
+    .toContainText('Read by OCR', { timeout: 120_000 });
+  await expect(page.getByTestId('batch-row')).toHaveCount(4);
+  await shot(page, 'batch');
+});

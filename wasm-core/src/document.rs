@@ -72,10 +72,21 @@ impl Document {
             return Err(OpenError::Malformed);
         }
         let data = Arc::new(bytes);
-        let result = match password {
-            Some(pw) => Pdf::new_with_password(data, pw),
-            None => Pdf::new(data),
+        let mut result = match password {
+            Some(pw) => Pdf::new_with_password(data.clone(), pw),
+            None => Pdf::new(data.clone()),
         };
+        // PDFs written one after another in one file (a damaged save): when the whole
+        // cannot be read, the first of them is, as other readers show it.
+        if matches!(result, Err(LoadPdfError::Invalid))
+            && let Some(end) = second_header(&data)
+            && let Ok(pdf) = match password {
+                Some(pw) => Pdf::new_with_password(Arc::new(data[..end].to_vec()), pw),
+                None => Pdf::new(Arc::new(data[..end].to_vec())),
+            }
+        {
+            result = Ok(pdf);
+        }
         let pdf = result.map_err(|e| match e {
             LoadPdfError::Invalid => OpenError::Malformed,
             LoadPdfError::Decryption(DecryptionError::PasswordProtected) => {
@@ -96,7 +107,7 @@ impl Document {
         Ok(Self { pdf })
     }
 
-    /// The PDF's bytes, as opened.
+    /// The PDF's bytes, as opened (for a file of several PDFs, the first's).
     pub fn bytes(&self) -> &[u8] {
         self.pdf.data().as_ref()
     }
@@ -181,4 +192,13 @@ pub(crate) fn page_geometry(page: &Page<'_>) -> PageGeometry {
         visible_box,
         rotation,
     }
+}
+
+/// Where a second PDF header starts in `bytes`, if one does after the first.
+fn second_header(bytes: &[u8]) -> Option<usize> {
+    let first = bytes.windows(5).position(|w| w == b"%PDF-")?;
+    bytes[first + 5..]
+        .windows(5)
+        .position(|w| w == b"%PDF-")
+        .map(|i| first + 5 + i)
 }

@@ -150,3 +150,19 @@ fn a_blank_page_is_not_a_scan_but_a_scanned_one_is() {
     let scan = common::open("sroie/000.pdf");
     assert!(scan.page_text(1).expect("page 1").needs_ocr());
 }
+
+#[test]
+fn a_file_of_two_pdfs_one_after_the_other_opens_as_the_first() {
+    // pdf.js's issue 15893: an unencrypted PDF, then an encrypted one (RC4; neither its
+    // user nor its owner password is empty), in one file with a broken cross-reference
+    // table. pdf.js and pdfplumber show the first; so do we, without asking.
+    let doc = common::open("pdfjs/issue15893_reduced.pdf");
+    let text = doc.page_text(1).expect("page 1").text();
+    assert!(text.contains("Issue 15893"), "{text:?}");
+    // An encrypted file on its own still asks for its password.
+    let bytes = common::read("pdfplumber/password-example.pdf");
+    assert_eq!(
+        Document::open(bytes, None).err(),
+        Some(OpenError::NeedsPassword)
+    );
+}
