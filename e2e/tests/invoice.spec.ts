@@ -134,4 +134,8 @@ test('a region over a ruled table shows its rows and cells', async ({ page }) =>
   await table.locator('summary').click();
   // The CSV's first data row: "",Lidstad,Dick & Peg,62 Mississippi River Blvd N,…
   await expect(table.locator('tr').nth(1).locator('td').nth(1)).toHaveText('Dick & Peg');
+  // The wide table scrolls in its panel: the window does not move, the toolbar stays.
+  expect(await page.evaluate(() => [window.scrollX, window.scrollY])).toEqual([0, 0]);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await expect(page.getByRole('toolbar')).toBeInViewport();
 });
