@@ -15,7 +15,9 @@ with tempfile.TemporaryDirectory() as tmp:
         png = os.path.join(tmp, "page.png")
         subprocess.run([zonal, "render", pdf, "--dpi", "300", "-o", png], check=True, capture_output=True)
         t = time.perf_counter()
-        subprocess.run(["tesseract", png, "-", "-l", "nld+eng", "--psm", "4", "tsv"], check=True, capture_output=True)
+        # Tesseract at its best here: one OpenMP thread, as the relay runs it.
+        subprocess.run(["tesseract", png, "-", "-l", "nld+eng", "--psm", "4", "tsv"], check=True, capture_output=True,
+                       env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         peer += time.perf_counter() - t
         t = time.perf_counter()
         subprocess.run([zonal, "extract", pdf], check=True, capture_output=True)
