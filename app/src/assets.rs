@@ -71,7 +71,7 @@ pub async fn refresh(app: AppState) -> bool {
     }
     if provided {
         crate::store::forget_texts();
-        reread_regions(app);
+        app.reread_regions(|_| true);
         app.assets_epoch.update(|e| *e += 1);
     }
     app.assets_epoch.get_untracked() != before
@@ -84,17 +84,6 @@ pub async fn settle(ms: u32) {
         gloo_timers::future::TimeoutFuture::new(20).await;
         waited = waited.saturating_add(20);
     }
-}
-
-/// Reads every region's text again (a font it needed may have arrived).
-fn reread_regions(app: AppState) {
-    app.regions.update(|rs| {
-        for r in rs.iter_mut() {
-            let (text, needs_ocr) = crate::state::region_text(r.doc, r.page, &r.rect);
-            r.text = text;
-            r.needs_ocr = needs_ocr;
-        }
-    });
 }
 
 /// How long one asset may take to arrive.

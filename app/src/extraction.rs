@@ -49,9 +49,7 @@ pub fn run(app: AppState, doc: u32) {
     let Some(loaded) = store::get(doc) else {
         return;
     };
-    let pages: Vec<_> = (1..=loaded.pages.len())
-        .filter_map(|p| loaded.page_text(p).map(|t| (*t).clone()))
-        .collect();
+    let pages = loaded.texts();
     let drawn = app.regions.with_untracked(|rs| drawn_template(rs, doc));
     let templates = app.templates.get_untracked();
     let mut result = read_with_regions(
@@ -235,53 +233,46 @@ pub fn on_open(app: AppState, doc: u32) {
     let Some(loaded) = store::get(doc) else {
         return;
     };
-    if let Some(items) = &t.items
-        && let Some(info) = loaded.pages.get(items.region.page.saturating_sub(1))
-    {
-        let rect = t.region_rect(&items.region, info.width, info.height);
-        let (text, needs_ocr) = crate::state::region_text(doc, items.region.page, &rect);
+    // Drawn in the template's page size: scaled to this page's.
+    let show = |page: usize, r: &TRegion, label: String, field, items| {
+        let Some(info) = loaded.pages.get(page.saturating_sub(1)) else {
+            return;
+        };
+        let rect = t.region_rect(r, info.width, info.height);
+        let (text, needs_ocr) = crate::state::region_text(doc, page, &rect);
         let id = app.next_id();
         app.regions.update(|rs| {
             rs.push(Region {
                 id,
                 doc,
-                page: items.region.page,
+                page,
                 rect,
-                label: "Line items".into(),
-                field: None,
+                label,
+                field,
                 text,
                 needs_ocr,
                 ocr: None,
                 ocr_busy: false,
-                items: Some(items.columns.clone()),
+                items,
             })
         });
+    };
+    if let Some(items) = &t.items {
+        let columns = Some(items.columns.clone());
+        show(
+            items.region.page,
+            &items.region,
+            "Line items".into(),
+            None,
+            columns,
+        );
     }
     for f in &t.fields {
         let Some(r) = f.region else { continue };
-        let Some(info) = loaded.pages.get(r.page.saturating_sub(1)) else {
-            continue;
-        };
-        let rect = t.region_rect(&r, info.width, info.height);
-        let (text, needs_ocr) = crate::state::region_text(doc, r.page, &rect);
-        let id = app.next_id();
-        app.regions.update(|rs| {
-            rs.push(Region {
-                id,
-                doc,
-                page: r.page,
-                rect,
-                label: f
-                    .field()
-                    .map_or_else(|| f.label.clone(), |x| x.title().to_string()),
-                field: f.field(),
-                text,
-                needs_ocr,
-                ocr: None,
-                ocr_busy: false,
-                items: None,
-            })
-        });
+        let label = f
+            .field()
+            .map_or_else(|| f.label.clone(), |x| x.title().to_string());
+        show(r.page, &r, label, f.field(), None);
     }
 }
 
@@ -318,9 +309,7 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
             // A value the person typed is certain; the cross-checks are redone.
             e.result.sources.insert(f, Source::Person);
             if let Some(loaded) = store::get(doc) {
-                let pages: Vec<_> = (1..=loaded.pages.len())
-                    .filter_map(|p| loaded.page_text(p).map(|t| (*t).clone()))
-                    .collect();
+                let pages = loaded.texts();
                 match e.invoice.get(f).and_then(|v| place_of(&pages, f, &v)) {
                     Some(p) => e.places.insert(f, p),
                     None => e.places.remove(&f),
@@ -336,7 +325,7 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
 /// A server job's invoice for `doc` (the relay's OCR and AI over the whole PDF): its
 /// values take the place of the browser's reading, except what the person corrected,
 /// and are scored again as an AI's reading.
-pub fn adopt_server(app: AppState, doc: u32, invoice: wasm_core::invoice::Invoice, _score: f64) {
+pub fn adopt_server(app: AppState, doc: u32, invoice: wasm_core::invoice::Invoice) {
     app.extracted.update(|all| {
         if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
             let fields = InvoiceField::HEADER

@@ -45,7 +45,7 @@ pub async fn read_scans(app: AppState, doc: u32) {
             Err(e) => ScanRead::Failed(e),
         };
         set(app, doc, page, state);
-        reread_regions(app, doc, page);
+        app.reread_regions(|r| r.doc == doc && r.page == page);
     }
     crate::extraction::after_ocr(app, doc);
 }
@@ -88,17 +88,6 @@ fn set(app: AppState, doc: u32, page: usize, state: ScanRead) {
             None => all.push(ScanPage { doc, page, state }),
         },
     );
-}
-
-/// The regions on a page read again from its new text.
-fn reread_regions(app: AppState, doc: u32, page: usize) {
-    app.regions.update(|rs| {
-        for r in rs.iter_mut().filter(|r| r.doc == doc && r.page == page) {
-            let (text, needs_ocr) = crate::state::region_text(doc, page, &r.rect);
-            r.text = text;
-            r.needs_ocr = needs_ocr;
-        }
-    });
 }
 
 /// A file's OCR in a few words, for the file list and the batch: "read by OCR (87 %)",

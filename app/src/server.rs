@@ -93,12 +93,7 @@ async fn follow(app: AppState, doc: u32, job_id: String) {
     match relay::get_job(&job_id).await {
         Ok(view) => {
             if let Some(invoice) = view.result_json {
-                crate::extraction::adopt_server(
-                    app,
-                    doc,
-                    invoice,
-                    view.confidence_score.unwrap_or(0.0),
-                );
+                crate::extraction::adopt_server(app, doc, invoice);
             }
         }
         Err(e) => update(app, doc, |j| j.message = format!("done, but: {e}")),

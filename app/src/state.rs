@@ -425,6 +425,18 @@ impl AppState {
         }
     }
 
+    /// Reads the text of the regions `which` selects again (their page's text changed:
+    /// a font arrived, or OCR read the page).
+    pub fn reread_regions(&self, which: impl Fn(&Region) -> bool) {
+        self.regions.update(|rs| {
+            for r in rs.iter_mut().filter(|r| which(r)) {
+                let (text, needs_ocr) = region_text(r.doc, r.page, &r.rect);
+                r.text = text;
+                r.needs_ocr = needs_ocr;
+            }
+        });
+    }
+
     /// Pages of the active file, if it is open.
     pub fn active_pages(&self) -> Option<(u32, Vec<PageInfo>)> {
         let id = self.active.get()?;

@@ -39,6 +39,13 @@ impl LoadedDoc {
         self.native_text(page)
     }
 
+    /// Every page's text, in order (what the invoice pipeline reads).
+    pub fn texts(&self) -> Vec<PageText> {
+        (1..=self.pages.len())
+            .filter_map(|p| self.page_text(p).map(|t| (*t).clone()))
+            .collect()
+    }
+
     /// Whether a page is a scan: its own text layer is (nearly) empty.
     pub fn is_scan(&self, page: usize) -> bool {
         self.native_text(page).is_some_and(|t| t.needs_ocr())
