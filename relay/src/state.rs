@@ -62,9 +62,13 @@ impl AppState {
         if config.store == StoreKind::Sqlite {
             return Self::open(config);
         }
+        // The TTL policy is a safety net behind the sweeper: twice the session TTL, at
+        // least a day more.
+        let ttl = chrono::Duration::hours(config.session_ttl_hours.min(24 * 365) as i64);
         let store =
             FirestoreStore::connect(&config.firestore_project, &config.firestore_collection)
-                .await?;
+                .await?
+                .with_retention((ttl * 2).max(ttl + chrono::Duration::hours(24)));
         Ok(Self::with_store(config, Arc::new(store)))
     }
 

@@ -1,18 +1,109 @@
-//! The job store at scale: Google Cloud Firestore, one document per job in a collection.
-//! Claims and lock-checked saves are Firestore transactions (read the job, check the
-//! lock, write), so any number of relay instances can share it. With
-//! `FIRESTORE_EMULATOR_HOST` set, the client talks to the emulator without credentials.
+//! The job store at scale: Google Cloud Firestore, one document per job in a collection
+//! and one per browser session in `<collection>_sessions`. Claims and lock-checked saves
+//! are Firestore transactions (read the job, check the lock, write), so any number of
+//! relay instances can share it. With `FIRESTORE_EMULATOR_HOST` set, the client talks to
+//! the emulator without credentials.
+//!
+//! Every query is indexed and bounded, so the cost of a call does not grow with the
+//! collection: a claim reads at most [`CLAIM_CANDIDATES`] waiting and as many stale jobs,
+//! oldest due first (composite index on `status` + `dueAt`, [`INDEXES`], declared for
+//! deployment in `deploy/firestore.indexes.json`); counts are aggregation queries; the
+//! sweep reads session documents by their `lastJobAt`; a session is deleted in batched
+//! writes within Firestore's limit. Documents carry `expireAt`, the field of the
+//! collections' TTL policy: Firestore deletes what the sweeper missed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use firestore::{FirestoreConsistencySelector, FirestoreDb};
+use serde::{Deserialize, Serialize};
 
 use super::{Job, JobStore, Status, StatusCounts, StoreError};
+
+/// A time stored as a Firestore timestamp (ordered and range-queried as one, and usable
+/// as a TTL field); a plain RFC 3339 string in JSON. `FirestoreTimestamp` is the newtype
+/// name the `firestore` crate's serializer turns into a timestamp value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename = "FirestoreTimestamp")]
+struct Ts(DateTime<Utc>);
+
+/// A job as stored: the job and the fields its indexes and TTL policy need.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobDoc {
+    #[serde(flatten)]
+    job: Job,
+    /// When the job is next due: a waiting job's time to be claimed (created or its
+    /// backoff's end), a held job's lock time (due again once older than the stale
+    /// age); absent once it is finished, so finished jobs leave the claim index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_at: Option<Ts>,
+    /// The TTL policy's field.
+    expire_at: Ts,
+}
+
+/// A browser session: when it last got a job (the sweep's index).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionDoc {
+    session_id: String,
+    last_job_at: Ts,
+    expire_at: Ts,
+}
+
+/// A count aggregation's answer.
+#[derive(Debug, Deserialize)]
+struct CountDoc {
+    n: u64,
+}
+
+/// A composite index a query of this store needs: collection group (relative to the
+/// jobs collection: `""` is the jobs collection itself) and fields with their order
+/// (`true` ascending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexNeed {
+    /// Suffix of the collection id after the jobs collection's (`""` or `_sessions`).
+    pub collection_suffix: &'static str,
+    /// Fields in order, ascending or not.
+    pub fields: &'static [(&'static str, bool)],
+    /// Which query needs it.
+    pub query: &'static str,
+}
+
+/// The composite indexes this store's queries need (single-field ones are automatic).
+/// `deploy/firestore.indexes.json` must declare each; a test checks.
+pub const INDEXES: &[IndexNeed] = &[IndexNeed {
+    collection_suffix: "",
+    fields: &[("status", true), ("dueAt", true)],
+    query: "claim: status in [...] and dueAt <= t, order by dueAt",
+}];
+
+/// The field of the TTL policy on both collections.
+pub const TTL_FIELD: &str = "expireAt";
+
+/// Statuses waiting for a worker, as stored.
+const WAITING: [&str; 2] = ["uploaded", "queued"];
+/// Statuses of a held job, as stored.
+const UNFINISHED: [&str; 3] = ["processing", "extracting", "llm"];
+/// How many candidates of each kind (waiting, stale) a claim reads.
+pub const CLAIM_CANDIDATES: u32 = 16;
+/// How many expired sessions one sweep reads.
+pub const SWEEP_SESSIONS: u32 = 200;
+/// Firestore's limit of writes in one commit.
+const MAX_WRITES: usize = 500;
 
 /// Jobs in a Firestore collection.
 #[derive(Clone)]
 pub struct FirestoreStore {
     db: FirestoreDb,
     collection: String,
+    sessions: String,
+    /// How long after its creation a job document may be deleted by the TTL policy.
+    retention: chrono::Duration,
+    /// Documents read so far (a read of up to 1,000 index entries for an aggregation),
+    /// as Firestore bills them.
+    reads: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for FirestoreStore {
@@ -27,20 +118,54 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-/// Claimable statuses, as stored.
-const WAITING: [&str; 2] = ["uploaded", "queued"];
-const UNFINISHED: [&str; 3] = ["processing", "extracting", "llm"];
-/// How many candidates a claim looks at before giving up for this round.
-const CLAIM_CANDIDATES: u32 = 16;
+/// When `job` is next due (see [`JobDoc::due_at`]).
+fn due_at(job: &Job) -> Option<Ts> {
+    match job.status {
+        Status::Uploaded | Status::Queued => Some(Ts(job.not_before.unwrap_or(job.created_at))),
+        Status::Processing | Status::Extracting | Status::Llm => Some(Ts(job
+            .processing_lock
+            .as_ref()
+            .map_or(job.updated_at, |l| l.locked_at))),
+        _ => None,
+    }
+}
 
 impl FirestoreStore {
-    /// Connects to `project`'s default database, jobs in `collection`.
+    /// Connects to `project`'s default database, jobs in `collection`, sessions in
+    /// `<collection>_sessions`; documents expire (TTL) 48 hours after their last job.
     pub async fn connect(project: &str, collection: &str) -> Result<Self, StoreError> {
         let db = FirestoreDb::new(project).await.map_err(backend)?;
         Ok(Self {
             db,
             collection: collection.to_string(),
+            sessions: format!("{collection}_sessions"),
+            retention: chrono::Duration::hours(48),
+            reads: Arc::default(),
         })
+    }
+
+    /// The same store, documents expiring `retention` after their (session's last) job:
+    /// set it above the sweeper's session TTL, the TTL policy is the safety net.
+    pub fn with_retention(self, retention: chrono::Duration) -> Self {
+        Self { retention, ..self }
+    }
+
+    /// Documents read since the store was made, as Firestore bills them: each document a
+    /// query or get returns, and one per started 1,000 index entries an aggregation counts.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    fn count_reads(&self, n: u64) {
+        self.reads.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn doc(&self, job: &Job) -> JobDoc {
+        JobDoc {
+            job: job.clone(),
+            due_at: due_at(job),
+            expire_at: Ts(job.created_at + self.retention),
+        }
     }
 
     /// Reads a job inside a transaction, lets `f` decide the new version, writes it in
@@ -69,6 +194,7 @@ impl FirestoreStore {
                 return Err(backend(e));
             }
         };
+        self.count_reads(1);
         let next = match f(current) {
             Ok(Some(j)) => j,
             Ok(None) => {
@@ -85,7 +211,7 @@ impl FirestoreStore {
             .update()
             .in_col(&self.collection)
             .document_id(id)
-            .object(&next)
+            .object(&self.doc(&next))
             .add_to_transaction(&mut tx)
             .map_err(backend)?;
         match tx.commit().await {
@@ -99,30 +225,49 @@ impl FirestoreStore {
         }
     }
 
-    /// Every job (for the sweeper and the metrics; a collection of transient jobs).
-    async fn all(&self) -> Result<Vec<Job>, StoreError> {
-        self.db
+    /// Up to [`CLAIM_CANDIDATES`] jobs in `statuses` due at or before `due`, oldest due
+    /// first (the composite index on `status` + `dueAt`).
+    async fn due(&self, statuses: &[&str], due: DateTime<Utc>) -> Result<Vec<Job>, StoreError> {
+        let values: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+        let jobs: Vec<Job> = self
+            .db
             .fluent()
             .select()
             .from(self.collection.as_str())
+            .filter(|q| {
+                q.for_all([
+                    q.field("status").is_in(values.clone()),
+                    q.field("dueAt").less_than_or_equal(Ts(due)),
+                ])
+            })
+            .order(|o| o.fields([o.field("dueAt").ascending()]))
+            .limit(CLAIM_CANDIDATES)
             .obj()
             .query()
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        self.count_reads(jobs.len() as u64);
+        Ok(jobs)
     }
 
-    async fn query_status(&self, statuses: &[&str]) -> Result<Vec<Job>, StoreError> {
-        let values: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
-        self.db
+    /// Jobs with `status`, by an aggregation query (no document is read).
+    async fn count_status(&self, status: Status) -> Result<u64, StoreError> {
+        let s = status.as_str().to_string();
+        let got: Vec<CountDoc> = self
+            .db
             .fluent()
             .select()
             .from(self.collection.as_str())
-            .filter(|q| q.for_all([q.field("status").is_in(values.clone())]))
-            .limit(CLAIM_CANDIDATES * 8)
+            .filter(|q| q.for_all([q.field("status").eq(s.clone())]))
+            .aggregate(|a| a.fields([a.field("n").count()]))
             .obj()
             .query()
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        let n = got.first().map_or(0, |c| c.n);
+        // Firestore bills a count one read per started 1,000 index entries.
+        self.count_reads(n.div_ceil(1000).max(1));
+        Ok(n)
     }
 }
 
@@ -134,22 +279,40 @@ impl JobStore for FirestoreStore {
             .insert()
             .into(&self.collection)
             .document_id(&job.job_id)
-            .object(job)
-            .execute::<Job>()
+            .object(&self.doc(job))
+            .execute::<JobDoc>()
+            .await
+            .map_err(backend)?;
+        // The session's sweep entry: its newest job's time.
+        let session = SessionDoc {
+            session_id: job.session_id.clone(),
+            last_job_at: Ts(job.created_at),
+            expire_at: Ts(job.created_at + self.retention),
+        };
+        self.db
+            .fluent()
+            .update()
+            .in_col(&self.sessions)
+            .document_id(&job.session_id)
+            .object(&session)
+            .execute::<SessionDoc>()
             .await
             .map_err(backend)?;
         Ok(())
     }
 
     async fn get(&self, job_id: &str) -> Result<Option<Job>, StoreError> {
-        self.db
+        let job: Option<Job> = self
+            .db
             .fluent()
             .select()
             .by_id_in(&self.collection)
             .obj()
             .one(job_id)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        self.count_reads(1);
+        Ok(job)
     }
 
     async fn list_session(&self, session_id: &str) -> Result<Vec<Job>, StoreError> {
@@ -164,6 +327,7 @@ impl JobStore for FirestoreStore {
             .query()
             .await
             .map_err(backend)?;
+        self.count_reads(jobs.len().max(1) as u64);
         jobs.sort_by(|a, b| {
             a.created_at
                 .cmp(&b.created_at)
@@ -191,14 +355,20 @@ impl JobStore for FirestoreStore {
             Some(id) => vec![id.to_string()],
             None => {
                 let now = Utc::now();
-                let mut c = self.query_status(&WAITING).await?;
-                c.extend(self.query_status(&UNFINISHED).await?);
-                c.retain(|j| claimable(j, now));
-                c.sort_by_key(|j| j.created_at);
-                c.into_iter()
-                    .take(CLAIM_CANDIDATES as usize)
-                    .map(|j| j.job_id)
-                    .collect()
+                // A held job is due once its lock is `stale` old: the waiting and the
+                // stale candidates in the order they fell due.
+                let mut c: Vec<(DateTime<Utc>, Job)> = Vec::new();
+                for (statuses, cutoff, after) in [
+                    (&WAITING[..], now, chrono::Duration::zero()),
+                    (&UNFINISHED[..], now - stale, stale),
+                ] {
+                    for j in self.due(statuses, cutoff).await? {
+                        c.push((due_at(&j).map_or(j.created_at, |t| t.0) + after, j));
+                    }
+                }
+                c.retain(|(_, j)| claimable(j, now));
+                c.sort_by_key(|(due, _)| *due);
+                c.into_iter().map(|(_, j)| j.job_id).collect()
             }
         };
         for id in ids {
@@ -268,40 +438,56 @@ impl JobStore for FirestoreStore {
         })
     }
 
+    /// The session's jobs and its sweep entry, deleted in batches of at most 500 writes.
     async fn delete_session(&self, session_id: &str) -> Result<Vec<Job>, StoreError> {
         let jobs = self.list_session(session_id).await?;
-        for j in &jobs {
-            self.db
-                .fluent()
-                .delete()
-                .from(self.collection.as_str())
-                .document_id(&j.job_id)
-                .execute()
-                .await
-                .map_err(backend)?;
+        let writer = self
+            .db
+            .create_simple_batch_writer()
+            .await
+            .map_err(backend)?;
+        let mut ids: Vec<(&str, &str)> = jobs
+            .iter()
+            .map(|j| (self.collection.as_str(), j.job_id.as_str()))
+            .collect();
+        ids.push((self.sessions.as_str(), session_id));
+        for chunk in ids.chunks(MAX_WRITES) {
+            let mut batch = writer.new_batch();
+            for (col, id) in chunk {
+                batch.delete_by_id(col, *id, None).map_err(backend)?;
+            }
+            batch.write().await.map_err(backend)?;
         }
         Ok(jobs)
     }
 
+    /// Up to [`SWEEP_SESSIONS`] sessions whose last job is older than `before`, oldest
+    /// first (the single-field index on `lastJobAt`); the next sweep takes the rest.
     async fn expired_sessions(&self, before: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-        let all = self.all().await?;
-        let mut newest: std::collections::BTreeMap<String, DateTime<Utc>> = Default::default();
-        for j in all {
-            let e = newest.entry(j.session_id).or_insert(j.created_at);
-            *e = (*e).max(j.created_at);
-        }
-        Ok(newest
-            .into_iter()
-            .filter(|(_, t)| *t < before)
-            .map(|(s, _)| s)
-            .collect())
+        let sessions: Vec<SessionDoc> = self
+            .db
+            .fluent()
+            .select()
+            .from(self.sessions.as_str())
+            .filter(|q| q.for_all([q.field("lastJobAt").less_than(Ts(before))]))
+            .order(|o| o.fields([o.field("lastJobAt").ascending()]))
+            .limit(SWEEP_SESSIONS)
+            .obj()
+            .query()
+            .await
+            .map_err(backend)?;
+        self.count_reads(sessions.len().max(1) as u64);
+        Ok(sessions.into_iter().map(|s| s.session_id).collect())
     }
 
+    /// One aggregation query per status.
     async fn counts(&self) -> Result<StatusCounts, StoreError> {
-        let all = self.all().await?;
         let mut out = StatusCounts::new();
-        for j in all {
-            *out.entry(j.status).or_default() += 1;
+        for s in Status::ALL {
+            let n = self.count_status(s).await?;
+            if n > 0 {
+                out.insert(s, n);
+            }
         }
         Ok(out)
     }
