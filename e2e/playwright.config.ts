@@ -44,7 +44,9 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      command: `${bin} serve --port ${port} --dist ${dist}`,
+      // The browser tests share one client address: rate limits well above what they send
+      // (the limits have their own tests, relay/tests/limits.rs).
+      command: `${bin} serve --port ${port} --dist ${dist} --rate-limit-per-minute 6000 --rate-limit-burst 1000`,
       env: {
         GEMINI_API_KEY: geminiKey,
         ZONAL_GEMINI_BASE_URL: `http://127.0.0.1:${geminiPort}`,
@@ -60,7 +62,7 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      command: `${bin} serve --port ${visionRelayPort} --dist ${dist} --data-dir data-vision`,
+      command: `${bin} serve --port ${visionRelayPort} --dist ${dist} --data-dir data-vision --rate-limit-per-minute 6000 --rate-limit-burst 1000`,
       env: {
         GOOGLE_VISION_API_KEY: 'zonal-e2e-vision-key',
         ZONAL_VISION_BASE_URL: `http://127.0.0.1:${visionPort}`,

@@ -187,6 +187,30 @@ pub struct ServeConfig {
     /// Largest sealed shared session (megabytes), PDFs included.
     #[arg(long, env = "ZONAL_SHARE_MAX_MB", default_value_t = 50)]
     pub share_max_mb: u32,
+    /// Requests per minute each client address, and each session, may make to the
+    /// endpoints that cost (`POST` of jobs, regions, structure, shares); 0: no limit.
+    /// Counted per instance.
+    #[arg(long, env = "ZONAL_RATE_LIMIT_PER_MINUTE", default_value_t = 60)]
+    pub rate_limit_per_minute: u32,
+    /// Requests a client may send at once before the per-minute rate applies.
+    #[arg(long, env = "ZONAL_RATE_LIMIT_BURST", default_value_t = 20)]
+    pub rate_limit_burst: u32,
+    /// Take the client's address from the last `X-Forwarded-For` entry (the one the
+    /// proxy in front added: Cloud Run's) instead of the connection's.
+    #[arg(long, env = "ZONAL_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Pages and crops read by a paid OCR service (Vision) per UTC day, all clients
+    /// together, counted in the job store across instances; 0: no quota.
+    #[arg(long, env = "ZONAL_DAILY_OCR_QUOTA", default_value_t = 2000)]
+    pub daily_ocr_quota: u64,
+    /// Calls to the AI structuring providers per UTC day, all clients together; 0: no
+    /// quota.
+    #[arg(long, env = "ZONAL_DAILY_LLM_QUOTA", default_value_t = 2000)]
+    pub daily_llm_quota: u64,
+    /// Megabytes of shared sessions stored per UTC day, all clients together; 0: no
+    /// quota.
+    #[arg(long, env = "ZONAL_DAILY_SHARE_MB", default_value_t = 2048)]
+    pub daily_share_mb: u64,
     /// Origins allowed to call the API from a browser (comma-separated); same-origin
     /// only when empty.
     #[arg(long, env = "ZONAL_CORS_ORIGINS", value_delimiter = ',')]

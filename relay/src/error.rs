@@ -44,6 +44,14 @@ pub enum AppError {
     /// A service the relay depends on is down (queue, key server); try again later.
     #[error("{0}")]
     Unavailable(String),
+    /// Over a rate limit or a daily quota: try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooMany {
+        /// Which limit, in words.
+        message: String,
+        /// Seconds until a request may succeed.
+        retry_after: u64,
+    },
 }
 
 impl AppError {
@@ -60,6 +68,7 @@ impl AppError {
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -70,10 +79,20 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
+        let retry_after = match &self {
+            Self::TooMany { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let body = wire::ErrorBody {
             error: self.to_string(),
+            retry_after,
         };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 

@@ -9,7 +9,8 @@
 //! * [`blobs`] keeps uploaded PDFs until their job ends (local or Cloud Storage);
 //!   [`google`] gets access tokens for Google APIs; [`queue`] announces jobs
 //!   (in-process or Cloud Tasks); [`oidc`] verifies Cloud Tasks' tokens; [`metrics`]
-//!   renders `/metrics`; [`providers`] are the paid services (structuring by LLM).
+//!   renders `/metrics`; [`providers`] are the paid services (structuring by LLM);
+//!   [`limits`] keeps their use within request rates and daily quotas.
 //! * [`cli`] is the command line; [`native`] is native reading (text per page, OCR of
 //!   pages without a text layer) for it and the workers.
 #![deny(missing_docs)]
@@ -21,6 +22,7 @@ pub mod config;
 pub mod error;
 pub mod google;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod native;
 pub mod oidc;

@@ -54,7 +54,10 @@ pub async fn serve(config: ServeConfig) -> std::io::Result<()> {
         .await
         .map_err(std::io::Error::other)?;
     state.spawn_background();
-    axum::serve(listener, app(state))
+    // The connection's address is the rate limits' client key (unless a trusted proxy's
+    // `X-Forwarded-For` names it).
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

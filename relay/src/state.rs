@@ -36,6 +36,10 @@ pub struct AppState {
     pub ocr: Option<crate::providers::ocr::OcrEngine>,
     /// The structuring chain before the offline parser (Gemini, OpenAI-compatible).
     pub llm: Vec<crate::providers::llm::Structurer>,
+    /// Request rates per client and per session on the costly endpoints.
+    pub rates: crate::limits::RateLimits,
+    /// Daily quotas of paid calls and share storage.
+    pub quotas: crate::limits::Quotas,
 }
 
 impl std::fmt::Debug for AppState {
@@ -105,6 +109,8 @@ impl AppState {
             .map(|aud| Verifier::new(&config.oidc_jwks_url, &aud));
         let ocr = config.ocr();
         let llm = config.structurers();
+        let rates = crate::limits::RateLimits::new(&config);
+        let quotas = crate::limits::Quotas::new(&config, store.clone());
         Self {
             config: Arc::new(config),
             store,
@@ -115,6 +121,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             ocr,
             llm,
+            rates,
+            quotas,
         }
     }
 
@@ -140,6 +148,7 @@ impl AppState {
             metrics: self.metrics.clone(),
             llm: self.llm.clone(),
             ocr: self.ocr.clone(),
+            quotas: self.quotas.clone(),
         }
     }
 
@@ -152,6 +161,7 @@ impl AppState {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                state.rates.forget_idle();
                 if let Err(e) = state.sweep().await {
                     tracing::warn!(error = %e, "session sweep failed");
                 }

@@ -190,7 +190,7 @@ fn the_deployed_indexes_cover_the_stores_queries() {
             need.query
         );
     }
-    for group in ["jobs", "jobs_sessions"] {
+    for group in ["jobs", "jobs_sessions", "jobs_usage"] {
         assert!(
             v["fieldOverrides"]
                 .as_array()

@@ -23,6 +23,13 @@ use wasm_core::invoice::{Invoice, InvoiceField};
 pub struct ErrorBody {
     /// What went wrong, in words for the person or program that sent the request.
     pub error: String,
+    /// For a `429`: seconds until a request may succeed (also the `Retry-After` header).
+    #[serde(
+        default,
+        rename = "retryAfter",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retry_after: Option<u64>,
 }
 
 /// `GET /api/healthz`.

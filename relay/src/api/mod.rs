@@ -61,10 +61,13 @@ pub fn routes(state: AppState) -> Router {
     let share = (c.share_max_mb as usize).saturating_mul(1024 * 1024);
     // Every endpoint is registered with its `#[utoipa::path]` annotation, so the OpenAPI
     // document is made from the routes themselves.
+    // The endpoints that cost (OCR, an LLM, storage) are rate-limited per client and
+    // per session.
+    let rated = |r| rate_limited(r, &state.rates);
     let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(service::healthz))
         .routes(routes!(service::config))
-        .routes(limited(routes!(jobs::create), upload))
+        .routes(rated(limited(routes!(jobs::create), upload)))
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::events))
         .routes(routes!(jobs::retry))
@@ -73,9 +76,9 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(jobs::export_csv))
         .routes(routes!(jobs::delete_session))
         .routes(routes!(tasks::process))
-        .routes(limited(routes!(regions::create), REGIONS_BODY))
-        .routes(limited(routes!(structure::create), STRUCTURE_BODY))
-        .routes(limited(routes!(shares::create), share))
+        .routes(rated(limited(routes!(regions::create), REGIONS_BODY)))
+        .routes(rated(limited(routes!(structure::create), STRUCTURE_BODY)))
+        .routes(rated(limited(routes!(shares::create), share)))
         .routes(routes!(shares::get, shares::delete))
         .split_for_parts();
     let document = Arc::new(document);
@@ -99,6 +102,17 @@ fn limited(
     bytes: usize,
 ) -> UtoipaMethodRouter<AppState> {
     (schemas, paths, method.layer(DefaultBodyLimit::max(bytes)))
+}
+
+/// A route behind the rate limiters (the same ones on every costly route).
+fn rate_limited(
+    (schemas, paths, mut method): UtoipaMethodRouter<AppState>,
+    rates: &crate::limits::RateLimits,
+) -> UtoipaMethodRouter<AppState> {
+    for layer in rates.layers() {
+        method = method.layer(layer);
+    }
+    (schemas, paths, method)
 }
 
 async fn not_found() -> AppError {

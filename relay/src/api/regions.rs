@@ -121,6 +121,9 @@ async fn read_region(
                 "region {i} has no text and OCR is not enabled on this relay"
             ))
         })?;
+        if engine.is_paid() {
+            state.quotas.take(crate::limits::Paid::Ocr, 1).await?;
+        }
         let o = engine
             .read_png(bytes.clone(), crate::providers::ocr::Layout::Block)
             .await

@@ -59,6 +59,10 @@ pub async fn create(
     if hours == 0 || hours > max {
         return Err(AppError::BadRequest(format!("ttlHours must be 1–{max}")));
     }
+    state
+        .quotas
+        .take(crate::limits::Paid::ShareBytes, body.len() as u64)
+        .await?;
     let (id, token, meta) = store::put(&*state.blobs, &body, hours).await?;
     Ok((
         StatusCode::CREATED,

@@ -51,6 +51,9 @@ pub async fn create(
     let id = state.store.new_job_id();
     let mut job = Job::new(id, &session.0, b.filename.trim(), size as u64, pages).without_pdf();
 
+    if !state.llm.is_empty() {
+        state.quotas.take(crate::limits::Paid::Llm, 1).await?;
+    }
     let (got, errors) = structure_chain(&state.llm, &job.job_id, &b.text).await;
     for e in &errors {
         tracing::warn!(error = %e, "structuring provider failed");

@@ -1,5 +1,6 @@
 //! The job store at scale: Google Cloud Firestore, one document per job in a collection
-//! and one per browser session in `<collection>_sessions`. Claims and lock-checked saves
+//! and one per browser session in `<collection>_sessions`; daily quotas' counters in
+//! `<collection>_usage`. Claims and lock-checked saves
 //! are Firestore transactions (read the job, check the lock, write), so any number of
 //! relay instances can share it. With `FIRESTORE_EMULATOR_HOST` set, the client talks to
 //! the emulator without credentials.
@@ -52,6 +53,14 @@ struct SessionDoc {
     expire_at: Ts,
 }
 
+/// A usage counter (a daily quota's).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageDoc {
+    used: u64,
+    expire_at: Ts,
+}
+
 /// A count aggregation's answer.
 #[derive(Debug, Deserialize)]
 struct CountDoc {
@@ -99,6 +108,7 @@ pub struct FirestoreStore {
     db: FirestoreDb,
     collection: String,
     sessions: String,
+    usage: String,
     /// How long after its creation a job document may be deleted by the TTL policy.
     retention: chrono::Duration,
     /// Documents read so far (a read of up to 1,000 index entries for an aggregation),
@@ -116,6 +126,15 @@ impl std::fmt::Debug for FirestoreStore {
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
+}
+
+/// Whether a transaction failed because another one touched the same document first.
+fn contended(e: &firestore::errors::FirestoreError) -> bool {
+    match e {
+        firestore::errors::FirestoreError::DatabaseError(e) => e.retry_possible,
+        firestore::errors::FirestoreError::DataConflictError(_) => true,
+        _ => false,
+    }
 }
 
 /// When `job` is next due (see [`JobDoc::due_at`]).
@@ -139,6 +158,7 @@ impl FirestoreStore {
             db,
             collection: collection.to_string(),
             sessions: format!("{collection}_sessions"),
+            usage: format!("{collection}_usage"),
             retention: chrono::Duration::hours(48),
             reads: Arc::default(),
         })
@@ -168,33 +188,47 @@ impl FirestoreStore {
         }
     }
 
+    /// Begins a transaction and reads document `id` of `col` in it (the read's failure
+    /// left to the caller, who rolls back).
+    async fn begin_with<T>(
+        &self,
+        col: &str,
+        id: &str,
+    ) -> Result<
+        (
+            firestore::FirestoreTransaction<'_>,
+            firestore::FirestoreResult<Option<T>>,
+        ),
+        StoreError,
+    >
+    where
+        T: for<'de> Deserialize<'de> + Send,
+    {
+        let tx = self.db.begin_transaction().await.map_err(backend)?;
+        let tdb =
+            self.db
+                .clone_with_consistency_selector(FirestoreConsistencySelector::Transaction(
+                    tx.transaction_id().clone(),
+                ));
+        let read = tdb.fluent().select().by_id_in(col).obj().one(id).await;
+        self.count_reads(1);
+        Ok((tx, read))
+    }
+
     /// Reads a job inside a transaction, lets `f` decide the new version, writes it in
     /// the same transaction. `Ok(None)` when `f` declines or the commit lost a race.
     async fn transact<F>(&self, id: &str, f: F) -> Result<Option<Job>, StoreError>
     where
         F: FnOnce(Option<Job>) -> Result<Option<Job>, StoreError>,
     {
-        let mut tx = self.db.begin_transaction().await.map_err(backend)?;
-        let tdb =
-            self.db
-                .clone_with_consistency_selector(FirestoreConsistencySelector::Transaction(
-                    tx.transaction_id().clone(),
-                ));
-        let current: Option<Job> = match tdb
-            .fluent()
-            .select()
-            .by_id_in(&self.collection)
-            .obj()
-            .one(id)
-            .await
-        {
+        let (mut tx, current) = self.begin_with::<Job>(&self.collection, id).await?;
+        let current = match current {
             Ok(j) => j,
             Err(e) => {
                 let _ = tx.rollback().await;
                 return Err(backend(e));
             }
         };
-        self.count_reads(1);
         let next = match f(current) {
             Ok(Some(j)) => j,
             Ok(None) => {
@@ -217,10 +251,7 @@ impl FirestoreStore {
         match tx.commit().await {
             Ok(_) => Ok(Some(next)),
             // Contention: another instance changed the job first.
-            Err(firestore::errors::FirestoreError::DatabaseError(e)) if e.retry_possible => {
-                Ok(None)
-            }
-            Err(firestore::errors::FirestoreError::DataConflictError(_)) => Ok(None),
+            Err(e) if contended(&e) => Ok(None),
             Err(e) => Err(backend(e)),
         }
     }
@@ -490,5 +521,54 @@ impl JobStore for FirestoreStore {
             }
         }
         Ok(out)
+    }
+
+    /// A transaction on the counter's document; contention (instances counting at the
+    /// same moment) retried with a growing, jittered pause.
+    async fn add_usage(&self, key: &str, amount: u64, limit: u64) -> Result<bool, StoreError> {
+        for attempt in 0..20u64 {
+            if attempt > 0 {
+                let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 20;
+                let pause = (attempt * 15).min(200) + jitter;
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            let (mut tx, current) = self.begin_with::<UsageDoc>(&self.usage, key).await?;
+            let current = match current {
+                Ok(d) => d,
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    if contended(&e) {
+                        continue;
+                    }
+                    return Err(backend(e));
+                }
+            };
+            let next = current.map_or(0, |d| d.used).saturating_add(amount);
+            if next > limit {
+                let _ = tx.rollback().await;
+                return Ok(false);
+            }
+            let doc = UsageDoc {
+                used: next,
+                // Counters are per day: two days on, the TTL policy removes them.
+                expire_at: Ts(Utc::now() + chrono::Duration::days(2)),
+            };
+            self.db
+                .fluent()
+                .update()
+                .in_col(&self.usage)
+                .document_id(key)
+                .object(&doc)
+                .add_to_transaction(&mut tx)
+                .map_err(backend)?;
+            match tx.commit().await {
+                Ok(_) => return Ok(true),
+                Err(e) if contended(&e) => {}
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Err(StoreError::Backend(format!(
+            "usage {key}: too much contention"
+        )))
     }
 }

@@ -266,4 +266,8 @@ pub trait JobStore: Send + Sync + 'static {
     async fn expired_sessions(&self, before: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
     /// Jobs by status.
     async fn counts(&self) -> Result<StatusCounts, StoreError>;
+    /// Adds `amount` to the usage counter `key` (a daily quota's, such as
+    /// `ocr:2026-12-03`) if the total stays within `limit`, in one transaction, so every
+    /// instance on the store shares the count; whether it was added.
+    async fn add_usage(&self, key: &str, amount: u64, limit: u64) -> Result<bool, StoreError>;
 }

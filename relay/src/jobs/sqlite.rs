@@ -57,7 +57,11 @@ impl SqliteStore {
                  doc TEXT NOT NULL
              );
              CREATE INDEX IF NOT EXISTS jobs_session ON jobs(session_id, created_at);
-             CREATE INDEX IF NOT EXISTS jobs_claim ON jobs(status, not_before, created_at);",
+             CREATE INDEX IF NOT EXISTS jobs_claim ON jobs(status, not_before, created_at);
+             CREATE TABLE IF NOT EXISTS usage (
+                 key TEXT PRIMARY KEY,
+                 used INTEGER NOT NULL
+             );",
         )
         .map_err(backend)?;
         Ok(Self {
@@ -289,6 +293,35 @@ impl JobStore for SqliteStore {
                 .into_iter()
                 .filter_map(|(s, n)| Some((Status::parse(&s)?, n.max(0) as u64)))
                 .collect())
+        })
+        .await
+    }
+
+    async fn add_usage(&self, key: &str, amount: u64, limit: u64) -> Result<bool, StoreError> {
+        let key = key.to_string();
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let used: i64 = tx
+                .query_row("SELECT used FROM usage WHERE key = ?1", [&key], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(backend)?
+                .unwrap_or(0);
+            let next = (used.max(0) as u64).saturating_add(amount);
+            if next > limit {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO usage (key, used) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET used = excluded.used",
+                params![key, next as i64],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(true)
         })
         .await
     }

@@ -62,6 +62,8 @@ pub struct Worker {
     pub llm: Vec<crate::providers::llm::Structurer>,
     /// OCR of pages without a text layer (Vision or Tesseract), if any.
     pub ocr: Option<crate::providers::ocr::OcrEngine>,
+    /// Daily quotas of the paid calls.
+    pub quotas: crate::limits::Quotas,
 }
 
 /// Why a job's stages stopped early.
@@ -240,6 +242,7 @@ impl Worker {
         let ocr = self.ocr.clone().map(|engine| BlockingOcr {
             engine,
             handle: tokio::runtime::Handle::current(),
+            quotas: Some(self.quotas.clone()),
         });
         let read = tokio::task::spawn_blocking(move || {
             read_pdf(pdf, ocr.as_ref().map(|o| o as &dyn PageReader))
@@ -259,6 +262,10 @@ impl Worker {
     async fn structure(&self, job: &Job) -> (Option<Invoice>, Option<f64>) {
         let offline = job.text.as_ref().and_then(|o| o.offline.as_deref());
         if self.llm.is_empty() {
+            return structure(offline);
+        }
+        if let Err(e) = self.quotas.take(crate::limits::Paid::Llm, 1).await {
+            tracing::warn!(error = %e, "structured by the offline reading");
             return structure(offline);
         }
         let text = job

@@ -246,6 +246,11 @@ impl OcrEngine {
         }
     }
 
+    /// Whether each call costs money (Vision), so it counts against the daily quota.
+    pub fn is_paid(&self) -> bool {
+        matches!(self, Self::Vision(_))
+    }
+
     /// Reads a PNG crop.
     pub async fn read_png(&self, png: Vec<u8>, layout: Layout) -> Result<OcrText, ProviderError> {
         match self {
@@ -284,18 +289,26 @@ impl PageReader for Tesseract {
 }
 
 /// An [`OcrEngine`] (Vision or Tesseract) called from a blocking thread through the
-/// runtime's handle.
+/// runtime's handle; a paid engine's pages count against the daily quota.
 pub struct BlockingOcr {
     /// The engine.
     pub engine: OcrEngine,
     /// The runtime the engine's requests run on.
     pub handle: tokio::runtime::Handle,
+    /// The daily quotas, if pages are counted.
+    pub quotas: Option<crate::limits::Quotas>,
 }
 
 impl PageReader for BlockingOcr {
     fn read_page(&self, png: &[u8], layout: Layout) -> Result<OcrText, ProviderError> {
-        self.handle
-            .block_on(self.engine.read_png(png.to_vec(), layout))
+        self.handle.block_on(async {
+            if let Some(q) = self.quotas.as_ref().filter(|_| self.engine.is_paid()) {
+                q.take(crate::limits::Paid::Ocr, 1)
+                    .await
+                    .map_err(|e| ProviderError::Permanent(e.to_string()))?;
+            }
+            self.engine.read_png(png.to_vec(), layout).await
+        })
     }
 
     fn orientation(&self, png: &[u8]) -> Result<u8, ProviderError> {
