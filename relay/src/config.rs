@@ -178,6 +178,10 @@ pub struct ServeConfig {
     /// Wait before the first retry (milliseconds); doubles each attempt, at most 5 min.
     #[arg(long, env = "ZONAL_RETRY_BACKOFF_MS", default_value_t = 30_000)]
     pub retry_backoff_ms: u64,
+    /// Scanned pages a worker reads by OCR per claim (or Cloud Task) before queueing the
+    /// job again for the rest: a crash loses at most one batch.
+    #[arg(long, env = "ZONAL_OCR_BATCH_PAGES", default_value_t = 10)]
+    pub ocr_batch_pages: u32,
     /// Sessions with no new job for this long (hours) are deleted.
     #[arg(long, env = "ZONAL_SESSION_TTL_HOURS", default_value_t = 24)]
     pub session_ttl_hours: u64,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_core::PageText;
 use wasm_core::geometry::Rect;
 use wasm_core::invoice::pipeline::{self, InvoiceResult};
-use wasm_core::ocr::{OCR_DPI, OcrText, PreparedScan};
+use wasm_core::ocr::{OCR_DPI, OcrText, PreparedScan, ScannedPage};
 use wasm_core::scan::Straightening;
 use wasm_core::template::best_match;
 
@@ -250,7 +250,7 @@ pub fn extract(
         && let Ok(first) = ocr_page(doc, 1, t)
     {
         let text = first
-            .0
+            .page_text()
             .lines
             .iter()
             .flat_map(|l| l.words.iter().map(|w| w.text.as_str()))
@@ -315,9 +315,45 @@ pub fn read_page(
 
 /// Replaces a page's (empty) text by its OCR reading; the OCR confidence.
 fn ocr_into(doc: &Document, p: &mut PageText, ocr: &dyn PageReader) -> Result<f64, OcrFailure> {
-    let (text, quality) = ocr_page(doc, p.page, ocr)?;
-    *p = text;
-    Ok(quality)
+    let scanned = ocr_page(doc, p.page, ocr)?;
+    *p = scanned.page_text();
+    Ok(scanned.quality)
+}
+
+/// Reads one scanned page by OCR (a server job's page batch): its words, to be stored.
+/// A provider's failure is returned as such, so a transient one can be retried.
+pub fn read_scanned_page(
+    doc: &Document,
+    page: usize,
+    ocr: &dyn PageReader,
+) -> Result<ScannedPage, EngineError> {
+    ocr_page(doc, page, ocr).map_err(|e| match e {
+        OcrFailure::Provider(p) => p.into(),
+        OcrFailure::Render(r) => r.into(),
+    })
+}
+
+/// Every page's text: native, or from its stored OCR reading when it has one.
+pub fn pages_with(doc: &Document, readings: &[ScannedPage]) -> Pages {
+    let mut pages = doc.page_texts();
+    let mut quality = Vec::new();
+    let mut ocr_notes = Vec::new();
+    for r in readings {
+        if let Some(p) = pages.get_mut(r.page.wrapping_sub(1)) {
+            *p = r.page_text();
+            quality.push(r.quality);
+            ocr_notes.push(format!(
+                "page {} read by OCR (confidence {:.0}%)",
+                r.page,
+                r.quality * 100.0
+            ));
+        }
+    }
+    Pages {
+        pages,
+        quality,
+        ocr_notes,
+    }
 }
 
 /// Reads every page; pages without a text layer go through `ocr` when given.
@@ -363,11 +399,7 @@ enum OcrFailure {
 /// (its measured skew), and reads it: the page's text and the mean word confidence. Orientation reports are unreliable on sparse pages
 /// such as receipts, so a page the report would turn is also read as it lies, and the
 /// reading with more confidently read words is kept.
-fn ocr_page(
-    doc: &Document,
-    page: usize,
-    ocr: &dyn PageReader,
-) -> Result<(PageText, f64), OcrFailure> {
+fn ocr_page(doc: &Document, page: usize, ocr: &dyn PageReader) -> Result<ScannedPage, OcrFailure> {
     let img = doc.render_dpi(page, OCR_DPI)?;
     let png = img.to_png()?;
     let quarter_turns = ocr.orientation(&png).map_err(OcrFailure::Provider)?;
@@ -392,5 +424,5 @@ fn ocr_page(
         }
     }
     let (o, scan) = best;
-    Ok((o.page_text(page, &scan), o.quality))
+    Ok(o.scanned_page(page, &scan))
 }

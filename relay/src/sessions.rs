@@ -1,4 +1,4 @@
-//! Sessions end: deleting a session's jobs with their PDFs and crops, now or when they
+//! Sessions end: deleting a session's jobs with their PDFs, crops and page readings, now or when they
 //! have been idle past their time to live, and sweeping expired shares.
 
 use crate::blobs::BlobStore;
@@ -27,7 +27,7 @@ pub async fn delete(
 /// A job's PDF and OCR crops.
 async fn delete_files(blobs: &dyn BlobStore, job: &Job) -> Result<(), AppError> {
     blobs.delete(&job.blob_key()).await?;
-    for k in job.crop_keys() {
+    for k in job.crop_keys().into_iter().chain(job.page_keys()) {
         blobs.delete(&k).await?;
     }
     Ok(())

@@ -133,6 +133,7 @@ impl AppState {
             stale_lock: std::time::Duration::from_secs(c.stale_lock_secs),
             max_attempts: c.max_attempts.max(1),
             backoff: std::time::Duration::from_millis(c.retry_backoff_ms),
+            ocr_batch_pages: c.ocr_batch_pages.max(1) as usize,
             ..WorkerSettings::default()
         }
     }
@@ -149,6 +150,7 @@ impl AppState {
             llm: self.llm.clone(),
             ocr: self.ocr.clone(),
             quotas: self.quotas.clone(),
+            queue: self.queue.clone(),
         }
     }
 

@@ -339,94 +339,12 @@ fn image_size(png: &[u8]) -> (u32, u32) {
     (be(&png[16..20]), be(&png[20..24]))
 }
 
-/// A one-page PDF showing a JPEG scan (`w` × `h` points, drawn by `cm` on a page of
-/// `page` points) with `/Rotate rotate`: the ways a scanner or a phone hands a receipt
-/// over sideways or askew.
-fn scan_pdf(jpeg: &[u8], px: (u32, u32), page: (f64, f64), cm: [f64; 6], rotate: u32) -> Vec<u8> {
-    let content = format!(
-        "q {} {} {} {} {} {} cm /Im0 Do Q",
-        cm[0], cm[1], cm[2], cm[3], cm[4], cm[5]
-    );
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    let mut obj = |out: &mut Vec<u8>, body: Vec<u8>| {
-        offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n", offsets.len()).as_bytes());
-        out.extend(body);
-        out.extend(b"\nendobj\n");
-    };
-    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-    obj(
-        &mut out,
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-    );
-    obj(
-        &mut out,
-        format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Rotate {rotate} \
-             /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>",
-            page.0, page.1
-        )
-        .into_bytes(),
-    );
-    obj(
-        &mut out,
-        format!(
-            "<< /Length {} >>\nstream\n{content}\nendstream",
-            content.len()
-        )
-        .into_bytes(),
-    );
-    let mut image = format!(
-        "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /DeviceRGB \
-         /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
-        px.0,
-        px.1,
-        jpeg.len()
-    )
-    .into_bytes();
-    image.extend(jpeg);
-    image.extend(b"\nendstream");
-    obj(&mut out, image);
-    let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes());
-    for o in &offsets {
-        out.extend(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            offsets.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
-/// The JPEG inside a corpus scan's PDF (its one `/DCTDecode` stream).
-fn jpeg_of(pdf: &[u8]) -> &[u8] {
-    let find = |needle: &[u8], from: usize| {
-        pdf[from..]
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-            .expect("a JPEG stream")
-    };
-    let start = find(b"\xff\xd8\xff", 0);
-    let end = find(b"endstream", start);
-    let end = pdf[..end]
-        .iter()
-        .rposition(|&b| b == 0xd9)
-        .expect("the JPEG's end marker");
-    &pdf[start..=end]
-}
-
 #[test]
 fn a_sideways_or_askew_scan_is_straightened_before_ocr() {
     let t = tesseract();
     // SROIE 000: a 463 × 1013 pixel receipt scan on a 226.8 × 496.2 pt page.
     let original = std::fs::read(support::corpus("sroie/000.pdf")).expect("corpus");
-    let jpeg = jpeg_of(&original);
+    let jpeg = support::jpeg_of(&original);
     let (w, h) = (226.771654, 496.154827);
     let read = |pdf: Vec<u8>| {
         let doc = Document::open(pdf, None).expect("opens");
@@ -460,12 +378,13 @@ fn a_sideways_or_askew_scan_is_straightened_before_ocr() {
 
     // The receipt placed on its page unchanged, the page shown turned by `rotate`.
     let turned_page = |rotate| {
-        read(scan_pdf(
+        read(support::scan_pdf(
             jpeg,
             (463, 1013),
             (w, h),
             [w, 0.0, 0.0, h, 0.0, 0.0],
             rotate,
+            1,
         ))
     };
     // Handed over sideways: the page shows the receipt turned a quarter clockwise.
@@ -490,7 +409,7 @@ fn a_sideways_or_askew_scan_is_straightened_before_ocr() {
     let (sin, cos) = 3f64.to_radians().sin_cos();
     let page = (w * cos + h * sin, w * sin + h * cos);
     let cm = [w * cos, w * sin, -h * sin, h * cos, h * sin, 0.0];
-    let askew = read(scan_pdf(jpeg, (463, 1013), page, cm, 0));
+    let askew = read(support::scan_pdf(jpeg, (463, 1013), page, cm, 0, 1));
     let skew = askew.straightened.skew_degrees;
     assert!((skew + 3.0).abs() < 0.5, "measured {skew}°");
     reads_like_upright(&askew);

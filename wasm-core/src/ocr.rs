@@ -57,14 +57,53 @@ impl OcrText {
 
     /// The page's text layer from this reading of `scan` (boxes at [`OCR_DPI`]).
     pub fn page_text(&self, page: usize, scan: &PreparedScan) -> PageText {
-        let words: Vec<_> = self
-            .words
-            .iter()
-            .map(|w| (w.text.clone(), pixel_box_to_page(w.bbox, OCR_DPI)))
-            .collect();
+        self.scanned_page(page, scan).page_text()
+    }
+
+    /// This reading of `scan` as page `page`'s words in page points: what a server job
+    /// keeps of a page read, to make its text layer again later.
+    pub fn scanned_page(&self, page: usize, scan: &PreparedScan) -> ScannedPage {
         let (width, height) = scan.size_points();
-        let mut text = PageText::from_ocr_words(page, width, height, &words);
-        text.straightened = scan.straightened;
+        ScannedPage {
+            page,
+            width,
+            height,
+            words: self
+                .words
+                .iter()
+                .map(|w| (w.text.clone(), pixel_box_to_page(w.bbox, OCR_DPI)))
+                .collect(),
+            straightened: scan.straightened,
+            quality: self.quality,
+        }
+    }
+}
+
+/// A scanned page as OCR read it: words with boxes in page points, the page's size, how
+/// the scan was straightened and the mean word confidence. Serializable, so a reading
+/// can be stored page by page and the text layer made from it when every page is read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScannedPage {
+    /// 1-based page number.
+    pub page: usize,
+    /// Width in points (of the straightened scan).
+    pub width: f64,
+    /// Height in points.
+    pub height: f64,
+    /// Words and their boxes.
+    pub words: Vec<(String, crate::geometry::Rect)>,
+    /// How the scan was turned and levelled.
+    pub straightened: Straightening,
+    /// Mean word confidence, 0–1.
+    pub quality: f64,
+}
+
+impl ScannedPage {
+    /// The page's text layer.
+    pub fn page_text(&self) -> PageText {
+        let mut text = PageText::from_ocr_words(self.page, self.width, self.height, &self.words);
+        text.straightened = self.straightened;
         text
     }
 }

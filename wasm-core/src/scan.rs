@@ -16,7 +16,7 @@ const MIN_SKEW_DEGREES: f64 = 0.5;
 const SAMPLE_WIDTH: u32 = 900;
 
 /// How a scan was straightened.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Straightening {
     /// Quarter turns clockwise that made the page upright (0–3).

@@ -195,6 +195,9 @@ pub struct JobView {
     pub confidence_score: Option<f64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Where it stands, per page while scanned pages are read (the events' `progress`).
+    #[serde(default)]
+    pub progress: Option<Progress>,
 }
 
 /// A queued job in an upload's answer.
@@ -247,9 +250,12 @@ pub struct Progress {
     pub percent: u8,
     /// Its pages.
     pub page_count: usize,
+    /// The scanned page being read by OCR, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_page: Option<usize>,
     /// Claims so far.
     pub attempt: u32,
-    /// What is happening, in words.
+    /// What is happening, in words ("Reading page 7 of 20").
     pub message: String,
 }
 

@@ -15,7 +15,7 @@ use wire::{ErrorBody, JobList, JobView, Progress, QueuedJob, UploadAnswer};
 
 use super::extract::{Form, Path, SessionId};
 use crate::error::AppError;
-use crate::jobs::{Job, Status};
+use crate::jobs::{Job, PageState, Status};
 use crate::state::AppState;
 
 /// A job as the API shows it.
@@ -37,6 +37,7 @@ pub fn view(j: &Job) -> JobView {
         result_json: j.result_json.clone(),
         confidence_score: j.confidence_score,
         error: j.error.clone(),
+        progress: Some(progress(j)),
     }
 }
 
@@ -324,7 +325,7 @@ pub async fn events(
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let first = session_job(&state, &session, &id).await?;
-    let init = (state, id, None::<(Status, u32)>, Some(first), false);
+    let init = (state, id, None::<Progress>, Some(first), false);
     let s = stream::unfold(init, |(state, id, last, mut next, ended)| async move {
         if ended {
             return None;
@@ -345,35 +346,55 @@ pub async fn events(
                     }
                 }
             };
-            let key = (job.status, job.attempt);
-            if last == Some(key) {
+            // One event per change of stage, attempt or page.
+            let p = progress(&job);
+            if last.as_ref() == Some(&p) {
                 continue;
             }
-            let ev = match Event::default().event("progress").json_data(progress(&job)) {
+            let ev = match Event::default().event("progress").json_data(&p) {
                 Ok(ev) => ev,
                 Err(_) => Event::default().event("progress"),
             };
             let ended = job.status.is_final();
-            return Some((Ok(ev), (state, id, Some(key), None, ended)));
+            return Some((Ok(ev), (state, id, Some(p), None, ended)));
         }
     });
     Ok(Sse::new(s).keep_alive(KeepAlive::default()))
 }
 
-/// A job's `progress` event.
+/// A job's `progress` event: per page while its scanned pages are read.
 fn progress(job: &Job) -> Progress {
-    let message = match job.status {
-        Status::Extracting => format!("reading the text of {} page(s)", job.page_count),
-        Status::Llm => "structuring the invoice".to_string(),
-        Status::Done => "done".to_string(),
-        Status::Failed => job.error.clone().unwrap_or_else(|| "failed".into()),
-        s => s.as_str().to_string(),
+    let pages = job.page_progress();
+    let (mut percent, mut current_page) = (job.status.percent(), None);
+    let message = match (job.status, pages) {
+        (Status::Extracting | Status::Queued | Status::Processing, Some((read, all, current)))
+            if read < all =>
+        {
+            // Reading pages spans the text stage's share of the bar.
+            let (from, to) = (Status::Extracting.percent(), Status::Llm.percent());
+            percent = from + ((to - from) as usize * read / all) as u8;
+            let page = current.unwrap_or_else(|| {
+                job.ocr_pages
+                    .iter()
+                    .flatten()
+                    .find(|p| !matches!(p.state, PageState::Done | PageState::Failed))
+                    .map_or(read + 1, |p| p.page)
+            });
+            current_page = Some(page);
+            format!("Reading page {page} of {}", job.page_count)
+        }
+        (Status::Extracting, _) => format!("reading the text of {} page(s)", job.page_count),
+        (Status::Llm, _) => "structuring the invoice".to_string(),
+        (Status::Done, _) => "done".to_string(),
+        (Status::Failed, _) => job.error.clone().unwrap_or_else(|| "failed".into()),
+        (s, _) => s.as_str().to_string(),
     };
     Progress {
         job_id: job.job_id.clone(),
         status: job.status,
-        percent: job.status.percent(),
+        percent,
         page_count: job.page_count,
+        current_page,
         attempt: job.attempt,
         message,
     }

@@ -62,6 +62,33 @@ fn reading_or_none<'de, D: serde::Deserializer<'de>>(
     Ok(serde_json::from_value(v).ok())
 }
 
+/// Where one scanned page of a server job stands in the text stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageState {
+    /// Not read yet.
+    Pending,
+    /// Being read (a crash leaves it so: the next attempt reads it again).
+    Processing,
+    /// Read: its words are stored under [`Job::page_key`].
+    Done,
+    /// Could not be read; `error` says why (the job goes on without its text).
+    Failed,
+}
+
+/// One scanned page to read by OCR, and its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageRead {
+    /// 1-based page number.
+    pub page: usize,
+    /// Where it stands.
+    pub state: PageState,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// The job document (docs/CONTRACTS.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,6 +111,10 @@ pub struct Job {
     pub processing_lock: Option<Lock>,
     /// How many times it was claimed.
     pub attempt: u32,
+    /// The scanned pages the text stage reads by OCR, in batches, and where each stands;
+    /// none until the stage has looked at the PDF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_pages: Option<Vec<PageRead>>,
     /// The text stage's output (marker `ocr`: the stage is done).
     #[serde(rename = "ocr")]
     pub text: Option<TextOutput>,
@@ -126,6 +157,7 @@ impl Job {
             stages,
             processing_lock: None,
             attempt: 0,
+            ocr_pages: None,
             text: None,
             result_json: None,
             confidence_score: None,
@@ -213,6 +245,39 @@ impl Job {
             .filter(|(_, r)| r.crop.is_some())
             .map(|(n, _)| self.crop_key(n))
             .collect()
+    }
+
+    /// Where page `page`'s OCR reading (a `ScannedPage`, JSON) waits for the rest of the
+    /// document's pages.
+    pub fn page_key(&self, page: usize) -> String {
+        format!(
+            "artifacts/{}/{}/page-{page}.json",
+            self.session_id, self.job_id
+        )
+    }
+
+    /// The keys of the page readings this job may have stored.
+    pub fn page_keys(&self) -> Vec<String> {
+        self.ocr_pages
+            .iter()
+            .flatten()
+            .map(|p| self.page_key(p.page))
+            .collect()
+    }
+
+    /// Scanned pages read so far, of all to read, and the page being read: the text
+    /// stage's progress. None before the stage has planned its pages, or without any.
+    pub fn page_progress(&self) -> Option<(usize, usize, Option<usize>)> {
+        let pages = self.ocr_pages.as_ref().filter(|p| !p.is_empty())?;
+        let finished = pages
+            .iter()
+            .filter(|p| matches!(p.state, PageState::Done | PageState::Failed))
+            .count();
+        let current = pages
+            .iter()
+            .find(|p| p.state == PageState::Processing)
+            .map(|p| p.page);
+        Some((finished, pages.len(), current))
     }
 }
 

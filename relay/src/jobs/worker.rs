@@ -17,9 +17,10 @@ use wasm_core::invoice::confidence::{Source, score, sources_of};
 use wasm_core::invoice::pipeline::{InvoiceResult, fill_fields};
 use wasm_core::invoice::{Invoice, InvoiceField};
 
-use super::{Job, JobStore, Status, StoreError, TextOutput};
+use super::{Job, JobStore, PageRead, PageState, Status, StoreError, TextOutput};
 use crate::blobs::BlobStore;
-use crate::providers::ocr::{BlockingOcr, PageReader};
+use crate::providers::ocr::BlockingOcr;
+use wasm_core::ocr::ScannedPage;
 
 /// How workers behave.
 #[derive(Debug, Clone)]
@@ -32,6 +33,9 @@ pub struct WorkerSettings {
     pub backoff: Duration,
     /// How often an idle worker looks for work (besides being woken on new jobs).
     pub poll: Duration,
+    /// Scanned pages read by OCR per claim; the job is then queued again for the rest,
+    /// so a crash loses at most one batch.
+    pub ocr_batch_pages: usize,
 }
 
 impl Default for WorkerSettings {
@@ -41,6 +45,7 @@ impl Default for WorkerSettings {
             max_attempts: 4,
             backoff: Duration::from_secs(30),
             poll: Duration::from_millis(500),
+            ocr_batch_pages: 10,
         }
     }
 }
@@ -64,6 +69,16 @@ pub struct Worker {
     pub ocr: Option<crate::providers::ocr::OcrEngine>,
     /// Daily quotas of the paid calls.
     pub quotas: crate::limits::Quotas,
+    /// Where a job is announced again after a batch of its pages.
+    pub queue: crate::queue::Queue,
+}
+
+/// How a claim of a job ended.
+enum Outcome {
+    /// Every stage done.
+    Done,
+    /// A batch of pages read; the job is queued again for the rest.
+    Yielded,
 }
 
 /// Why a job's stages stopped early.
@@ -106,17 +121,44 @@ pub fn read_pdf(
     bytes: Vec<u8>,
     ocr: Option<&dyn crate::providers::ocr::PageReader>,
 ) -> Result<TextOutput, StageError> {
-    let doc = wasm_core::Document::open(bytes, None).map_err(|e| StageError {
+    let doc = open_pdf(bytes)?;
+    let read = crate::native::read_pages(&doc, ocr).map_err(engine_failure)?;
+    Ok(text_output(&doc, &read))
+}
+
+/// A stored PDF opened; a damaged one is a permanent failure.
+fn open_pdf(bytes: Vec<u8>) -> Result<wasm_core::Document, StageError> {
+    wasm_core::Document::open(bytes, None).map_err(|e| StageError {
         message: e.to_string(),
         retry: false,
-    })?;
-    let read = crate::native::read_pages(&doc, ocr).map_err(|e| StageError {
+    })
+}
+
+/// An engine failure as a stage's: an OCR service down for now may be retried.
+fn engine_failure(e: crate::native::EngineError) -> StageError {
+    StageError {
         retry: matches!(&e, crate::native::EngineError::Ocr(p) if p.is_transient()),
         message: e.to_string(),
-    })?;
+    }
+}
+
+/// The scanned pages of a PDF (no text layer), 1-based: the pages to read by OCR.
+pub fn scanned_pages(bytes: Vec<u8>) -> Result<Vec<usize>, StageError> {
+    let doc = open_pdf(bytes)?;
+    Ok(doc
+        .page_texts()
+        .iter()
+        .filter(|p| p.needs_ocr())
+        .map(|p| p.page)
+        .collect())
+}
+
+/// The text stage's output from a document's pages: their text, the pages still
+/// without text, and the offline pipeline's reading.
+fn text_output(doc: &wasm_core::Document, read: &crate::native::Pages) -> TextOutput {
     let quality = read.quality();
     let result = wasm_core::invoice::pipeline::read(&read.pages, &doc.attachments(), &[], quality);
-    Ok(TextOutput {
+    TextOutput {
         pages: read.pages.iter().map(|p| p.text()).collect(),
         needs_ocr: read
             .pages
@@ -127,7 +169,7 @@ pub fn read_pdf(
         quality,
         offline: Some(Box::new(result)),
         regions: Vec::new(),
-    })
+    }
 }
 
 impl Worker {
@@ -172,10 +214,11 @@ impl Worker {
         let span = tracing::info_span!("job", job_id = %job.job_id, session_id = %job.session_id, attempt = job.attempt);
         async move {
             match self.stages(job).await {
-                Ok(()) => {
+                Ok(Outcome::Done) => {
                     self.metrics.done();
                     tracing::info!("done");
                 }
+                Ok(Outcome::Yielded) => tracing::info!("a batch of pages read; queued for the rest"),
                 Err(Stop::Store(e)) => {
                     tracing::warn!(error = %e, "stopped; the job is claimable again once its lock is stale");
                 }
@@ -191,17 +234,73 @@ impl Worker {
     }
 
     /// The stages, each skipped when its marker is stored.
-    async fn stages(&self, mut job: Job) -> Result<(), Stop> {
-        // Text: skipped when its output is stored.
+    async fn stages(&self, mut job: Job) -> Result<Outcome, Stop> {
+        // Text: skipped when its output is stored. Scanned pages are read by OCR in
+        // batches, each page's state saved; the job yields after each batch.
         if job.text.is_none() {
             job.advance(Status::Extracting);
             self.save(&job, false).await?;
-            let text = match self.read_text(&job).await {
+            let pdf = match self.pdf(&job).await {
+                Ok(p) => p,
+                Err(e) => return Err(Stop::Stage(Box::new(job), e)),
+            };
+            if job.ocr_pages.is_none() {
+                let planned = match &self.ocr {
+                    Some(_) => {
+                        let bytes = pdf.clone();
+                        blocking(move || scanned_pages(bytes)).await
+                    }
+                    None => Ok(Vec::new()),
+                };
+                let pages = match planned {
+                    Ok(p) => p,
+                    Err(e) => return Err(Stop::Stage(Box::new(job), e)),
+                };
+                job.ocr_pages = Some(
+                    pages
+                        .into_iter()
+                        .map(|page| PageRead {
+                            page,
+                            state: PageState::Pending,
+                            error: None,
+                        })
+                        .collect(),
+                );
+                self.save(&job, false).await?;
+            }
+            loop {
+                job = self.read_batch(job, &pdf).await?;
+                if job.page_progress().is_none_or(|(read, all, _)| read == all) {
+                    break;
+                }
+                // More pages: queue the job again (a Cloud Task, or the in-process
+                // workers' next claim). If it cannot be announced, go on in this claim.
+                job.advance(Status::Queued);
+                self.save(&job, true).await?;
+                match self.queue.enqueue(&job).await {
+                    Ok(()) => return Ok(Outcome::Yielded),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot queue the next batch; reading on");
+                        let stale = chrono::Duration::from_std(self.settings.stale_lock)
+                            .unwrap_or(chrono::Duration::minutes(10));
+                        match self.store.claim(&self.id, Some(&job.job_id), stale).await? {
+                            Some(j) => job = j,
+                            None => return Ok(Outcome::Yielded),
+                        }
+                    }
+                }
+            }
+            let text = match self.read_text(&job, pdf).await {
                 Ok(t) => t,
                 Err(e) => return Err(Stop::Stage(Box::new(job), e)),
             };
             job.text = Some(text);
             self.save(&job, false).await?;
+            for k in job.page_keys() {
+                if let Err(e) = self.blobs.delete(&k).await {
+                    tracing::warn!(error = %e, "cannot delete a page reading; it goes with the session");
+                }
+            }
         }
         // Structuring: skipped when the result is stored.
         if job.result_json.is_none() {
@@ -223,7 +322,56 @@ impl Worker {
         job.advance(Status::Done);
         job.error = None;
         self.save(&job, true).await?;
-        Ok(())
+        Ok(Outcome::Done)
+    }
+
+    /// Reads up to a batch of the job's scanned pages not read yet (a page left
+    /// `processing` by a crash is read again), saving each page's state as it goes.
+    async fn read_batch(&self, mut job: Job, pdf: &[u8]) -> Result<Job, Stop> {
+        let Some(engine) = self.ocr.clone() else {
+            return Ok(job);
+        };
+        let todo: Vec<usize> = job
+            .ocr_pages
+            .iter()
+            .flatten()
+            .filter(|p| matches!(p.state, PageState::Pending | PageState::Processing))
+            .map(|p| p.page)
+            .take(self.settings.ocr_batch_pages.max(1))
+            .collect();
+        for page in todo {
+            set_page(&mut job, page, PageState::Processing, None);
+            self.save(&job, false).await?;
+            let reader = BlockingOcr {
+                engine: engine.clone(),
+                handle: tokio::runtime::Handle::current(),
+                quotas: Some(self.quotas.clone()),
+            };
+            let bytes = pdf.to_vec();
+            let started = std::time::Instant::now();
+            let read = blocking(move || {
+                let doc = open_pdf(bytes)?;
+                crate::native::read_scanned_page(&doc, page, &reader).map_err(engine_failure)
+            })
+            .await;
+            self.metrics.stage("ocr_page", started.elapsed());
+            match read {
+                Ok(scanned) => {
+                    let json = serde_json::to_vec(&scanned).map_err(|e| {
+                        Stop::Store(StoreError::Backend(format!("page {page}: {e}")))
+                    })?;
+                    if let Err(e) = self.blobs.put(&job.page_key(page), &json).await {
+                        return Err(Stop::Stage(Box::new(job), e.into()));
+                    }
+                    set_page(&mut job, page, PageState::Done, None);
+                }
+                // The service is down for now: the page stays to be read next attempt.
+                Err(e) if e.retry => return Err(Stop::Stage(Box::new(job), e)),
+                Err(e) => set_page(&mut job, page, PageState::Failed, Some(e.message)),
+            }
+            self.save(&job, false).await?;
+        }
+        Ok(job)
     }
 
     /// Saves a job this worker holds; `release` clears the lock in the same write.
@@ -231,31 +379,46 @@ impl Worker {
         self.store.save_held(job, &self.id, release).await
     }
 
-    /// The text stage: the stored PDF's text, pages without a text layer OCRed, and the
-    /// offline pipeline's reading.
-    async fn read_text(&self, job: &Job) -> Result<TextOutput, StageError> {
-        let pdf = self.blobs.get(&job.blob_key()).await?.ok_or(StageError {
+    /// The stored PDF, or a permanent failure when it is gone.
+    async fn pdf(&self, job: &Job) -> Result<Vec<u8>, StageError> {
+        self.blobs.get(&job.blob_key()).await?.ok_or(StageError {
             message: "the PDF is no longer stored; upload it again".into(),
             retry: false,
-        })?;
+        })
+    }
+
+    /// The text stage's output once every scanned page is read: native text, the stored
+    /// page readings, and the offline pipeline's reading.
+    async fn read_text(&self, job: &Job, pdf: Vec<u8>) -> Result<TextOutput, StageError> {
+        let mut readings = Vec::new();
+        for p in job.ocr_pages.iter().flatten() {
+            if p.state != PageState::Done {
+                continue;
+            }
+            let Some(bytes) = self.blobs.get(&job.page_key(p.page)).await? else {
+                // Lost (never expected): the page is read again on the next attempt.
+                return Err(StageError {
+                    message: format!("the reading of page {} is missing", p.page),
+                    retry: true,
+                });
+            };
+            let scanned: ScannedPage = serde_json::from_slice(&bytes).map_err(|e| StageError {
+                message: format!("page {}: {e}", p.page),
+                retry: false,
+            })?;
+            readings.push(scanned);
+        }
         let started = std::time::Instant::now();
-        let ocr = self.ocr.clone().map(|engine| BlockingOcr {
-            engine,
-            handle: tokio::runtime::Handle::current(),
-            quotas: Some(self.quotas.clone()),
-        });
-        let read = tokio::task::spawn_blocking(move || {
-            read_pdf(pdf, ocr.as_ref().map(|o| o as &dyn PageReader))
+        let out = blocking(move || {
+            let doc = open_pdf(pdf)?;
+            Ok(text_output(
+                &doc,
+                &crate::native::pages_with(&doc, &readings),
+            ))
         })
         .await;
         self.metrics.stage("extracting", started.elapsed());
-        match read {
-            Ok(read) => read,
-            Err(_) => Err(StageError {
-                message: "internal error while reading the PDF".into(),
-                retry: false,
-            }),
-        }
+        out
     }
 
     /// The structuring stage: the chain of AI providers, then the offline reading.
@@ -303,6 +466,27 @@ impl Worker {
         }
         self.store.save_held(job, &self.id, true).await
     }
+}
+
+/// Sets page `page`'s state (and error) in the job's page list.
+fn set_page(job: &mut Job, page: usize, state: PageState, error: Option<String>) {
+    if let Some(p) = job.ocr_pages.iter_mut().flatten().find(|p| p.page == page) {
+        p.state = state;
+        p.error = error;
+    }
+    job.updated_at = Utc::now();
+}
+
+/// Runs blocking engine work off the runtime; a panic in it is a permanent failure.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StageError> + Send + 'static,
+) -> Result<T, StageError> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(StageError {
+            message: "internal error while reading the PDF".into(),
+            retry: false,
+        })
+    })
 }
 
 /// The provider's invoice, with the header fields it left empty taken from the offline

@@ -101,3 +101,99 @@ pub async fn relay_in(
     let state = relay::state::AppState::open(config).expect("state");
     (spawn(relay::server::app(state.clone())).await, state)
 }
+
+/// A PDF of `pages` pages each showing a JPEG scan (`px` pixels, drawn by `cm` on a page
+/// of `page` points) with `/Rotate rotate`: the ways a scanner or a phone hands a
+/// receipt over sideways or askew, or a long scanned document.
+pub fn scan_pdf(
+    jpeg: &[u8],
+    px: (u32, u32),
+    page: (f64, f64),
+    cm: [f64; 6],
+    rotate: u32,
+    pages: usize,
+) -> Vec<u8> {
+    let content = format!(
+        "q {} {} {} {} {} {} cm /Im0 Do Q",
+        cm[0], cm[1], cm[2], cm[3], cm[4], cm[5]
+    );
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let mut obj = |out: &mut Vec<u8>, body: Vec<u8>| {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", offsets.len()).as_bytes());
+        out.extend(body);
+        out.extend(b"\nendobj\n");
+    };
+    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 5 + i)).collect();
+    obj(
+        &mut out,
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        )
+        .into_bytes(),
+    );
+    obj(
+        &mut out,
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        )
+        .into_bytes(),
+    );
+    let mut image = format!(
+        "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /DeviceRGB \
+         /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
+        px.0,
+        px.1,
+        jpeg.len()
+    )
+    .into_bytes();
+    image.extend(jpeg);
+    image.extend(b"\nendstream");
+    obj(&mut out, image);
+    for _ in 0..pages {
+        obj(
+            &mut out,
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Rotate {rotate} \
+                 /Resources << /XObject << /Im0 4 0 R >> >> /Contents 3 0 R >>",
+                page.0, page.1
+            )
+            .into_bytes(),
+        );
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes());
+    for o in &offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// The JPEG inside a corpus scan's PDF (its one `/DCTDecode` stream).
+pub fn jpeg_of(pdf: &[u8]) -> &[u8] {
+    let find = |needle: &[u8], from: usize| {
+        pdf[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+            .expect("a JPEG stream")
+    };
+    let start = find(b"\xff\xd8\xff", 0);
+    let end = find(b"endstream", start);
+    let end = pdf[..end]
+        .iter()
+        .rposition(|&b| b == 0xd9)
+        .expect("the JPEG's end marker");
+    &pdf[start..=end]
+}

@@ -1,0 +1,221 @@
+//! A long scanned document read in page batches: a 60-page scan, 10 pages per claim,
+//! OCR by a stand-in Vision that counts its calls. The events stream reports every page
+//! ("Reading page 7 of 60"); the relay is killed with SIGKILL half-way; a second relay
+//! on the same store takes the job over and finishes it, reading only the pages not
+//! read yet: Vision sees each page once (plus at most the one page in flight when the
+//! first relay died).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+const PAGES: usize = 60;
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, port: u16, vision: &str) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_zonal"))
+            .args(["serve", "--port", &port.to_string(), "--workers", "1"])
+            .args(["--ocr-batch-pages", "10", "--max-pages", "100"])
+            .args(["--vision-base-url", vision, "--daily-ocr-quota", "0"])
+            .args(["--stale-lock-secs", "2", "--retry-backoff-ms", "100"])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--dist")
+            .arg(data.join("no-dist"))
+            .env("GOOGLE_VISION_API_KEY", "test-key")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("zonal serve starts"),
+    )
+}
+
+async fn ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("http://127.0.0.1:{port}/api/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("relay on {port} did not start");
+}
+
+/// A stand-in Vision (`images:annotate`) that takes 400 ms a page and counts its calls.
+async fn slow_vision() -> (String, Arc<AtomicU32>) {
+    let calls = Arc::new(AtomicU32::new(0));
+    let seen = calls.clone();
+    let router = axum::Router::new().route(
+        "/v1/images:annotate",
+        axum::routing::post(move || {
+            seen.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                axum::Json(json!({ "responses": [{ "fullTextAnnotation": {
+                    "text": "SCANNED",
+                    "pages": [{ "blocks": [{ "paragraphs": [{ "words": [{
+                        "boundingBox": { "vertices": [{"x": 10, "y": 10}, {"x": 200, "y": 10}, {"x": 200, "y": 60}, {"x": 10, "y": 60}] },
+                        "symbols": [{"text": "SCANNED"}], "confidence": 0.95 }] }] }] }]
+                } }] }))
+            }
+        }),
+    );
+    (support::spawn(router).await, calls)
+}
+
+/// Follows a job's events on `port`, recording each page reported, until the stream
+/// ends or the relay goes away; the last event.
+async fn follow(
+    port: u16,
+    sid: &str,
+    job: &str,
+    pages: Arc<std::sync::Mutex<BTreeSet<u64>>>,
+) -> Option<Value> {
+    let res = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/jobs/{job}/events"))
+        .header("X-Session-Id", sid)
+        .send()
+        .await
+        .ok()?;
+    let mut body = res.bytes_stream();
+    let mut buf = String::new();
+    let mut last = None;
+    while let Some(Ok(chunk)) = body.next().await {
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(i) = buf.find("\n\n") {
+            let event: String = buf.drain(..i + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                let v: Value = serde_json::from_str(data.trim()).unwrap_or(Value::Null);
+                if let Some(p) = v["currentPage"].as_u64() {
+                    assert!(
+                        v["message"] == format!("Reading page {p} of {PAGES}"),
+                        "{v}"
+                    );
+                    pages.lock().expect("lock").insert(p);
+                }
+                last = Some(v);
+            }
+        }
+    }
+    last
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_60_page_scan_is_read_in_batches_and_a_crash_rereads_no_finished_page() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (vision, calls) = slow_vision().await;
+    let original = std::fs::read(support::corpus("sroie/000.pdf")).expect("corpus");
+    let (w, h) = (226.771654, 496.154827);
+    let pdf = support::scan_pdf(
+        support::jpeg_of(&original),
+        (463, 1013),
+        (w, h),
+        [w, 0.0, 0.0, h, 0.0, 0.0],
+        0,
+        PAGES,
+    );
+
+    let (pa, pb) = (support::free_port(), support::free_port());
+    let mut a = serve(dir.path(), pa, &vision);
+    ready(pa).await;
+    let sid = uuid::Uuid::new_v4().to_string();
+    let form = reqwest::multipart::Form::new().part(
+        "files[]",
+        reqwest::multipart::Part::bytes(pdf)
+            .file_name("long-scan.pdf")
+            .mime_str("application/pdf")
+            .expect("mime"),
+    );
+    let up: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{pa}/api/jobs"))
+        .header("X-Session-Id", &sid)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let job = up["jobs"][0]["jobId"].as_str().expect("a job").to_string();
+    let pages = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
+    let first = {
+        let (sid, job, pages) = (sid.clone(), job.clone(), pages.clone());
+        tokio::spawn(async move { follow(pa, &sid, &job, pages).await })
+    };
+
+    // Half-way (past the first batches, inside one), SIGKILL.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while calls.load(Ordering::SeqCst) < 25 {
+        assert!(Instant::now() < deadline, "no progress before the kill");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.0.kill().expect("SIGKILL");
+    let _ = a.0.wait();
+    let at_kill = calls.load(Ordering::SeqCst);
+    let _ = first.await;
+    let before = pages.lock().expect("lock").clone();
+    assert!(
+        before.len() >= 20 && before.iter().all(|&p| p <= at_kill as u64),
+        "pages reported before the kill: {before:?}"
+    );
+
+    // The second relay takes over the stale job and finishes it.
+    let _b = serve(dir.path(), pb, &vision);
+    ready(pb).await;
+    let last = tokio::time::timeout(
+        Duration::from_secs(180),
+        follow(pb, &sid, &job, pages.clone()),
+    )
+    .await
+    .expect("the job finishes")
+    .expect("events");
+    assert_eq!(last["status"], "done", "{last}");
+
+    let (s, v) = support::get_json(
+        &format!("http://127.0.0.1:{pb}"),
+        &sid,
+        &format!("/api/jobs/{job}"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(v["attempt"].as_u64() >= Some(2), "taken over: {v}");
+    assert_eq!(
+        v["resultJson"]["vendorName"], "SCANNED",
+        "the pages' OCR text reached the invoice: {v}"
+    );
+    assert_eq!(v["progress"]["percent"], 100);
+
+    let reported = pages.lock().expect("lock").clone();
+    let all: BTreeSet<u64> = (1..=PAGES as u64).collect();
+    assert_eq!(reported, all, "an event for every page");
+    let total = calls.load(Ordering::SeqCst) as usize;
+    eprintln!(
+        "{PAGES} pages: {total} OCR calls ({at_kill} before the kill), {} attempts, {} pages reported",
+        v["attempt"],
+        reported.len()
+    );
+    assert!(
+        (PAGES..=PAGES + 1).contains(&total),
+        "Vision read {total} pages for {PAGES}: each once, and the one in flight at the kill at most again"
+    );
+}
