@@ -182,6 +182,10 @@ pub struct ServeConfig {
     /// job again for the rest: a crash loses at most one batch.
     #[arg(long, env = "ZONAL_OCR_BATCH_PAGES", default_value_t = 10)]
     pub ocr_batch_pages: u32,
+    /// Longest one attempt polls a Vision files operation (seconds); the next attempt
+    /// resumes it. Keep it under the request timeout (Cloud Run: 900 s).
+    #[arg(long, env = "ZONAL_VISION_POLL_SECS", default_value_t = 600)]
+    pub vision_poll_secs: u64,
     /// Sessions with no new job for this long (hours) are deleted.
     #[arg(long, env = "ZONAL_SESSION_TTL_HOURS", default_value_t = 24)]
     pub session_ttl_hours: u64,

@@ -151,6 +151,22 @@ impl AppState {
             ocr: self.ocr.clone(),
             quotas: self.quotas.clone(),
             queue: self.queue.clone(),
+            pdf_ocr: self.pdf_ocr(),
+        }
+    }
+
+    /// Vision's files API for whole PDFs: with Vision as the OCR and a bucket for blobs.
+    fn pdf_ocr(&self) -> Option<crate::jobs::worker::PdfOcr> {
+        let c = &self.config;
+        match (&self.ocr, c.blobs, &c.gcs_bucket) {
+            (Some(crate::providers::ocr::OcrEngine::Vision(v)), BlobsKind::Gcs, Some(b)) => {
+                Some(crate::jobs::worker::PdfOcr {
+                    vision: v.clone(),
+                    bucket: b.clone(),
+                    poll_limit: std::time::Duration::from_secs(c.vision_poll_secs),
+                })
+            }
+            _ => None,
         }
     }
 

@@ -3,93 +3,8 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
 use relay::blobs::{BlobStore, GcsBlobs, LocalBlobs};
 use relay::google::TokenSource;
-
-type Objects = Arc<Mutex<HashMap<(String, String), Vec<u8>>>>;
-
-async fn fake_gcs() -> String {
-    let objects: Objects = Arc::default();
-    let router = Router::new()
-        .route(
-            "/upload/storage/v1/b/{bucket}/o",
-            post(
-                |State(o): State<Objects>,
-                 Path(bucket): Path<String>,
-                 Query(q): Query<HashMap<String, String>>,
-                 body: Bytes| async move {
-                    if q.get("uploadType").map(String::as_str) != Some("media") {
-                        return (StatusCode::BAD_REQUEST, String::new());
-                    }
-                    let name = q.get("name").cloned().unwrap_or_default();
-                    let size = body.len();
-                    o.lock().expect("lock").insert((bucket.clone(), name.clone()), body.to_vec());
-                    (
-                        StatusCode::OK,
-                        format!(r#"{{"bucket":"{bucket}","name":"{name}","size":"{size}"}}"#),
-                    )
-                },
-            ),
-        )
-        .route(
-            "/storage/v1/b/{bucket}/o",
-            // objects.list, two items a page so that nextPageToken is followed.
-            get(
-                |State(o): State<Objects>,
-                 Path(bucket): Path<String>,
-                 Query(q): Query<HashMap<String, String>>| async move {
-                    let prefix = q.get("prefix").cloned().unwrap_or_default();
-                    let mut names: Vec<String> = o
-                        .lock()
-                        .expect("lock")
-                        .keys()
-                        .filter(|(b, n)| *b == bucket && n.starts_with(&prefix))
-                        .map(|(_, n)| n.clone())
-                        .collect();
-                    names.sort();
-                    let from: usize = q.get("pageToken").and_then(|t| t.parse().ok()).unwrap_or(0);
-                    let page: Vec<_> = names.iter().skip(from).take(2).map(|n| serde_json::json!({ "name": n })).collect();
-                    let mut v = serde_json::json!({ "kind": "storage#objects", "items": page });
-                    if from + 2 < names.len() {
-                        v["nextPageToken"] = serde_json::json!((from + 2).to_string());
-                    }
-                    axum::Json(v)
-                },
-            ),
-        )
-        .route(
-            "/storage/v1/b/{bucket}/o/{object}",
-            get(
-                |State(o): State<Objects>,
-                 Path((bucket, object)): Path<(String, String)>,
-                 Query(q): Query<HashMap<String, String>>| async move {
-                    assert_eq!(q.get("alt").map(String::as_str), Some("media"));
-                    match o.lock().expect("lock").get(&(bucket, object)) {
-                        Some(b) => (StatusCode::OK, b.clone()),
-                        None => (StatusCode::NOT_FOUND, br#"{"error":{"code":404}}"#.to_vec()),
-                    }
-                },
-            )
-            .delete(
-                |State(o): State<Objects>, Path((bucket, object)): Path<(String, String)>| async move {
-                    match o.lock().expect("lock").remove(&(bucket, object)) {
-                        Some(_) => StatusCode::NO_CONTENT,
-                        None => StatusCode::NOT_FOUND,
-                    }
-                },
-            ),
-        )
-        .with_state(objects);
-    support::spawn(router).await
-}
 
 async fn contract(b: &dyn BlobStore, name: &str) {
     let key = format!(
@@ -151,7 +66,7 @@ async fn local_directory_and_cloud_storage_keep_the_same_contract() {
     );
 
     let gcs = GcsBlobs {
-        api: fake_gcs().await,
+        api: support::fake_gcs().await.0,
         bucket: "zonal-uploads".into(),
         tokens: TokenSource::new(None, reqwest::Client::new()),
         http: reqwest::Client::new(),

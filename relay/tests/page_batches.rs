@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -19,17 +19,8 @@ use serde_json::{Value, json};
 
 const PAGES: usize = 60;
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path, port: u16, vision: &str) -> Proc {
-    Proc(
+fn serve(data: &Path, port: u16, vision: &str) -> support::Proc {
+    support::Proc(
         Command::new(env!("CARGO_BIN_EXE_zonal"))
             .args(["serve", "--port", &port.to_string(), "--workers", "1"])
             .args(["--ocr-batch-pages", "10", "--max-pages", "100"])
@@ -45,20 +36,6 @@ fn serve(data: &Path, port: u16, vision: &str) -> Proc {
             .spawn()
             .expect("zonal serve starts"),
     )
-}
-
-async fn ready(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("http://127.0.0.1:{port}/api/healthz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("relay on {port} did not start");
 }
 
 /// A stand-in Vision (`images:annotate`) that takes 400 ms a page and counts its calls.
@@ -124,39 +101,13 @@ async fn follow(
 async fn a_60_page_scan_is_read_in_batches_and_a_crash_rereads_no_finished_page() {
     let dir = tempfile::tempdir().expect("tmp");
     let (vision, calls) = slow_vision().await;
-    let original = std::fs::read(support::corpus("sroie/000.pdf")).expect("corpus");
-    let (w, h) = (226.771654, 496.154827);
-    let pdf = support::scan_pdf(
-        support::jpeg_of(&original),
-        (463, 1013),
-        (w, h),
-        [w, 0.0, 0.0, h, 0.0, 0.0],
-        0,
-        PAGES,
-    );
+    let pdf = support::receipt_scan(PAGES);
 
     let (pa, pb) = (support::free_port(), support::free_port());
     let mut a = serve(dir.path(), pa, &vision);
-    ready(pa).await;
+    support::ready(pa).await;
     let sid = uuid::Uuid::new_v4().to_string();
-    let form = reqwest::multipart::Form::new().part(
-        "files[]",
-        reqwest::multipart::Part::bytes(pdf)
-            .file_name("long-scan.pdf")
-            .mime_str("application/pdf")
-            .expect("mime"),
-    );
-    let up: Value = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{pa}/api/jobs"))
-        .header("X-Session-Id", &sid)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
-    let job = up["jobs"][0]["jobId"].as_str().expect("a job").to_string();
+    let job = support::upload_job(pa, &sid, "long-scan.pdf", pdf).await;
     let pages = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
     let first = {
         let (sid, job, pages) = (sid.clone(), job.clone(), pages.clone());
@@ -181,7 +132,7 @@ async fn a_60_page_scan_is_read_in_batches_and_a_crash_rereads_no_finished_page(
 
     // The second relay takes over the stale job and finishes it.
     let _b = serve(dir.path(), pb, &vision);
-    ready(pb).await;
+    support::ready(pb).await;
     let last = tokio::time::timeout(
         Duration::from_secs(180),
         follow(pb, &sid, &job, pages.clone()),

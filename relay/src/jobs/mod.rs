@@ -115,6 +115,10 @@ pub struct Job {
     /// none until the stage has looked at the PDF.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocr_pages: Option<Vec<PageRead>>,
+    /// The Vision `files:asyncBatchAnnotate` operation reading the PDF, saved before it
+    /// is polled: a retried or repeated delivery polls it instead of starting another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision_operation_name: Option<String>,
     /// The text stage's output (marker `ocr`: the stage is done).
     #[serde(rename = "ocr")]
     pub text: Option<TextOutput>,
@@ -158,6 +162,7 @@ impl Job {
             processing_lock: None,
             attempt: 0,
             ocr_pages: None,
+            vision_operation_name: None,
             text: None,
             result_json: None,
             confidence_score: None,

@@ -71,6 +71,20 @@ pub struct Worker {
     pub quotas: crate::limits::Quotas,
     /// Where a job is announced again after a batch of its pages.
     pub queue: crate::queue::Queue,
+    /// Vision's files API for whole PDFs, when Vision and a bucket are configured.
+    pub pdf_ocr: Option<PdfOcr>,
+}
+
+/// Whole-PDF OCR by Vision's asynchronous files API on the PDF in Cloud Storage (one
+/// operation per document, its output shards in the bucket).
+#[derive(Debug, Clone)]
+pub struct PdfOcr {
+    /// Vision.
+    pub vision: crate::providers::ocr::Vision,
+    /// The bucket the PDFs are uploaded to and the readings are written to.
+    pub bucket: String,
+    /// Longest time one attempt polls the operation (within the request's timeout).
+    pub poll_limit: Duration,
 }
 
 /// How a claim of a job ended.
@@ -268,6 +282,10 @@ impl Worker {
                 );
                 self.save(&job, false).await?;
             }
+            let unread = job.page_progress().is_some_and(|(read, all, _)| read < all);
+            if let Some(files) = self.pdf_ocr.clone().filter(|_| unread) {
+                job = self.read_by_vision_files(job, &pdf, &files).await?;
+            }
             loop {
                 job = self.read_batch(job, &pdf).await?;
                 if job.page_progress().is_none_or(|(read, all, _)| read == all) {
@@ -323,6 +341,129 @@ impl Worker {
         job.error = None;
         self.save(&job, true).await?;
         Ok(Outcome::Done)
+    }
+
+    /// Reads the scanned pages by one Vision files operation: started once (its name
+    /// saved before polling), polled with backoff, each output shard's pages stored as
+    /// they appear (the progress), the outputs deleted at the end. A page Vision gives
+    /// nothing for is failed; an operation still running past the poll limit is left to
+    /// the next attempt, which resumes it.
+    async fn read_by_vision_files(
+        &self,
+        mut job: Job,
+        pdf: &[u8],
+        f: &PdfOcr,
+    ) -> Result<Job, Stop> {
+        let prefix = format!("vision/{}/", job.job_id);
+        let name = match job.vision_operation_name.clone() {
+            Some(n) => n,
+            None => {
+                let pages = job.ocr_pages.as_ref().map_or(0, Vec::len) as u64;
+                if let Err(e) = self.quotas.take(crate::limits::Paid::Ocr, pages).await {
+                    return Err(stage_failed(job, e.to_string(), false));
+                }
+                let started = f
+                    .vision
+                    .annotate_pdf(
+                        &format!("gs://{}/{}", f.bucket, job.blob_key()),
+                        &format!("gs://{}/{prefix}", f.bucket),
+                        self.settings.ocr_batch_pages,
+                    )
+                    .await;
+                match started {
+                    Ok(n) => {
+                        job.vision_operation_name = Some(n.clone());
+                        self.save(&job, false).await?;
+                        n
+                    }
+                    Err(e) => {
+                        let retry = e.is_transient();
+                        return Err(stage_failed(job, e.to_string(), retry));
+                    }
+                }
+            }
+        };
+        let bytes = pdf.to_vec();
+        let sizes = match blocking(move || page_sizes(bytes)).await {
+            Ok(s) => s,
+            Err(e) => return Err(Stop::Stage(Box::new(job), e)),
+        };
+        let deadline = std::time::Instant::now() + f.poll_limit;
+        let mut wait = Duration::from_millis(500);
+        let mut shards = std::collections::BTreeSet::new();
+        loop {
+            let op = match f.vision.operation(&name).await {
+                Ok(op) => Some(op),
+                Err(e) if e.is_transient() => None,
+                Err(e) => return Err(stage_failed(job, e.to_string(), false)),
+            };
+            // The shards written so far: their pages are read.
+            let listed = match self.blobs.list(&prefix).await {
+                Ok(l) => l,
+                Err(e) => return Err(Stop::Stage(Box::new(job), e.into())),
+            };
+            let mut changed = false;
+            for key in listed {
+                if !shards.insert(key.clone()) {
+                    continue;
+                }
+                let shard = match self.blobs.get(&key).await {
+                    Ok(Some(b)) => {
+                        serde_json::from_slice::<serde_json::Value>(&b).unwrap_or_default()
+                    }
+                    Ok(None) => continue,
+                    Err(e) => return Err(Stop::Stage(Box::new(job), e.into())),
+                };
+                let size_of = |p: usize| sizes.get(p.wrapping_sub(1)).copied();
+                for scanned in crate::providers::ocr::parse_vision_shard(&shard, size_of) {
+                    let json = serde_json::to_vec(&scanned).unwrap_or_default();
+                    if let Err(e) = self.blobs.put(&job.page_key(scanned.page), &json).await {
+                        return Err(Stop::Stage(Box::new(job), e.into()));
+                    }
+                    set_page(&mut job, scanned.page, PageState::Done, None);
+                    changed = true;
+                }
+            }
+            if changed {
+                self.save(&job, false).await?;
+            }
+            if let Some(op) = op.filter(|o| o.done) {
+                if let Some(err) = op.error {
+                    // A failed operation is not resumed: the next attempt starts anew.
+                    job.vision_operation_name = None;
+                    return Err(stage_failed(job, format!("vision: {err}"), true));
+                }
+                break;
+            }
+            if std::time::Instant::now() + wait > deadline {
+                return Err(stage_failed(
+                    job,
+                    "Vision is still reading the PDF; the next attempt goes on polling".into(),
+                    true,
+                ));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+        }
+        let unread: Vec<usize> = job
+            .ocr_pages
+            .iter()
+            .flatten()
+            .filter(|p| p.state != PageState::Done)
+            .map(|p| p.page)
+            .collect();
+        for page in unread {
+            let why = "Vision returned no reading of this page".to_string();
+            set_page(&mut job, page, PageState::Failed, Some(why));
+        }
+        // The outputs are not kept (one already gone is fine).
+        for key in &shards {
+            if let Err(e) = self.blobs.delete(key).await {
+                tracing::warn!(error = %e, "cannot delete a Vision output; the bucket's lifecycle rule will");
+            }
+        }
+        self.save(&job, false).await?;
+        Ok(job)
     }
 
     /// Reads up to a batch of the job's scanned pages not read yet (a page left
@@ -466,6 +607,21 @@ impl Worker {
         }
         self.store.save_held(job, &self.id, true).await
     }
+}
+
+/// A stage failure with the job as it stood.
+fn stage_failed(job: Job, message: String, retry: bool) -> Stop {
+    Stop::Stage(Box::new(job), StageError { message, retry })
+}
+
+/// Each page's size in points.
+fn page_sizes(bytes: Vec<u8>) -> Result<Vec<(f64, f64)>, StageError> {
+    let doc = open_pdf(bytes)?;
+    Ok(doc
+        .page_texts()
+        .iter()
+        .map(|p| (p.width, p.height))
+        .collect())
 }
 
 /// Sets page `page`'s state (and error) in the job's page list.

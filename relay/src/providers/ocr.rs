@@ -135,10 +135,75 @@ impl Vision {
                 "imageContext": { "languageHints": ["nl", "en"] },
             }]
         });
-        let req = self.http.post(format!(
-            "{}/v1/images:annotate",
-            self.base_url.trim_end_matches('/')
-        ));
+        let v = self
+            .call(reqwest::Method::POST, "v1/images:annotate", Some(&body))
+            .await?;
+        let r = &v["responses"][0];
+        if let Some(m) = r.pointer("/error/message").and_then(|m| m.as_str()) {
+            return Err(ProviderError::Permanent(format!("vision: {m}")));
+        }
+        Ok(parse_vision(r))
+    }
+
+    /// `files:asyncBatchAnnotate` of a PDF in Cloud Storage (`gs://…`), the readings
+    /// written as JSON shards of `pages_per_shard` pages under `output_prefix`
+    /// (`gs://…/`): the long-running operation's name.
+    pub async fn annotate_pdf(
+        &self,
+        input_uri: &str,
+        output_prefix: &str,
+        pages_per_shard: usize,
+    ) -> Result<String, ProviderError> {
+        let body = serde_json::json!({
+            "requests": [{
+                "inputConfig": { "gcsSource": { "uri": input_uri }, "mimeType": "application/pdf" },
+                "features": [{ "type": "DOCUMENT_TEXT_DETECTION" }],
+                "imageContext": { "languageHints": ["nl", "en"] },
+                "outputConfig": {
+                    "gcsDestination": { "uri": output_prefix },
+                    "batchSize": pages_per_shard.clamp(1, 100),
+                },
+            }]
+        });
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "v1/files:asyncBatchAnnotate",
+                Some(&body),
+            )
+            .await?;
+        v["name"].as_str().map(str::to_string).ok_or_else(|| {
+            ProviderError::Permanent("vision: no operation name in the answer".into())
+        })
+    }
+
+    /// `operations.get`: where a long-running operation stands.
+    pub async fn operation(&self, name: &str) -> Result<Operation, ProviderError> {
+        let v = self
+            .call(reqwest::Method::GET, &format!("v1/{name}"), None)
+            .await?;
+        Ok(Operation {
+            done: v["done"].as_bool().unwrap_or(false),
+            state: v
+                .pointer("/metadata/state")
+                .and_then(|s| s.as_str())
+                .map(str::to_string),
+            error: v
+                .pointer("/error/message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string),
+        })
+    }
+
+    /// One authenticated call; an error status becomes a transient or permanent error.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, ProviderError> {
+        let url = format!("{}/{path}", self.base_url.trim_end_matches('/'));
+        let req = self.http.request(method, url);
         let req = match &self.auth {
             VisionAuth::ApiKey(k) => req.header("x-goog-api-key", k.expose()),
             VisionAuth::ServiceAccount(tokens) => {
@@ -152,9 +217,12 @@ impl Vision {
                 }
             }
         };
+        let req = match body {
+            Some(b) => req.json(b),
+            None => req,
+        };
         let res = req
             .timeout(std::time::Duration::from_secs(60))
-            .json(&body)
             .send()
             .await
             .map_err(|e| ProviderError::Transient(format!("vision: {}", e.without_url())))?;
@@ -172,12 +240,78 @@ impl Vision {
             );
             return Err(ProviderError::of_status(status, m));
         }
-        let r = &v["responses"][0];
-        if let Some(m) = r.pointer("/error/message").and_then(|m| m.as_str()) {
-            return Err(ProviderError::Permanent(format!("vision: {m}")));
-        }
-        Ok(parse_vision(r))
+        Ok(v)
     }
+}
+
+/// A Vision long-running operation, as polled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// Finished (with a result or an error).
+    pub done: bool,
+    /// The metadata's state (`CREATED`, `RUNNING`, `DONE`).
+    pub state: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The pages of one `files:asyncBatchAnnotate` output shard (an `AnnotateFileResponse`
+/// JSON: `responses[]` with `context.pageNumber`), each as a [`ScannedPage`] in page
+/// points: Vision gives a PDF's boxes as `normalizedVertices`, scaled here by the page's
+/// size from `size_of(page)`.
+pub fn parse_vision_shard(
+    v: &serde_json::Value,
+    size_of: impl Fn(usize) -> Option<(f64, f64)>,
+) -> Vec<wasm_core::ocr::ScannedPage> {
+    let mut out = Vec::new();
+    for r in v["responses"].as_array().into_iter().flatten() {
+        let Some(page) = r
+            .pointer("/context/pageNumber")
+            .and_then(|n| n.as_u64())
+            .map(|n| n as usize)
+        else {
+            continue;
+        };
+        let Some((width, height)) = size_of(page) else {
+            continue;
+        };
+        let o = parse_vision(r);
+        let normalized = r
+            .pointer("/fullTextAnnotation/pages/0/blocks/0/paragraphs/0/words/0/boundingBox/normalizedVertices")
+            .is_some();
+        let words = o
+            .words
+            .iter()
+            .map(|w| {
+                let [x0, y0, x1, y1] = if normalized {
+                    [
+                        w.bbox[0] * width,
+                        w.bbox[1] * height,
+                        w.bbox[2] * width,
+                        w.bbox[3] * height,
+                    ]
+                } else {
+                    w.bbox
+                };
+                let rect = wasm_core::geometry::Rect {
+                    x0,
+                    top: y0,
+                    x1,
+                    bottom: y1,
+                };
+                (w.text.clone(), rect)
+            })
+            .collect();
+        out.push(wasm_core::ocr::ScannedPage {
+            page,
+            width,
+            height,
+            words,
+            straightened: Default::default(),
+            quality: o.quality,
+        });
+    }
+    out
 }
 
 /// Words of a Vision `AnnotateImageResponse` (`fullTextAnnotation` pages → blocks →
@@ -197,11 +331,16 @@ pub fn parse_vision(r: &serde_json::Value) -> OcrText {
                         .iter()
                         .filter_map(|s| s["text"].as_str())
                         .collect();
-                    let xs: Vec<f64> = arr(&w["boundingBox"], "vertices")
+                    // Images have pixel `vertices`; files (PDF) `normalizedVertices`, 0–1.
+                    let mut corners = arr(&w["boundingBox"], "vertices");
+                    if corners.is_empty() {
+                        corners = arr(&w["boundingBox"], "normalizedVertices");
+                    }
+                    let xs: Vec<f64> = corners
                         .iter()
                         .map(|p| p["x"].as_f64().unwrap_or(0.0))
                         .collect();
-                    let ys: Vec<f64> = arr(&w["boundingBox"], "vertices")
+                    let ys: Vec<f64> = corners
                         .iter()
                         .map(|p| p["y"].as_f64().unwrap_or(0.0))
                         .collect();

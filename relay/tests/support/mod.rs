@@ -197,3 +197,151 @@ pub fn jpeg_of(pdf: &[u8]) -> &[u8] {
         .expect("the JPEG's end marker");
     &pdf[start..=end]
 }
+
+/// Objects of the stand-in Cloud Storage, by (bucket, name).
+pub type Objects =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), Vec<u8>>>>;
+
+/// A local server speaking the Cloud Storage JSON API (upload, get, delete, list with
+/// pages of two), objects in memory: its base URL and the objects.
+pub async fn fake_gcs() -> (String, Objects) {
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::extract::{Path, Query, State};
+    use axum::http::StatusCode;
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+    let objects: Objects = Objects::default();
+    let router = Router::new()
+        .route(
+            "/upload/storage/v1/b/{bucket}/o",
+            post(
+                |State(o): State<Objects>,
+                 Path(bucket): Path<String>,
+                 Query(q): Query<HashMap<String, String>>,
+                 body: Bytes| async move {
+                    if q.get("uploadType").map(String::as_str) != Some("media") {
+                        return (StatusCode::BAD_REQUEST, String::new());
+                    }
+                    let name = q.get("name").cloned().unwrap_or_default();
+                    let size = body.len();
+                    o.lock().expect("lock").insert((bucket.clone(), name.clone()), body.to_vec());
+                    (
+                        StatusCode::OK,
+                        format!(r#"{{"bucket":"{bucket}","name":"{name}","size":"{size}"}}"#),
+                    )
+                },
+            ),
+        )
+        .route(
+            "/storage/v1/b/{bucket}/o",
+            // objects.list, two items a page so that nextPageToken is followed.
+            get(
+                |State(o): State<Objects>,
+                 Path(bucket): Path<String>,
+                 Query(q): Query<HashMap<String, String>>| async move {
+                    let prefix = q.get("prefix").cloned().unwrap_or_default();
+                    let mut names: Vec<String> = o
+                        .lock()
+                        .expect("lock")
+                        .keys()
+                        .filter(|(b, n)| *b == bucket && n.starts_with(&prefix))
+                        .map(|(_, n)| n.clone())
+                        .collect();
+                    names.sort();
+                    let from: usize = q.get("pageToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+                    let page: Vec<_> = names.iter().skip(from).take(2).map(|n| serde_json::json!({ "name": n })).collect();
+                    let mut v = serde_json::json!({ "kind": "storage#objects", "items": page });
+                    if from + 2 < names.len() {
+                        v["nextPageToken"] = serde_json::json!((from + 2).to_string());
+                    }
+                    axum::Json(v)
+                },
+            ),
+        )
+        .route(
+            "/storage/v1/b/{bucket}/o/{object}",
+            get(
+                |State(o): State<Objects>,
+                 Path((bucket, object)): Path<(String, String)>,
+                 Query(q): Query<HashMap<String, String>>| async move {
+                    assert_eq!(q.get("alt").map(String::as_str), Some("media"));
+                    match o.lock().expect("lock").get(&(bucket, object)) {
+                        Some(b) => (StatusCode::OK, b.clone()),
+                        None => (StatusCode::NOT_FOUND, br#"{"error":{"code":404}}"#.to_vec()),
+                    }
+                },
+            )
+            .delete(
+                |State(o): State<Objects>, Path((bucket, object)): Path<(String, String)>| async move {
+                    match o.lock().expect("lock").remove(&(bucket, object)) {
+                        Some(_) => StatusCode::NO_CONTENT,
+                        None => StatusCode::NOT_FOUND,
+                    }
+                },
+            ),
+        )
+        .with_state(objects.clone());
+    (spawn(router).await, objects)
+}
+
+/// A child process killed when dropped (a `zonal serve` of a test).
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until the relay on `port` answers `/api/healthz`.
+pub async fn ready(port: u16) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if reqwest::get(format!("http://127.0.0.1:{port}/api/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("relay on {port} did not start");
+}
+
+/// A scanned document of `pages` pages, each the SROIE 000 receipt scan on its page.
+pub fn receipt_scan(pages: usize) -> Vec<u8> {
+    let original = std::fs::read(corpus("sroie/000.pdf")).expect("corpus");
+    let (w, h) = (226.771654, 496.154827);
+    scan_pdf(
+        jpeg_of(&original),
+        (463, 1013),
+        (w, h),
+        [w, 0.0, 0.0, h, 0.0, 0.0],
+        0,
+        pages,
+    )
+}
+
+/// Uploads `pdf` as a server job of session `sid` to the relay on `port`: the job's id.
+pub async fn upload_job(port: u16, sid: &str, name: &str, pdf: Vec<u8>) -> String {
+    let form = reqwest::multipart::Form::new().part(
+        "files[]",
+        reqwest::multipart::Part::bytes(pdf)
+            .file_name(name.to_string())
+            .mime_str("application/pdf")
+            .expect("mime"),
+    );
+    let up: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/jobs"))
+        .header("X-Session-Id", sid)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    up["jobs"][0]["jobId"].as_str().expect("a job").to_string()
+}
