@@ -17,6 +17,9 @@ command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/nld.traineddata ] || need_apt+=(tesseract-ocr-nld)
 # Adobe's CMaps, which the web app fetches for CJK text (scripts/app-assets.sh).
 [ -d /usr/share/poppler/cMap ] || need_apt+=(poppler-data)
+# The deploy image is built and smoke-run by the tests (scripts/image-test.sh).
+command -v buildah >/dev/null || need_apt+=(buildah)
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   $SUDO apt-get update -qq

@@ -48,3 +48,7 @@ cd e2e
 rm -rf data data-vision  # the relays' stores for the browser tests start empty
 GEMINI_API_KEY="$GEMINI_E2E_KEY" ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
   npx playwright test
+cd "$ROOT"
+step "the deploy image: built from deploy/Containerfile with buildah and smoke-run"
+# Reuses the zonal binary and dist/ built above; the base rootfs and layers are cached.
+ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" scripts/image-test.sh

@@ -103,6 +103,12 @@ impl From<CsvColumns> for Columns {
 pub enum Command {
     /// Serve the web app and the API.
     Serve(Box<ServeConfig>),
+    /// Exit 0 when the URL answers 2xx within 5 s, else 1 (a container's HEALTHCHECK).
+    Healthcheck {
+        /// The URL to probe.
+        #[arg(long, default_value = "http://127.0.0.1:8080/api/healthz")]
+        url: String,
+    },
     /// Print every word with its box, as JSON.
     Words {
         /// The PDF file.
@@ -193,8 +199,10 @@ pub enum Command {
 
 /// Runs a parsed command line; exit status 2 on bad input.
 pub fn run(cli: Cli) -> ExitCode {
-    if let Command::Serve(config) = cli.command {
-        return serve(*config);
+    match cli.command {
+        Command::Serve(config) => return serve(*config),
+        Command::Healthcheck { url } => return healthcheck(&url),
+        _ => {}
     }
     // The engine never panics by design; if it ever does, report it as one line instead
     // of a backtrace so scripts see a clean failure.
@@ -287,7 +295,9 @@ fn run_engine(cmd: Command) -> Result<String, EngineError> {
                 json!({ "output": output.display().to_string(), "width": w, "height": h }),
             ))
         }
-        Command::Serve(_) => Err(EngineError::Usage("serve is not an engine command".into())),
+        Command::Serve(_) | Command::Healthcheck { .. } => {
+            Err(EngineError::Usage("not an engine command".into()))
+        }
     }
 }
 
@@ -320,6 +330,36 @@ fn csv(
         })
         .collect();
     Ok(to_csv_with(&rows, columns))
+}
+
+/// `zonal healthcheck`: 0 when `url` answers 2xx, 1 otherwise (Docker reserves 2).
+fn healthcheck(url: &str) -> ExitCode {
+    let probe = async {
+        let res = reqwest::Client::new()
+            .get(url)
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("{url} answered {status}"))
+        }
+    };
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+        .and_then(|rt| rt.block_on(probe));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zonal: unhealthy: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn serve(mut config: ServeConfig) -> ExitCode {
