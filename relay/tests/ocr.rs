@@ -305,19 +305,9 @@ async fn a_server_job_reads_a_scanned_page_with_vision() {
     state.spawn_background();
     let base = support::spawn(relay::server::app(state)).await;
     let sid = uuid::Uuid::new_v4().to_string();
-    let http = reqwest::Client::new();
-    let v: Value = http
-        .post(format!("{base}/api/jobs"))
-        .header("X-Session-Id", &sid)
-        .multipart(support::pdf_form("pdfjs/issue4379.pdf", "scan.pdf"))
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
-    let job = v["jobs"][0]["jobId"].as_str().expect("job");
-    let done = support::wait_final(&base, &sid, job).await;
+    let pdf = std::fs::read(support::corpus("pdfjs/issue4379.pdf")).expect("corpus");
+    let job = support::upload_job(&base, &sid, "scan.pdf", pdf).await;
+    let done = support::wait_final(&base, &sid, &job).await;
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(done["resultJson"]["invoiceNumber"], "SCAN-4379", "{done}");
     let sizes = sizes.lock().expect("lock").clone();

@@ -9,7 +9,6 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -20,21 +19,11 @@ use serde_json::{Value, json};
 const PAGES: usize = 60;
 
 fn serve(data: &Path, port: u16, vision: &str) -> support::Proc {
-    support::Proc(
-        Command::new(env!("CARGO_BIN_EXE_zonal"))
-            .args(["serve", "--port", &port.to_string(), "--workers", "1"])
-            .args(["--ocr-batch-pages", "10", "--max-pages", "100"])
-            .args(["--vision-base-url", vision, "--daily-ocr-quota", "0"])
-            .args(["--stale-lock-secs", "2", "--retry-backoff-ms", "100"])
-            .arg("--data-dir")
-            .arg(data)
-            .arg("--dist")
-            .arg(data.join("no-dist"))
-            .env("GOOGLE_VISION_API_KEY", "test-key")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("zonal serve starts"),
+    support::serve_with_vision(
+        data,
+        port,
+        vision,
+        &["--ocr-batch-pages", "10", "--max-pages", "100"],
     )
 }
 
@@ -107,7 +96,13 @@ async fn a_60_page_scan_is_read_in_batches_and_a_crash_rereads_no_finished_page(
     let mut a = serve(dir.path(), pa, &vision);
     support::ready(pa).await;
     let sid = uuid::Uuid::new_v4().to_string();
-    let job = support::upload_job(pa, &sid, "long-scan.pdf", pdf).await;
+    let job = support::upload_job(
+        &format!("http://127.0.0.1:{pa}"),
+        &sid,
+        "long-scan.pdf",
+        pdf,
+    )
+    .await;
     let pages = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
     let first = {
         let (sid, job, pages) = (sid.clone(), job.clone(), pages.clone());

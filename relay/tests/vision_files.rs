@@ -10,7 +10,6 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -114,23 +113,24 @@ async fn fake_vision(objects: support::Objects) -> (String, Arc<Mutex<VisionStat
 }
 
 fn serve(data: &Path, port: u16, vision: &str, gcs: &str) -> support::Proc {
-    support::Proc(
-        Command::new(env!("CARGO_BIN_EXE_zonal"))
-            .args(["serve", "--port", &port.to_string(), "--workers", "1"])
-            .args(["--ocr-batch-pages", "5", "--max-pages", "100"])
-            .args(["--vision-base-url", vision, "--daily-ocr-quota", "0"])
-            .args(["--blobs", "gcs", "--gcs-bucket", BUCKET, "--gcs-api", gcs])
-            .args(["--tasks-token-url", "none"])
-            .args(["--stale-lock-secs", "2", "--retry-backoff-ms", "100"])
-            .arg("--data-dir")
-            .arg(data)
-            .arg("--dist")
-            .arg(data.join("no-dist"))
-            .env("GOOGLE_VISION_API_KEY", "test-key")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("zonal serve starts"),
+    support::serve_with_vision(
+        data,
+        port,
+        vision,
+        &[
+            "--ocr-batch-pages",
+            "5",
+            "--max-pages",
+            "100",
+            "--blobs",
+            "gcs",
+            "--gcs-bucket",
+            BUCKET,
+            "--gcs-api",
+            gcs,
+            "--tasks-token-url",
+            "none",
+        ],
     )
 }
 
@@ -154,7 +154,7 @@ async fn a_pdf_is_read_by_one_vision_operation_resumed_after_a_crash_while_polli
     let mut a = serve(dir.path(), pa, &vision, &gcs);
     support::ready(pa).await;
     let sid = uuid::Uuid::new_v4().to_string();
-    let job = support::upload_job(pa, &sid, "scan.pdf", pdf).await;
+    let job = support::upload_job(&format!("http://127.0.0.1:{pa}"), &sid, "scan.pdf", pdf).await;
 
     // Kill it while it polls: the operation started and its first shard written.
     let deadline = Instant::now() + Duration::from_secs(60);

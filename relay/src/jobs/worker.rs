@@ -416,9 +416,8 @@ impl Worker {
                 };
                 let size_of = |p: usize| sizes.get(p.wrapping_sub(1)).copied();
                 for scanned in crate::providers::ocr::parse_vision_shard(&shard, size_of) {
-                    let json = serde_json::to_vec(&scanned).unwrap_or_default();
-                    if let Err(e) = self.blobs.put(&job.page_key(scanned.page), &json).await {
-                        return Err(Stop::Stage(Box::new(job), e.into()));
+                    if let Err(e) = self.keep_reading(&job, &scanned).await {
+                        return Err(Stop::Stage(Box::new(job), e));
                     }
                     set_page(&mut job, scanned.page, PageState::Done, None);
                     changed = true;
@@ -466,6 +465,15 @@ impl Worker {
         Ok(job)
     }
 
+    /// Stores a page's reading under [`Job::page_key`] until every page is read.
+    async fn keep_reading(&self, job: &Job, scanned: &ScannedPage) -> Result<(), StageError> {
+        let json = serde_json::to_vec(scanned).map_err(|e| StageError {
+            message: format!("page {}: {e}", scanned.page),
+            retry: false,
+        })?;
+        Ok(self.blobs.put(&job.page_key(scanned.page), &json).await?)
+    }
+
     /// Reads up to a batch of the job's scanned pages not read yet (a page left
     /// `processing` by a crash is read again), saving each page's state as it goes.
     async fn read_batch(&self, mut job: Job, pdf: &[u8]) -> Result<Job, Stop> {
@@ -498,11 +506,8 @@ impl Worker {
             self.metrics.stage("ocr_page", started.elapsed());
             match read {
                 Ok(scanned) => {
-                    let json = serde_json::to_vec(&scanned).map_err(|e| {
-                        Stop::Store(StoreError::Backend(format!("page {page}: {e}")))
-                    })?;
-                    if let Err(e) = self.blobs.put(&job.page_key(page), &json).await {
-                        return Err(Stop::Stage(Box::new(job), e.into()));
+                    if let Err(e) = self.keep_reading(&job, &scanned).await {
+                        return Err(Stop::Stage(Box::new(job), e));
                     }
                     set_page(&mut job, page, PageState::Done, None);
                 }

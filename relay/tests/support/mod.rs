@@ -324,8 +324,30 @@ pub fn receipt_scan(pages: usize) -> Vec<u8> {
     )
 }
 
-/// Uploads `pdf` as a server job of session `sid` to the relay on `port`: the job's id.
-pub async fn upload_job(port: u16, sid: &str, name: &str, pdf: Vec<u8>) -> String {
+/// A `zonal serve` on `port` with its store under `data`, one worker, OCR by the
+/// stand-in Vision at `vision`, short leases (2 s) and retries, then `extra` flags.
+pub fn serve_with_vision(data: &Path, port: u16, vision: &str, extra: &[&str]) -> Proc {
+    use std::process::{Command, Stdio};
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_zonal"))
+            .args(["serve", "--port", &port.to_string(), "--workers", "1"])
+            .args(["--vision-base-url", vision, "--daily-ocr-quota", "0"])
+            .args(["--stale-lock-secs", "2", "--retry-backoff-ms", "100"])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--dist")
+            .arg(data.join("no-dist"))
+            .env("GOOGLE_VISION_API_KEY", "test-key")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("zonal serve starts"),
+    )
+}
+
+/// Uploads `pdf` as a server job of session `sid` to the relay at `base`: the job's id.
+pub async fn upload_job(base: &str, sid: &str, name: &str, pdf: Vec<u8>) -> String {
     let form = reqwest::multipart::Form::new().part(
         "files[]",
         reqwest::multipart::Part::bytes(pdf)
@@ -334,7 +356,7 @@ pub async fn upload_job(port: u16, sid: &str, name: &str, pdf: Vec<u8>) -> Strin
             .expect("mime"),
     );
     let up: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/jobs"))
+        .post(format!("{base}/api/jobs"))
         .header("X-Session-Id", sid)
         .multipart(form)
         .send()
