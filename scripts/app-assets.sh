@@ -7,6 +7,7 @@
 # The in-browser OCR (app/src/tesseract.js) goes to assets/ocr/: tesseract.js and its
 # worker, tesseract.js-core's LSTM builds (with SIMD, relaxed SIMD, and without), and the
 # English and Dutch models, from app/node_modules (npm ci in scripts/setup.sh).
+# Last, brotli and gzip copies of everything built (scripts/precompress.mjs).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT="${TRUNK_STAGING_DIR:?run by trunk build}/assets"
@@ -34,3 +35,5 @@ cp "$NM/tesseract.js-core/LICENSE" "$OUT/ocr/core/LICENSE"
 for l in eng nld; do
   cp "$NM/@tesseract.js-data/$l/4.0.0_best_int/$l.traineddata.gz" "$OUT/ocr/lang/"
 done
+
+node "$ROOT/scripts/precompress.mjs" "$TRUNK_STAGING_DIR"

@@ -104,6 +104,66 @@ async fn serves_the_built_app_with_spa_fallback() {
 }
 
 #[tokio::test]
+async fn sends_the_precompressed_copy_the_browser_accepts_and_caches_hashed_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("index.html"), "<!doctype html><title>Zonal</title>").expect("write");
+    let wasm = "app-0123456789abcdef_bg.wasm";
+    std::fs::write(d.join(wasm), b"\0asm raw").expect("write");
+    std::fs::write(d.join(format!("{wasm}.br")), b"brotli bytes").expect("write");
+    std::fs::write(d.join(format!("{wasm}.gz")), b"gzip bytes").expect("write");
+    let fetch = |uri: &str, accept: &str| {
+        let req = Request::get(uri)
+            .header("accept-encoding", accept)
+            .body(Body::empty())
+            .expect("request");
+        let app = app(state(d));
+        async move {
+            let res = app.oneshot(req).await.expect("response");
+            let h = |name: &str| {
+                res.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let (enc, cache, ctype) =
+                (h("content-encoding"), h("cache-control"), h("content-type"));
+            assert_eq!(
+                h("vary"),
+                "accept-encoding",
+                "caches keep a copy per encoding"
+            );
+            let body = res.into_body().collect().await.expect("body").to_bytes();
+            (enc, cache, ctype, body.to_vec())
+        }
+    };
+    let path = format!("/{wasm}");
+    let (enc, cache, ctype, body) = fetch(&path, "gzip, deflate, br, zstd").await;
+    assert_eq!((enc.as_str(), &body[..]), ("br", &b"brotli bytes"[..]));
+    assert_eq!(
+        ctype, "application/wasm",
+        "the type is the file's, not the copy's"
+    );
+    assert!(
+        cache.contains("immutable"),
+        "a hashed file is cached for good: {cache}"
+    );
+    let (enc, _, _, body) = fetch(&path, "gzip").await;
+    assert_eq!((enc.as_str(), &body[..]), ("gzip", &b"gzip bytes"[..]));
+    let (enc, _, _, body) = fetch(&path, "identity").await;
+    assert_eq!((enc.as_str(), &body[..]), ("", &b"\0asm raw"[..]));
+
+    // index.html (and any unhashed name) is revalidated, so a deploy shows at once; a
+    // hashed name that is gone gets the app's HTML, never cached for good.
+    let (_, cache, _, _) = fetch("/", "br").await;
+    assert_eq!(cache, "no-cache");
+    let (_, cache, ctype, _) = fetch("/app-fedcba9876543210_bg.wasm", "br").await;
+    assert!(ctype.starts_with("text/html"));
+    assert_eq!(cache, "no-cache");
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_route_with_its_errors() {
     let dir = tempfile::tempdir().expect("tmp");
     let (s, ct, body) = get(app(state(dir.path())), "/api/openapi.json").await;
