@@ -20,12 +20,22 @@ function assetsOf(html) {
   return [...urls];
 }
 
+// The engine worker's files (Trunk names a worker's files without a content hash): fetched
+// again with every new index.html.
+const ENGINE = ['engine_loader.js', 'engine.js', 'engine_bg.wasm'];
+
 async function cacheShell(html) {
   const cache = await caches.open(CACHE);
   const assets = assetsOf(html);
   await Promise.all(assets.map(async (url) => {
     if (!(await cache.match(url))) await cache.add(url);
   }));
+  const engine = ENGINE.map((f) => new URL(f, self.registration.scope).href);
+  await Promise.all(engine.map(async (url) => {
+    const res = await fetch(url, { cache: 'no-cache' });
+    if (res.ok) await cache.put(url, res);
+  }));
+  assets.push(...engine);
   await cache.put(SHELL, new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } }));
   const keep = new Set([...assets, new URL(SHELL, self.registration.scope).href]);
   for (const req of await cache.keys()) {
@@ -85,6 +95,12 @@ self.addEventListener('fetch', (event) => {
       }
       return res;
     })());
+    return;
+  }
+  if (ENGINE.some((f) => url.pathname.endsWith(`/${f}`))) {
+    // Unhashed: the network first (an engine matching the page's app), else the cache.
+    event.respondWith(fetch(req).catch(async () =>
+      (await caches.match(req, { cacheName: CACHE })) || Response.error()));
     return;
   }
   event.respondWith((async () => {

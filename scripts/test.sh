@@ -12,8 +12,8 @@ step() { printf '\n\033[1;34m[test]\033[0m %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy -D warnings (native, and the app for wasm32)"
-cargo clippy --locked --all-targets -p wasm-core -p wire -p relay -- -D warnings
-cargo clippy --locked -p app --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked --all-targets -p wasm-core -p wire -p relay -p engine -- -D warnings
+cargo clippy --locked -p app -p engine --target wasm32-unknown-unknown -- -D warnings
 step "Firestore emulator (Google's, on Java 17) for the Firestore job store tests"
 FS_JAR=/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar
 FS_PORT="${ZONAL_FIRESTORE_PORT:-18085}"
@@ -28,8 +28,8 @@ done
 curl -fsS "http://127.0.0.1:$FS_PORT/" >/dev/null || { cat "$CARGO_TARGET_DIR/firestore-emulator.log"; exit 1; }
 export FIRESTORE_EMULATOR_HOST="127.0.0.1:$FS_PORT" ZONAL_REQUIRE_FIRESTORE=1
 
-step "cargo test (wasm-core, relay)"
-cargo test --locked -p wasm-core -p wire -p relay
+step "cargo test (wasm-core, relay, the engine worker's answers)"
+cargo test --locked -p wasm-core -p wire -p relay -p engine
 step "wasm-core as the web app builds it (rare fonts and CMaps fetched on use)"
 cargo test --locked -p wasm-core --no-default-features --test lazy_assets
 step "wasm-bindgen-test in headless Chromium (app glue)"

@@ -67,6 +67,7 @@ regions = Regions
 regions-hint = Drag a rectangle over the page to read the text inside it.
 region-scan = No text layer on this page: it looks like a scan.
 region-empty = No text inside this rectangle.
+region-reading = Reading…
 region-label = Region label
 delete-region = Delete region
 invoice-field = Invoice field

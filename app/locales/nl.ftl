@@ -67,6 +67,7 @@ regions = Gebieden
 regions-hint = Trek een rechthoek over de pagina om de tekst erin te lezen.
 region-scan = Geen tekstlaag op deze pagina: het lijkt een scan.
 region-empty = Geen tekst in deze rechthoek.
+region-reading = Lezen…
 region-label = Naam van het gebied
 delete-region = Gebied verwijderen
 invoice-field = Factuurveld

@@ -41,7 +41,7 @@ pub async fn refresh(app: AppState) -> bool {
     let mut failed = Vec::new();
     // A CMap can name the one it builds on: that is fetched in the same call.
     for _ in 0..4 {
-        let missing: Vec<String> = wasm_core::assets::take_missing()
+        let missing: Vec<String> = crate::engine::take_missing()
             .into_iter()
             .filter(|p| !FAILED.with(|f| f.borrow().contains(p)))
             .collect();
@@ -50,9 +50,13 @@ pub async fn refresh(app: AppState) -> bool {
         }
         let fetched = futures::future::join_all(missing.iter().map(|p| fetch(p))).await;
         for (path, result) in missing.into_iter().zip(fetched) {
-            match result
-                .and_then(|b| wasm_core::assets::provide(&path, b).map_err(|e| e.to_string()))
-            {
+            let provided_now = match result {
+                Ok(b) => crate::engine::provide(&path, b)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match provided_now {
                 Ok(()) => provided = true,
                 Err(e) => {
                     web_sys::console::warn_1(&format!("{path}: {e}").into());
@@ -70,7 +74,7 @@ pub async fn refresh(app: AppState) -> bool {
         )));
     }
     if provided {
-        crate::store::forget_texts();
+        // (The engine reads the pages' texts again: the regions' with them.)
         app.reread_regions(|_| true);
         app.assets_epoch.update(|e| *e += 1);
     }

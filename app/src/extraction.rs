@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use ::engine::protocol::{Reply, Request};
 use leptos::prelude::*;
 use wasm_core::invoice::InvoiceField;
 use wasm_core::invoice::confidence::{Source, score_with};
 use wasm_core::invoice::csv::{Columns, CsvInvoice, to_csv_with};
-use wasm_core::invoice::locate::{Place, locate, place_of};
-use wasm_core::invoice::pipeline::{InvoiceResult, read_with_regions};
+use wasm_core::invoice::locate::Place;
+use wasm_core::invoice::pipeline::InvoiceResult;
 use wasm_core::template::{FieldRule, ItemsRegion, Match, PageSize, Region as TRegion, Template};
 
 use crate::state::{AiStatus, AppState, Extracted, FileStatus, Region};
@@ -44,21 +45,37 @@ fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
     })
 }
 
-/// Reads (or re-reads) the invoice of an open file. Corrections the person made stay.
+/// Reads (or re-reads) the invoice of an open file, in the background (see [`read`]).
 pub fn run(app: AppState, doc: u32) {
-    let Some(loaded) = store::get(doc) else {
+    leptos::task::spawn_local(read(app, doc));
+}
+
+/// Reads (or re-reads) the invoice of an open file: the engine runs the pipeline with
+/// the mapped regions and saved templates. Corrections the person made stay.
+pub async fn read(app: AppState, doc: u32) {
+    if store::get(doc).is_none() {
         return;
-    };
-    let pages = loaded.texts();
+    }
     let drawn = app.regions.with_untracked(|rs| drawn_template(rs, doc));
     let templates = app.templates.get_untracked();
-    let mut result = read_with_regions(
-        &pages,
-        &loaded.doc.attachments(),
-        &templates,
-        drawn.as_ref(),
-        loaded.text_quality(),
-    );
+    let request = Request::Extract {
+        doc,
+        templates,
+        drawn: drawn.map(Box::new),
+    };
+    let Ok((
+        Reply::Invoice {
+            result,
+            places: located,
+            ..
+        },
+        _,
+    )) = crate::engine::call(request, None).await
+    else {
+        return;
+    };
+    let mut result = *result;
+    let located: BTreeMap<InvoiceField, Place> = located.into_iter().collect();
     app.regions
         .with_untracked(|rs| apply_server_readings(&mut result, rs, doc));
     app.extracted.update(|all| {
@@ -78,22 +95,18 @@ pub fn run(app: AppState, doc: u32) {
                 e.corrected.push(f);
             }
         }
-        e.places = app
-            .regions
-            .with_untracked(|rs| places(rs, doc, &pages, &e.invoice));
+        e.places = app.regions.with_untracked(|rs| places(rs, doc, located));
         all.push(e);
     });
 }
 
-/// Where each value of `invoice` is on `doc`'s pages: the region mapped to its field,
-/// else where the value is printed.
+/// Where each value is on `doc`'s pages: the region mapped to its field, else where the
+/// value is printed (`located`, as the engine found it).
 fn places(
     regions: &[Region],
     doc: u32,
-    pages: &[wasm_core::PageText],
-    invoice: &wasm_core::invoice::Invoice,
+    mut out: BTreeMap<InvoiceField, Place>,
 ) -> BTreeMap<InvoiceField, Place> {
-    let mut out = locate(pages, invoice);
     for r in regions.iter().filter(|r| r.doc == doc) {
         if let Some(f) = r.field {
             out.insert(
@@ -149,7 +162,7 @@ fn rescore(result: &mut InvoiceResult, invoice: &wasm_core::invoice::Invoice, oc
 /// The text "Structure with AI" sends for `doc`: the texts of the regions the person
 /// drew (each after its field's or label's name), or, with none, the document's text
 /// page by page. Also a short description of what is sent and the page count.
-pub fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
+pub async fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
     let loaded = store::get(doc)?;
     let pages = loaded.pages.len();
     let regions: Vec<String> = app.regions.with_untracked(|rs| {
@@ -171,10 +184,10 @@ pub fn ai_text(app: AppState, doc: u32) -> Option<(String, String, usize)> {
         );
         return Some((regions.join("\n"), what, pages));
     }
-    let text: Vec<String> = (1..=pages)
-        .filter_map(|p| loaded.page_text(p).map(|t| t.layout_text()))
-        .collect();
-    let text = text.join("\n\u{c}");
+    let text = match crate::engine::call(Request::LayoutTexts { doc }, None).await {
+        Ok((Reply::LayoutTexts { pages }, _)) => pages.join("\n\u{c}"),
+        _ => return None,
+    };
     (!text.trim().is_empty()).then(|| {
         (
             text,
@@ -194,7 +207,7 @@ pub async fn structure_with_ai(app: AppState, doc: u32) {
             }
         })
     };
-    let Some((text, what, pages)) = ai_text(app, doc) else {
+    let Some((text, what, pages)) = ai_text(app, doc).await else {
         set(AiStatus::Failed(
             "this document has no text to send: draw regions and read them by OCR first".into(),
         ));
@@ -214,8 +227,8 @@ pub async fn structure_with_ai(app: AppState, doc: u32) {
 }
 
 /// On opening a file: read it, and show the matched template's regions on the page.
-pub fn on_open(app: AppState, doc: u32) {
-    run(app, doc);
+pub async fn on_open(app: AppState, doc: u32) {
+    read(app, doc).await;
     let matched = app.extracted.with_untracked(|all| {
         all.iter()
             .find(|e| e.doc == doc)
@@ -239,7 +252,6 @@ pub fn on_open(app: AppState, doc: u32) {
             return;
         };
         let rect = t.region_rect(r, info.width, info.height);
-        let (text, needs_ocr) = crate::state::region_text(doc, page, &rect);
         let id = app.next_id();
         app.regions.update(|rs| {
             rs.push(Region {
@@ -249,13 +261,16 @@ pub fn on_open(app: AppState, doc: u32) {
                 rect,
                 label,
                 field,
-                text,
-                needs_ocr,
+                text: String::new(),
+                needs_ocr: false,
                 ocr: None,
                 ocr_busy: false,
                 items,
+                table: None,
+                reading: false,
             })
         });
+        app.reread_regions(|r| r.id == id);
     };
     if let Some(items) = &t.items {
         let columns = Some(items.columns.clone());
@@ -279,14 +294,14 @@ pub fn on_open(app: AppState, doc: u32) {
 /// After a file's scanned pages were read by OCR: its invoice read again (corrections
 /// stay), and a template matched on the new text shows its regions, unless the person
 /// has drawn some.
-pub fn after_ocr(app: AppState, doc: u32) {
+pub async fn after_ocr(app: AppState, doc: u32) {
     if app
         .regions
         .with_untracked(|rs| rs.iter().any(|r| r.doc == doc))
     {
-        run(app, doc);
+        read(app, doc).await;
     } else {
-        on_open(app, doc);
+        on_open(app, doc).await;
     }
 }
 
@@ -300,6 +315,7 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
     if !inv.set(f, v.as_ref()) {
         return Err(format!("{} cannot be corrected here", f.title()));
     }
+    let located = inv.clone();
     app.extracted.update(|all| {
         if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
             e.invoice = inv;
@@ -308,16 +324,28 @@ pub fn correct(app: AppState, doc: u32, f: InvoiceField, value: &str) -> Result<
             }
             // A value the person typed is certain; the cross-checks are redone.
             e.result.sources.insert(f, Source::Person);
-            if let Some(loaded) = store::get(doc) {
-                let pages = loaded.texts();
-                match e.invoice.get(f).and_then(|v| place_of(&pages, f, &v)) {
+            let quality = e.result.confidence.ocr_quality;
+            rescore(&mut e.result, &e.invoice, quality);
+        }
+    });
+    // Where the corrected value is printed, for review.
+    leptos::task::spawn_local(async move {
+        let request = Request::Locate {
+            doc,
+            invoice: Box::new(located),
+            field: f,
+        };
+        let Ok((Reply::Place { place }, _)) = crate::engine::call(request, None).await else {
+            return;
+        };
+        app.extracted.update(|all| {
+            if let Some(e) = all.iter_mut().find(|e| e.doc == doc) {
+                match place {
                     Some(p) => e.places.insert(f, p),
                     None => e.places.remove(&f),
                 };
             }
-            let quality = e.result.confidence.ocr_quality;
-            rescore(&mut e.result, &e.invoice, quality);
-        }
+        });
     });
     Ok(())
 }
@@ -364,7 +392,7 @@ pub fn edit_items(app: AppState, doc: u32, items: Vec<wasm_core::invoice::LineIt
 
 /// A template from the regions the person mapped on `doc`, identified by the vendor's
 /// name (which must appear on the first page) or else the first page's first line.
-pub fn template_from(app: AppState, doc: u32, vendor: &str) -> Result<Template, String> {
+pub async fn template_from(app: AppState, doc: u32, vendor: &str) -> Result<Template, String> {
     let vendor = vendor.trim();
     if vendor.is_empty() {
         return Err("give the template a vendor name".into());
@@ -374,15 +402,16 @@ pub fn template_from(app: AppState, doc: u32, vendor: &str) -> Result<Template, 
         .with_untracked(|rs| drawn_template(rs, doc))
         .ok_or("map at least one region to an invoice field or the line items first")?;
     let loaded = store::get(doc).ok_or("the file is not open")?;
-    let first = loaded.page_text(1).ok_or("the file has no pages")?;
-    let text = first.text();
+    let (text, lines) = match crate::engine::call(Request::FirstPage { doc }, None).await {
+        Ok((Reply::FirstPage { text, lines }, _)) => (text, lines),
+        Ok(_) => return Err("the file has no pages".into()),
+        Err(e) => return Err(e.to_string()),
+    };
     let keyword = if text.to_lowercase().contains(&vendor.to_lowercase()) {
         regex_escape(vendor)
     } else {
-        let line = first
-            .lines
-            .iter()
-            .map(|l| l.text())
+        let line = lines
+            .into_iter()
             .find(|t| t.trim().chars().count() >= 4)
             .ok_or("the first page has no text to recognise this vendor by")?;
         regex_escape(line.trim())
@@ -424,9 +453,23 @@ pub struct LeftOut {
     pub why: String,
 }
 
+/// How long the export waits for files still opening: 50 ms steps (30 s).
+const OPENING_WAIT_STEPS: u32 = 600;
+
 /// The combined CSV of every open file with `columns` (reading any not read yet, named
 /// as the file list shows them), and the files it leaves out with why.
-pub fn combined_csv(app: AppState, columns: Columns) -> (String, Vec<LeftOut>) {
+pub async fn combined_csv(app: AppState, columns: Columns) -> (String, Vec<LeftOut>) {
+    // Files still opening are waited for (a while): they are in the export they were
+    // dropped for.
+    for _ in 0..OPENING_WAIT_STEPS {
+        let opening = app
+            .files
+            .with_untracked(|fs| fs.iter().any(|f| matches!(f.status, FileStatus::Loading)));
+        if !opening {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
     let mut ready: Vec<(u32, String)> = Vec::new();
     let mut left_out = Vec::new();
     app.files.with_untracked(|fs| {
@@ -451,7 +494,7 @@ pub fn combined_csv(app: AppState, columns: Columns) -> (String, Vec<LeftOut>) {
             .extracted
             .with_untracked(|all| all.iter().any(|e| e.doc == *id))
         {
-            run(app, *id);
+            read(app, *id).await;
         }
     }
     let csv = app.extracted.with_untracked(|all| {

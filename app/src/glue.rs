@@ -234,13 +234,13 @@ pub fn paint(canvas: &HtmlCanvasElement, img: &RgbaImage) -> Result<(), String> 
 /// Runs `f` between two User Timing marks, so its duration shows up as a measure named
 /// `name` in the browser's performance timeline (`zonal:render …`, `zonal:text …`: read
 /// by the benchmarks, visible in DevTools).
-pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+pub async fn timed<T>(name: &str, f: impl Future<Output = T>) -> T {
     let perf = web_sys::window().and_then(|w| w.performance());
     let (start, end) = (format!("{name} start"), format!("{name} end"));
     if let Some(p) = &perf {
         let _ = p.mark(&start);
     }
-    let out = f();
+    let out = f.await;
     if let Some(p) = &perf {
         let _ = p.mark(&end);
         let _ = p.measure_with_start_mark_and_end_mark(name, &start, &end);

@@ -11,6 +11,7 @@
 
 mod assets;
 mod components;
+mod engine;
 mod extraction;
 mod format;
 mod glue;

@@ -7,8 +7,8 @@
 
 use std::rc::Rc;
 
+use ::engine::protocol::{Reply, Request};
 use leptos::prelude::*;
-use wasm_core::ocr::{OCR_DPI, PreparedScan, parse_tesseract_tsv};
 
 use crate::i18n::{self, t, ta};
 use crate::state::{AppState, ScanPage, ScanRead};
@@ -47,7 +47,7 @@ pub async fn read_scans(app: AppState, doc: u32) {
         set(app, doc, page, state);
         app.reread_regions(|r| r.doc == doc && r.page == page);
     }
-    crate::extraction::after_ocr(app, doc);
+    crate::extraction::after_ocr(app, doc).await;
 }
 
 /// Reads one page; its mean word confidence and the milliseconds it took.
@@ -60,13 +60,11 @@ async fn read_page(app: AppState, doc: u32, page: usize) -> Result<(f64, f64), S
     glue::yield_now().await;
     let start = glue::now_ms();
     let loaded = store::get(doc).ok_or("the file was closed")?;
-    let img = loaded
-        .doc
-        .render_dpi(page, OCR_DPI)
-        .map_err(|e| e.to_string())?;
-    let scan = PreparedScan::new(img, 0);
-    let png = scan.image.to_png().map_err(|e| e.to_string())?;
-    let psm = scan.layout().tesseract_psm();
+    let (psm, png) = match crate::engine::call(Request::PrepareScan { doc, page }, None).await {
+        Ok((Reply::Scan { psm }, Some(png))) => (psm, png),
+        Ok(_) => return Err("the engine sent no image".into()),
+        Err(e) => return Err(e.to_string()),
+    };
     let tsv = glue::tesseract_tsv(&png, psm, move |status, fraction| {
         let step = if status.starts_with("recognizing") {
             t("ocr-reading")
@@ -76,9 +74,13 @@ async fn read_page(app: AppState, doc: u32, page: usize) -> Result<(f64, f64), S
         set(app, doc, page, reading(&step, fraction));
     })
     .await?;
-    let words = parse_tesseract_tsv(&tsv);
-    loaded.set_ocr(page, words.page_text(page, &scan), words.quality);
-    Ok((words.quality, glue::now_ms() - start))
+    let quality = match crate::engine::call(Request::SetOcr { doc, page, tsv }, None).await {
+        Ok((Reply::OcrRead { quality }, _)) => quality,
+        Ok(_) => return Err("the engine gave an unexpected answer".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    loaded.set_ocr(page, quality);
+    Ok((quality, glue::now_ms() - start))
 }
 
 fn set(app: AppState, doc: u32, page: usize, state: ScanRead) {

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use ::engine::protocol::{OpenFailure, Reply, Request};
 use leptos::prelude::*;
 use wasm_core::share::{self, SharedFile, SharedSession};
-use wasm_core::{Document, OpenError};
 
 use crate::format::count;
 use crate::share::COPY_EXTENSION;
@@ -128,7 +128,7 @@ async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
             f.digest = Some(d);
         }
     });
-    let status = open_bytes(id, Arc::new(bytes), None);
+    let status = open_bytes(id, Arc::new(bytes), None).await;
     finish_open(app, id, status).await;
 }
 
@@ -138,9 +138,11 @@ async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
 pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
     let ready = matches!(status, FileStatus::Ready(_));
     if ready {
-        if let Some(d) = store::get(id) {
-            let _ = d.page_text(1);
-        }
+        let page_one = Request::ReadTexts {
+            doc: id,
+            pages: vec![1],
+        };
+        let _ = crate::engine::call(page_one, None).await;
         // Page 1 paints once its fonts are here, or after 1.5 s without them (a slow
         // network): the page is painted again when they arrive.
         leptos::task::spawn_local(async move {
@@ -163,7 +165,7 @@ pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
         if crate::assets::refresh(app).await {
             store::warm_texts(id).await;
         }
-        crate::extraction::on_open(app, id);
+        crate::extraction::on_open(app, id).await;
         if let Some(f) = &shared {
             restore_corrections(app, id, f);
             if f.reviewed {
@@ -186,23 +188,51 @@ pub fn open_named_bytes(app: AppState, name: String, bytes: Vec<u8>) -> u32 {
     id
 }
 
-/// Parses a document and registers it; the status says what happened.
-pub fn open_bytes(id: u32, bytes: Arc<Vec<u8>>, password: Option<&str>) -> FileStatus {
-    match Document::open(bytes.as_ref().clone(), password) {
-        Ok(doc) => {
-            let loaded = LoadedDoc::new(doc);
-            let pages = loaded.pages.clone();
-            store::insert(id, loaded);
+/// Has the engine parse a document and registers it; the status says what happened.
+pub async fn open_bytes(id: u32, bytes: Arc<Vec<u8>>, password: Option<&str>) -> FileStatus {
+    let request = Request::Open {
+        doc: id,
+        password: password.map(str::to_string),
+    };
+    match crate::engine::call(request, Some(bytes.as_slice())).await {
+        Ok((Reply::Opened { pages }, _)) => {
+            store::insert(id, LoadedDoc::new(bytes, pages.clone()));
             FileStatus::Ready(pages)
         }
-        Err(OpenError::NeedsPassword) => FileStatus::NeedsPassword {
-            bytes,
-            wrong: false,
+        Ok((Reply::OpenFailed { failure }, _)) => match failure {
+            OpenFailure::NeedsPassword => FileStatus::NeedsPassword {
+                bytes,
+                wrong: false,
+            },
+            OpenFailure::WrongPassword => FileStatus::NeedsPassword { bytes, wrong: true },
+            OpenFailure::Other { message } => FileStatus::Failed(capitalise(&message)),
         },
-        Err(OpenError::WrongPassword) => FileStatus::NeedsPassword { bytes, wrong: true },
+        Ok(_) => FileStatus::Failed("The PDF engine gave an unexpected answer.".into()),
+        Err(crate::engine::EngineError::Crashed) => FileStatus::Failed(CRASHED.into()),
         Err(e) => FileStatus::Failed(capitalise(&e.to_string())),
     }
 }
+
+/// A file the engine failed on is marked failed, with a plain message; the others stay.
+pub fn watch_engine(app: AppState) {
+    crate::engine::on_crash(move |doc| {
+        store::forget(doc);
+        set_status(app, doc, FileStatus::Failed(CRASHED.into()));
+        let name = app.files.with_untracked(|fs| {
+            fs.iter()
+                .find(|f| f.id == doc)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        });
+        app.notice.set(Some(format!(
+            "The PDF engine failed on {name} and was restarted; your other files are as they were."
+        )));
+    });
+}
+
+/// What a file the engine failed on shows.
+pub const CRASHED: &str = "The PDF engine failed on this file and was restarted. The other \
+                           files are unaffected; this one cannot be shown.";
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
@@ -342,28 +372,42 @@ pub fn restore_regions(app: AppState, doc: u32, f: &SharedFile) {
         .regions
         .iter()
         .filter(|r| r.page >= 1 && r.page <= pages)
-        .map(|r| {
-            let (native, needs_ocr) = crate::state::region_text(doc, r.page, &r.rect);
-            Region {
-                id: app.next_id(),
-                doc,
-                page: r.page,
-                rect: r.rect,
-                label: r.label.clone(),
-                field: r.field,
-                text: if native.trim().is_empty() {
-                    r.text.clone()
-                } else {
-                    native
-                },
-                needs_ocr,
-                ocr: None,
-                ocr_busy: false,
-                items: r.items.clone(),
-            }
+        .map(|r| Region {
+            id: app.next_id(),
+            doc,
+            page: r.page,
+            rect: r.rect,
+            label: r.label.clone(),
+            field: r.field,
+            text: r.text.clone(),
+            needs_ocr: false,
+            ocr: None,
+            ocr_busy: false,
+            items: r.items.clone(),
+            table: None,
+            reading: true,
         })
         .collect();
+    let ids: Vec<(u32, usize, wasm_core::geometry::Rect)> =
+        restored.iter().map(|r| (r.id, r.page, r.rect)).collect();
     app.regions.update(|rs| rs.extend(restored));
+    // The PDF's own text where it has some, else the text the link carried (what OCR
+    // read on the other side).
+    leptos::task::spawn_local(async move {
+        for (id, page, rect) in ids {
+            let read = crate::state::read_region(doc, page, rect).await;
+            app.regions.update(|rs| {
+                if let Some(r) = rs.iter_mut().find(|r| r.id == id && r.rect == rect) {
+                    if !read.text.trim().is_empty() {
+                        r.text = read.text;
+                    }
+                    r.needs_ocr = read.needs_ocr;
+                    r.table = read.table;
+                    r.reading = false;
+                }
+            });
+        }
+    });
 }
 
 /// Applies the shared file's corrections to the invoice just read from `doc`.

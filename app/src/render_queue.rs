@@ -1,14 +1,16 @@
-//! Page rendering, one page per slice of the event loop, newest requests first.
+//! Page rendering, one page at a time, newest requests first.
 //!
-//! Rendering a page takes tens to hundreds of milliseconds of WebAssembly. Doing it for
-//! visible pages only, one at a time with a yield to the browser in between, keeps
-//! scrolling and dragging responsive on documents of any length.
+//! The engine worker renders a page in tens to hundreds of milliseconds. Asking it for
+//! visible pages only, one at a time, keeps it free for the page the person looks at
+//! now, and the text and region requests between two pages, on documents of any length.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::glue;
 
-type Job = Box<dyn FnOnce()>;
+type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>;
 
 thread_local! {
     static QUEUE: RefCell<Vec<(String, Job)>> = const { RefCell::new(Vec::new()) };
@@ -16,11 +18,14 @@ thread_local! {
 }
 
 /// Queues `job` under `key`, replacing a queued job with the same key.
-pub fn enqueue(key: String, job: impl FnOnce() + 'static) {
+pub fn enqueue<F: Future<Output = ()> + 'static>(key: String, job: impl FnOnce() -> F + 'static) {
     QUEUE.with(|q| {
         let mut q = q.borrow_mut();
         q.retain(|(k, _)| *k != key);
-        q.push((key, Box::new(job)));
+        q.push((
+            key,
+            Box::new(move || Box::pin(job()) as Pin<Box<dyn Future<Output = ()>>>),
+        ));
     });
     if !RUNNING.with(|r| r.replace(true)) {
         leptos::task::spawn_local(run());
@@ -37,7 +42,7 @@ async fn run() {
         glue::yield_now().await;
         let next = QUEUE.with(|q| q.borrow_mut().pop());
         match next {
-            Some((key, job)) => glue::timed(&format!("zonal:render {key}"), job),
+            Some((key, job)) => glue::timed(&format!("zonal:render {key}"), job()).await,
             None => break,
         }
     }

@@ -19,7 +19,7 @@ pub async fn process(app: AppState, docs: Vec<u32>) {
             let name = app
                 .files
                 .with_untracked(|fs| fs.iter().find(|f| f.id == doc).map(|f| f.display.clone()))?;
-            Some((doc, name, store::get(doc)?.doc.bytes().to_vec()))
+            Some((doc, name, store::get(doc)?.bytes.to_vec()))
         })
         .collect();
     if files.is_empty() {

@@ -61,7 +61,7 @@ pub fn snapshot(app: AppState, with_pdfs: bool) -> SharedSession {
                 pdf_base64: None,
             };
             Some(if with_pdfs {
-                file.with_pdf(loaded.doc.bytes())
+                file.with_pdf(&loaded.bytes)
             } else {
                 file
             })

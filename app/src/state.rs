@@ -68,6 +68,10 @@ pub struct Region {
     pub ocr: Option<Result<(crate::relay::OcrReading, String), String>>,
     /// OCR in progress.
     pub ocr_busy: bool,
+    /// The table inside (rows × cells), when it holds one.
+    pub table: Option<Vec<Vec<String>>>,
+    /// The engine is reading its text.
+    pub reading: bool,
 }
 
 /// What the pipeline read from a file, and the invoice as the person corrected it.
@@ -428,13 +432,28 @@ impl AppState {
     /// Reads the text of the regions `which` selects again (their page's text changed:
     /// a font arrived, or OCR read the page).
     pub fn reread_regions(&self, which: impl Fn(&Region) -> bool) {
+        let mut todo: Vec<(u32, u32, usize, Rect)> = Vec::new();
         self.regions.update(|rs| {
             for r in rs.iter_mut().filter(|r| which(r)) {
-                let (text, needs_ocr) = region_text(r.doc, r.page, &r.rect);
-                r.text = text;
-                r.needs_ocr = needs_ocr;
+                r.reading = true;
+                todo.push((r.id, r.doc, r.page, r.rect));
             }
         });
+        let regions = self.regions;
+        for (id, doc, page, rect) in todo {
+            leptos::task::spawn_local(async move {
+                let read = read_region(doc, page, rect).await;
+                regions.update(|rs| {
+                    // (Unless it moved meanwhile: that reading is on its way.)
+                    if let Some(r) = rs.iter_mut().find(|r| r.id == id && r.rect == rect) {
+                        r.text = read.text;
+                        r.needs_ocr = read.needs_ocr;
+                        r.table = read.table;
+                        r.reading = false;
+                    }
+                });
+            });
+        }
     }
 
     /// Pages of the active file, if it is open.
@@ -456,10 +475,33 @@ pub fn use_app() -> AppState {
     expect_context::<AppState>()
 }
 
-/// Computes a region's text from the document store.
-pub fn region_text(doc: u32, page: usize, rect: &Rect) -> (String, bool) {
-    match crate::store::get(doc).and_then(|d| d.page_text(page)) {
-        Some(t) => (t.region_text(rect), t.needs_ocr()),
-        None => (String::new(), false),
+/// What the engine reads inside a region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionRead {
+    /// The text inside.
+    pub text: String,
+    /// The page has no text layer.
+    pub needs_ocr: bool,
+    /// The table inside, when it holds one.
+    pub table: Option<Vec<Vec<String>>>,
+}
+
+/// Has the engine read a region's text and table (nothing if the file is not open).
+pub async fn read_region(doc: u32, page: usize, rect: Rect) -> RegionRead {
+    use ::engine::protocol::{Reply, Request};
+    let mut out = RegionRead::default();
+    match crate::engine::call(Request::RegionText { doc, page, rect }, None).await {
+        Ok((Reply::RegionText { text, needs_ocr }, _)) => {
+            out.text = text;
+            out.needs_ocr = needs_ocr;
+        }
+        Ok(_) => {}
+        Err(e) => web_sys::console::warn_1(&format!("region text: {e}").into()),
     }
+    if let Ok((Reply::Table { rows }, _)) =
+        crate::engine::call(Request::RegionTable { doc, page, rect }, None).await
+    {
+        out.table = rows;
+    }
+    out
 }

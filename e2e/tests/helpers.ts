@@ -66,5 +66,7 @@ export async function dragRegion(page: Page, pageNumber: number, box: Box, pageW
 export async function lastRegionText(page: Page) {
   const items = page.getByTestId('region-item');
   await expect(items.last()).toBeVisible();
+  // The engine (a Web Worker) reads it: wait for its answer.
+  await expect(items.last().getByTestId('region-text')).not.toHaveAttribute('aria-busy', 'true');
   return norm((await items.last().getByTestId('region-text').textContent()) ?? '');
 }

@@ -3,7 +3,7 @@
 import { test, expect, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CORPUS, dragRegion, openFiles, referenceRegion, waitForPaint } from './helpers';
+import { CORPUS, dragRegion, lastRegionText, openFiles, referenceRegion, waitForPaint } from './helpers';
 import { staticPort } from '../playwright.config';
 
 const FILE = 'invoice2data/oyo.pdf';
@@ -15,6 +15,7 @@ async function prepare(page: Page, url = '/') {
   await waitForPaint(page);
   const r = referenceRegion(FILE, 'p1-field-invoice_number');
   await dragRegion(page, 1, [r.box[0] - 2, r.box[1] - 1, r.box[2] + 2, r.box[3] + 1], r.pageWidth);
+  expect(await lastRegionText(page)).toBe('IBZY2087');
   const item = page.getByTestId('region-item').last();
   await item.getByLabel('Region label').fill('Booking ID');
   await item.getByLabel('Region label').press('Enter');

@@ -52,7 +52,7 @@ impl std::fmt::Debug for Document {
 }
 
 /// Size and rotation of a page as displayed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct PageInfo {
     /// 1-based page number.
     pub page: usize,

@@ -159,11 +159,12 @@ fn Thumbnail(doc: u32, info: wasm_core::PageInfo) -> impl IntoView {
         if canvas.get().is_none() {
             return;
         }
-        crate::render_queue::enqueue(key.clone(), move || {
-            let (Some(d), Some(c)) = (store::get(doc), canvas.get_untracked()) else {
+        crate::render_queue::enqueue(key.clone(), move || async move {
+            if store::get(doc).is_none() {
                 return;
-            };
-            if let Ok(img) = d.doc.render(1, scale) {
+            }
+            let img = crate::engine::render(doc, 1, scale).await;
+            if let (Ok(img), Some(c)) = (img, canvas.try_get_untracked().flatten()) {
                 let _ = glue::paint(&c, &img);
             }
         });
@@ -182,8 +183,11 @@ fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        let status = open_bytes(id, bytes.clone(), Some(&password.get_untracked()));
-        leptos::task::spawn_local(finish_open(app, id, status));
+        let (bytes, password) = (bytes.clone(), password.get_untracked());
+        leptos::task::spawn_local(async move {
+            let status = open_bytes(id, bytes, Some(&password)).await;
+            finish_open(app, id, status).await;
+        });
     };
     view! {
         <form class="password" on:submit=submit on:click=|ev| ev.stop_propagation()>

@@ -11,7 +11,7 @@ use wasm_core::invoice::{FieldType, Invoice, InvoiceField, LineItem};
 
 use crate::extraction;
 use crate::i18n::{self, t, ta};
-use crate::state::{AiStatus, Extracted, use_app};
+use crate::state::{AiStatus, AppState, Extracted, use_app};
 
 /// The active file's invoice.
 #[component]
@@ -430,24 +430,14 @@ fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
     let app = use_app();
     let name = RwSignal::new(vendor);
     let message = RwSignal::new(None::<String>);
-    let save = move |_| match extraction::template_from(app, doc, &name.get_untracked()) {
-        Ok(t) => {
-            let vendor = t.vendor.clone();
-            app.templates.update(|ts| {
-                ts.retain(|x| x.vendor != t.vendor);
-                ts.push(t);
-            });
-            let saved = crate::persist::save_templates(&app.templates.get_untracked());
-            message.set(Some(if saved {
-                ta("template-saved", &[("vendor", i18n::s(vendor.clone()))])
-            } else {
-                ta(
-                    "template-visit-only",
-                    &[("vendor", i18n::s(vendor.clone()))],
-                )
-            }));
-        }
-        Err(e) => message.set(Some(e)),
+    let save = move |_| {
+        leptos::task::spawn_local(async move {
+            let Some(vendor) = name.try_get_untracked() else {
+                return;
+            };
+            let made = extraction::template_from(app, doc, &vendor).await;
+            save_made(app, made, message);
+        });
     };
     view! {
         <div class="save-template">
@@ -456,6 +446,35 @@ fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
             <button class="button small" data-testid="save-template" on:click=save>{t("save-as-template")}</button>
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </div>
+    }
+}
+
+/// Keeps a template made from the regions (and says so), or says why none was made.
+fn save_made(
+    app: AppState,
+    made: Result<wasm_core::template::Template, String>,
+    message: RwSignal<Option<String>>,
+) {
+    match made {
+        Ok(t) => {
+            let vendor = t.vendor.clone();
+            app.templates.update(|ts| {
+                ts.retain(|x| x.vendor != t.vendor);
+                ts.push(t);
+            });
+            let saved = crate::persist::save_templates(&app.templates.get_untracked());
+            message.try_set(Some(if saved {
+                ta("template-saved", &[("vendor", i18n::s(vendor.clone()))])
+            } else {
+                ta(
+                    "template-visit-only",
+                    &[("vendor", i18n::s(vendor.clone()))],
+                )
+            }));
+        }
+        Err(e) => {
+            message.try_set(Some(e));
+        }
     }
 }
 

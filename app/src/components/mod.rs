@@ -20,6 +20,7 @@ use wasm_core::invoice::csv::Columns;
 pub fn App() -> impl IntoView {
     provide_context(AppState::new());
     let app = use_app();
+    crate::opening::watch_engine(app);
     leptos::task::spawn_local(async move {
         app.providers.set(Some(crate::relay::providers().await));
     });
@@ -244,26 +245,10 @@ fn ExportCsv() -> impl IntoView {
         })
     };
     let export = move |columns: Columns| {
-        let (csv, left_out) = crate::extraction::combined_csv(app, columns);
-        if let Err(e) = crate::glue::download("zonal-invoices.csv", "text/csv;charset=utf-8", &csv)
-        {
-            app.notice.set(Some(e));
-        } else if !left_out.is_empty() {
-            let list: Vec<String> = left_out
-                .iter()
-                .map(|l| format!("{} ({})", l.name, l.why))
-                .collect();
-            app.notice.set(Some(ta(
-                "csv-left-out",
-                &[
-                    (
-                        "files",
-                        i18n::s(crate::format::count(left_out.len(), "file")),
-                    ),
-                    ("list", i18n::s(list.join("; "))),
-                ],
-            )));
-        }
+        leptos::task::spawn_local(async move {
+            let (csv, left_out) = crate::extraction::combined_csv(app, columns).await;
+            download_csv(app, &csv, &left_out);
+        });
     };
     view! {
         <button class="button" data-testid="export-csv" on:click=move |_| export(Columns::Standard) disabled=move || !ready()>
@@ -274,5 +259,27 @@ fn ExportCsv() -> impl IntoView {
             on:click=move |_| export(Columns::Extended) disabled=move || !ready()>
             {t("export-csv-extended")}
         </button>
+    }
+}
+
+/// Downloads a combined CSV, and says which files it leaves out.
+fn download_csv(app: AppState, csv: &str, left_out: &[crate::extraction::LeftOut]) {
+    if let Err(e) = crate::glue::download("zonal-invoices.csv", "text/csv;charset=utf-8", csv) {
+        app.notice.set(Some(e));
+    } else if !left_out.is_empty() {
+        let list: Vec<String> = left_out
+            .iter()
+            .map(|l| format!("{} ({})", l.name, l.why))
+            .collect();
+        app.notice.set(Some(ta(
+            "csv-left-out",
+            &[
+                (
+                    "files",
+                    i18n::s(crate::format::count(left_out.len(), "file")),
+                ),
+                ("list", i18n::s(list.join("; "))),
+            ],
+        )));
     }
 }

@@ -7,7 +7,7 @@ use wasm_core::PageInfo;
 use wasm_core::geometry::{Point, Rect, Viewport};
 
 use crate::i18n::{self, t, ta};
-use crate::state::{AppState, Region, ScanRead, region_text, use_app};
+use crate::state::{AppState, Region, ScanRead, use_app};
 use crate::{glue, render_queue, store};
 
 /// Largest canvas backing store, in pixels; beyond it the bitmap is scaled up by CSS.
@@ -132,27 +132,28 @@ fn render_when_visible(
         if (paint.scale.get_untracked() - scale).abs() < 1e-3 && paint.epoch.get_value() == epoch {
             return;
         }
-        render_queue::enqueue(key.clone(), move || {
-            let Some(d) = store::get(doc) else { return };
-            let Some(c) = canvas.get_untracked() else {
+        render_queue::enqueue(key.clone(), move || async move {
+            if store::get(doc).is_none() || canvas.try_get_untracked().flatten().is_none() {
+                return;
+            }
+            let img = crate::engine::render(doc, page, scale).await;
+            // (The page may have gone meanwhile: another file chosen, this one closed.)
+            let Some(c) = canvas.try_get_untracked().flatten() else {
                 return;
             };
-            match d
-                .doc
-                .render(page, scale)
-                .map_err(|e| e.to_string())
-                .and_then(|img| glue::paint(&c, &img))
-            {
+            match img.and_then(|img| glue::paint(&c, &img)) {
                 Ok(()) => {
-                    paint.scale.set(scale);
-                    paint.epoch.set_value(epoch);
-                    paint.error.set(None);
+                    paint.scale.try_set(scale);
+                    paint.epoch.try_set_value(epoch);
+                    paint.error.try_set(None);
                     // A font or CMap the page lacked is fetched, and the page painted again.
                     leptos::task::spawn_local(async move {
                         crate::assets::refresh(app).await;
                     });
                 }
-                Err(e) => paint.error.set(Some(e)),
+                Err(e) => {
+                    paint.error.try_set(Some(e));
+                }
             }
         });
     });
@@ -435,7 +436,6 @@ fn ScanBadge(doc: u32, page: usize) -> impl IntoView {
 fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
     let id = app.next_id();
     let n = app.regions.with_untracked(|rs| rs.len()) + 1;
-    let (text, needs_ocr) = region_text(doc, page, &rect);
     app.edit_regions(|rs| {
         rs.push(Region {
             id,
@@ -444,14 +444,17 @@ fn add_region(app: AppState, doc: u32, page: usize, rect: Rect) {
             rect,
             label: ta("region-n", &[("n", i18n::n(n))]),
             field: None,
-            text,
-            needs_ocr,
+            text: String::new(),
+            needs_ocr: false,
             ocr: None,
             ocr_busy: false,
             items: None,
+            table: None,
+            reading: false,
         })
     });
     app.selected.set(Some(id));
+    app.reread_regions(|r| r.id == id);
 }
 
 /// Moves a region; `final_` recomputes its text (done on release, not on every move).
@@ -460,13 +463,13 @@ fn set_rect(app: AppState, id: u32, rect: Rect, final_: bool) {
         if let Some(r) = rs.iter_mut().find(|r| r.id == id) {
             r.rect = rect;
             if final_ {
-                let (text, needs_ocr) = region_text(r.doc, r.page, &rect);
-                r.text = text;
                 r.ocr = None;
-                r.needs_ocr = needs_ocr;
             }
         }
     });
+    if final_ {
+        app.reread_regions(|r| r.id == id);
+    }
 }
 
 /// Sets `visible` while the page is near the viewport, and the current page when it

@@ -49,7 +49,7 @@ fn RegionItem(region: Region) -> impl IntoView {
         // Over the item table: each column gets a first guess of what it holds.
         let items = (chosen == LINE_ITEMS).then(|| {
             app.regions
-                .with_untracked(|rs| rs.iter().find(|r| r.id == id).and_then(region_rows))
+                .with_untracked(|rs| rs.iter().find(|r| r.id == id).and_then(|r| r.table.clone()))
                 .map(|rows| ItemColumn::guess(&rows))
                 .unwrap_or_default()
         });
@@ -79,7 +79,10 @@ fn RegionItem(region: Region) -> impl IntoView {
     };
     let table = table_view(&region);
     let on_scan = crate::store::get(region.doc).is_some_and(|d| d.is_scan(region.page));
-    let body = if !region.text.is_empty() {
+    let body = if region.reading && region.text.is_empty() {
+        view! { <p class="region-empty" data-testid="region-text" aria-busy="true">{t("region-reading")}</p> }
+            .into_any()
+    } else if !region.text.is_empty() {
         view! { <pre class="region-text" data-testid="region-text">{region.text.clone()}</pre> }
             .into_any()
     } else if region.needs_ocr {
@@ -127,18 +130,10 @@ fn RegionItem(region: Region) -> impl IntoView {
 /// The field-select value that maps a region to the line items.
 const LINE_ITEMS: &str = "lineItems";
 
-/// The rows × cells of the table inside a region, if it holds one.
-fn region_rows(r: &Region) -> Option<Vec<Vec<String>>> {
-    crate::store::get(r.doc)
-        .and_then(|d| d.page_text(r.page))
-        .and_then(|t| t.region_table(&r.rect))
-        .map(|t| t.rows)
-}
-
 /// The table inside a region (rows × cells), folded, when it holds one; mapped to the
 /// line items, with what each column holds (a choice per column) and open.
 fn table_view(region: &Region) -> Option<impl IntoView + use<>> {
-    let rows = region_rows(region)?;
+    let rows = region.table.clone()?;
     let (r, c) = (rows.len(), rows.first().map_or(0, Vec::len));
     let mapping = region.items.clone().map(|cols| {
         let id = region.id;
@@ -256,14 +251,17 @@ async fn ocr_region(app: crate::state::AppState, id: u32) {
             .unwrap_or_default()
     });
     const OCR_DPI: f64 = 300.0;
-    let png = crate::store::get(r.doc)
-        .ok_or("the file is closed".to_string())
-        .and_then(|d| d.doc.render_dpi(r.page, OCR_DPI).map_err(|e| e.to_string()))
-        .and_then(|img| {
-            img.crop(&r.rect, wasm_core::geometry::points_to_pixels(1.0, OCR_DPI))
-                .ok_or("the region is empty".to_string())
-        })
-        .and_then(|c| c.to_png().map_err(|e| e.to_string()));
+    let crop = ::engine::protocol::Request::RegionPng {
+        doc: r.doc,
+        page: r.page,
+        rect: r.rect,
+        dpi: OCR_DPI,
+    };
+    let png = match crate::engine::call(crop, None).await {
+        Ok((_, Some(png))) => Ok(png),
+        Ok((_, None)) => Err("the engine sent no image".to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     let outcome = match png {
         Ok(png) => {
             use base64::Engine;

@@ -1,0 +1,312 @@
+//! The open documents in the worker and the answers to the app's requests.
+//!
+//! A page's text is read once and kept while it is among the [`TEXT_CACHE_PAGES`] last
+//! used (a long document's far pages are read again when asked for), so memory stays
+//! bounded however long the document; what OCR read is kept for good (it cannot be read
+//! again without OCR).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+
+use wasm_core::invoice::locate::{locate, place_of};
+use wasm_core::invoice::pipeline::read_with_regions;
+use wasm_core::ocr::{OCR_DPI, PreparedScan, parse_tesseract_tsv};
+use wasm_core::{Document, OpenError, PageText};
+
+use crate::protocol::{Envelope, OpenFailure, Reply, Request};
+
+/// How many pages' native texts a document keeps.
+pub const TEXT_CACHE_PAGES: usize = 48;
+
+/// A PDF comment that makes the worker panic when it opens the file: how the browser
+/// tests check that a failing engine costs one file, not the session.
+pub const TEST_PANIC_MARKER: &[u8] = b"%zonal-test-engine-panic";
+
+/// One open document.
+struct Open {
+    doc: Document,
+    /// How many native texts it keeps.
+    cache: usize,
+    pages: usize,
+    /// Native texts, most recently used last.
+    texts: VecDeque<(usize, Rc<PageText>)>,
+    /// Pages read by OCR: their text and mean word confidence.
+    ocr: BTreeMap<usize, (Rc<PageText>, f64)>,
+    /// Whether each page read so far is a scan (no text layer).
+    scan: BTreeMap<usize, bool>,
+    /// The scan last prepared for OCR, until its reading arrives.
+    prepared: Option<(usize, PreparedScan)>,
+}
+
+impl Open {
+    fn new(doc: Document, cache: usize) -> Self {
+        Self {
+            cache,
+            pages: doc.pages().len(),
+            doc,
+            texts: VecDeque::new(),
+            ocr: BTreeMap::new(),
+            scan: BTreeMap::new(),
+            prepared: None,
+        }
+    }
+
+    /// A page's text: what OCR read, else the PDF's own.
+    fn text(&mut self, page: usize) -> Result<Rc<PageText>, String> {
+        if let Some((t, _)) = self.ocr.get(&page) {
+            return Ok(t.clone());
+        }
+        self.native(page)
+    }
+
+    fn native(&mut self, page: usize) -> Result<Rc<PageText>, String> {
+        if let Some(i) = self.texts.iter().position(|(p, _)| *p == page) {
+            let hit = self.texts.remove(i).ok_or("cache")?;
+            let t = hit.1.clone();
+            self.texts.push_back(hit);
+            return Ok(t);
+        }
+        let t = Rc::new(self.doc.page_text(page).map_err(|e| e.to_string())?);
+        self.scan.insert(page, t.needs_ocr());
+        if self.texts.len() >= self.cache {
+            self.texts.pop_front();
+        }
+        self.texts.push_back((page, t.clone()));
+        Ok(t)
+    }
+
+    fn all_texts(&mut self) -> Result<Vec<PageText>, String> {
+        (1..=self.pages)
+            .map(|p| self.text(p).map(|t| (*t).clone()))
+            .collect()
+    }
+
+    /// 1 per native page, the OCR confidence per page read by OCR, averaged.
+    fn text_quality(&self) -> f64 {
+        let n = self.pages.max(1);
+        let read: f64 = self.ocr.values().map(|(_, q)| q).sum();
+        ((n - self.ocr.len().min(n)) as f64 + read) / n as f64
+    }
+}
+
+/// The documents open in the worker, by the app's file id.
+pub struct Docs {
+    open: HashMap<u32, Open>,
+    /// How many native page texts each document keeps.
+    text_cache: usize,
+}
+
+impl Default for Docs {
+    fn default() -> Self {
+        Self::with_text_cache(TEXT_CACHE_PAGES)
+    }
+}
+
+/// A reply and the bytes that travel beside it.
+pub type Answer = (Reply, Option<Vec<u8>>);
+
+impl Docs {
+    /// No documents yet; each will keep at most `pages` native page texts.
+    pub fn with_text_cache(pages: usize) -> Self {
+        Self {
+            open: HashMap::new(),
+            text_cache: pages.max(1),
+        }
+    }
+
+    /// Answers `request` (`bytes`: what travelled beside it), with the fonts and CMaps
+    /// the pages lacked.
+    pub fn handle(
+        &mut self,
+        request: Request,
+        bytes: Option<Vec<u8>>,
+    ) -> (Envelope, Option<Vec<u8>>) {
+        let (reply, out) = match self.answer(request, bytes) {
+            Ok(answer) => answer,
+            Err(message) => (Reply::Failed { message }, None),
+        };
+        let missing = wasm_core::assets::take_missing();
+        (Envelope { reply, missing }, out)
+    }
+
+    /// How many native page texts document `doc` holds now.
+    pub fn cached_texts(&self, doc: u32) -> usize {
+        self.open.get(&doc).map_or(0, |d| d.texts.len())
+    }
+
+    fn get(&mut self, doc: u32) -> Result<&mut Open, String> {
+        self.open
+            .get_mut(&doc)
+            .ok_or_else(|| "the file is not open".to_string())
+    }
+
+    fn answer(&mut self, request: Request, bytes: Option<Vec<u8>>) -> Result<Answer, String> {
+        let done = |reply: Reply| Ok((reply, None));
+        match request {
+            Request::Open { doc, password } => {
+                let bytes = bytes.ok_or("no PDF came with the request")?;
+                if bytes.get(..1024.min(bytes.len())).is_some_and(|head| {
+                    head.windows(TEST_PANIC_MARKER.len())
+                        .any(|w| w == TEST_PANIC_MARKER)
+                }) {
+                    panic!(
+                        "the engine's test trigger: {}",
+                        String::from_utf8_lossy(TEST_PANIC_MARKER)
+                    );
+                }
+                match Document::open(bytes, password.as_deref()) {
+                    Ok(d) => {
+                        let pages = d.pages();
+                        self.open.insert(doc, Open::new(d, self.text_cache));
+                        done(Reply::Opened { pages })
+                    }
+                    Err(e) => done(Reply::OpenFailed {
+                        failure: match e {
+                            OpenError::NeedsPassword => OpenFailure::NeedsPassword,
+                            OpenError::WrongPassword => OpenFailure::WrongPassword,
+                            e => OpenFailure::Other {
+                                message: e.to_string(),
+                            },
+                        },
+                    }),
+                }
+            }
+            Request::Close { doc } => {
+                self.open.remove(&doc);
+                done(Reply::Done)
+            }
+            Request::Provide { path } => {
+                let bytes = bytes.ok_or("no file came with the request")?;
+                wasm_core::assets::provide(&path, bytes).map_err(|e| e.to_string())?;
+                // Pages read without it read differently now.
+                for d in self.open.values_mut() {
+                    d.texts.clear();
+                }
+                done(Reply::Done)
+            }
+            Request::Render { doc, page, scale } => {
+                let img = self
+                    .get(doc)?
+                    .doc
+                    .render(page, scale)
+                    .map_err(|e| e.to_string())?;
+                Ok((
+                    Reply::Image {
+                        width: img.width,
+                        height: img.height,
+                    },
+                    Some(img.data),
+                ))
+            }
+            Request::ReadTexts { doc, pages } => {
+                let d = self.get(doc)?;
+                let mut scans = Vec::new();
+                for page in pages {
+                    d.native(page)?;
+                    if d.scan.get(&page) == Some(&true) {
+                        scans.push(page);
+                    }
+                }
+                done(Reply::Texts { scans })
+            }
+            Request::RegionText { doc, page, rect } => {
+                let d = self.get(doc)?;
+                let t = d.text(page)?;
+                done(Reply::RegionText {
+                    text: t.region_text(&rect),
+                    needs_ocr: t.needs_ocr(),
+                })
+            }
+            Request::RegionTable { doc, page, rect } => {
+                let t = self.get(doc)?.text(page)?;
+                done(Reply::Table {
+                    rows: t.region_table(&rect).map(|t| t.rows),
+                })
+            }
+            Request::RegionPng {
+                doc,
+                page,
+                rect,
+                dpi,
+            } => {
+                let img = self
+                    .get(doc)?
+                    .doc
+                    .render_dpi(page, dpi)
+                    .map_err(|e| e.to_string())?;
+                let crop = img
+                    .crop(&rect, wasm_core::geometry::points_to_pixels(1.0, dpi))
+                    .ok_or("the region is empty")?;
+                let png = crop.to_png().map_err(|e| e.to_string())?;
+                Ok((Reply::Png, Some(png)))
+            }
+            Request::PrepareScan { doc, page } => {
+                let d = self.get(doc)?;
+                let img = d.doc.render_dpi(page, OCR_DPI).map_err(|e| e.to_string())?;
+                let scan = PreparedScan::new(img, 0);
+                let png = scan.image.to_png().map_err(|e| e.to_string())?;
+                let psm = scan.layout().tesseract_psm();
+                d.prepared = Some((page, scan));
+                Ok((Reply::Scan { psm }, Some(png)))
+            }
+            Request::SetOcr { doc, page, tsv } => {
+                let d = self.get(doc)?;
+                let scan = match d.prepared.take() {
+                    Some((p, scan)) if p == page => scan,
+                    _ => return Err(format!("page {page} was not prepared for OCR")),
+                };
+                let words = parse_tesseract_tsv(&tsv);
+                d.ocr
+                    .insert(page, (Rc::new(words.page_text(page, &scan)), words.quality));
+                done(Reply::OcrRead {
+                    quality: words.quality,
+                })
+            }
+            Request::Extract {
+                doc,
+                templates,
+                drawn,
+            } => {
+                let d = self.get(doc)?;
+                let pages = d.all_texts()?;
+                let result = read_with_regions(
+                    &pages,
+                    &d.doc.attachments(),
+                    &templates,
+                    drawn.as_deref(),
+                    d.text_quality(),
+                );
+                let places = locate(&pages, &result.invoice).into_iter().collect();
+                done(Reply::Invoice {
+                    result: Box::new(result),
+                    text_quality: d.text_quality(),
+                    places,
+                })
+            }
+            Request::Locate {
+                doc,
+                invoice,
+                field,
+            } => {
+                let pages = self.get(doc)?.all_texts()?;
+                done(Reply::Place {
+                    place: invoice.get(field).and_then(|v| place_of(&pages, field, &v)),
+                })
+            }
+            Request::LayoutTexts { doc } => {
+                let d = self.get(doc)?;
+                let pages = (1..=d.pages)
+                    .map(|p| d.text(p).map(|t| t.layout_text()))
+                    .collect::<Result<_, _>>()?;
+                done(Reply::LayoutTexts { pages })
+            }
+            Request::FirstPage { doc } => {
+                let t = self.get(doc)?.text(1)?;
+                done(Reply::FirstPage {
+                    text: t.text(),
+                    lines: t.lines.iter().map(|l| l.text()).collect(),
+                })
+            }
+        }
+    }
+}
