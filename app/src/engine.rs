@@ -18,7 +18,7 @@ use futures::channel::oneshot;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, Worker};
+use web_sys::{ImageBitmap, MessageEvent, Worker};
 
 /// Why a request got no reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +44,31 @@ impl std::fmt::Display for EngineError {
 /// The worker's script (Trunk's loader for `engine.js` + `engine_bg.wasm`).
 const WORKER_URL: &str = "engine_loader.js";
 
-type Answer = Result<(Reply, Option<Vec<u8>>), EngineError>;
+/// What came with a reply.
+pub enum Carried {
+    /// Bytes: a PNG crop, a scan prepared for OCR.
+    Bytes(Vec<u8>),
+    /// A rendered page, drawn by the worker's browser into a bitmap.
+    Bitmap(ImageBitmap),
+}
+
+/// A rendered page: its pixels as a bitmap (closed when dropped).
+pub struct PageImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The pixels.
+    pub bitmap: ImageBitmap,
+}
+
+impl Drop for PageImage {
+    fn drop(&mut self) {
+        self.bitmap.close();
+    }
+}
+
+type Answer = Result<(Reply, Option<Carried>), EngineError>;
 
 struct Pending {
     request: Request,
@@ -107,12 +131,12 @@ pub async fn call(request: Request, bytes: Option<&[u8]>) -> Answer {
 }
 
 /// Page `page` of `doc` rendered at `scale` pixels per point.
-pub async fn render(doc: u32, page: usize, scale: f64) -> Result<wasm_core::RgbaImage, String> {
+pub async fn render(doc: u32, page: usize, scale: f64) -> Result<PageImage, String> {
     match call(Request::Render { doc, page, scale }, None).await {
-        Ok((Reply::Image { width, height }, Some(data))) => Ok(wasm_core::RgbaImage {
+        Ok((Reply::Image { width, height }, Some(Carried::Bitmap(bitmap)))) => Ok(PageImage {
             width,
             height,
-            data,
+            bitmap,
         }),
         Ok(_) => Err("the engine sent no image".into()),
         Err(e) => Err(e.to_string()),
@@ -274,10 +298,16 @@ fn received(data: JsValue) {
         .ok()
         .and_then(|v| v.as_string())
         .and_then(|json| serde_json::from_str::<Envelope>(&json).ok());
-    let bytes = Reflect::get(&data, &"bytes".into())
+    let carried = Reflect::get(&data, &"bitmap".into())
         .ok()
-        .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-        .map(|a| a.to_vec());
+        .and_then(|v| v.dyn_into::<ImageBitmap>().ok())
+        .map(Carried::Bitmap)
+        .or_else(|| {
+            Reflect::get(&data, &"bytes".into())
+                .ok()
+                .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+                .map(|a| Carried::Bytes(a.to_vec()))
+        });
     let (Some(id), Some(envelope)) = (id, envelope) else {
         web_sys::console::error_1(&"engine: a reply the page could not read".into());
         return;
@@ -299,7 +329,7 @@ fn received(data: JsValue) {
         Some(pending)
     });
     if let Some(tx) = pending.and_then(|p| p.reply) {
-        let _ = tx.send(Ok((envelope.reply, bytes)));
+        let _ = tx.send(Ok((envelope.reply, carried)));
     }
 }
 

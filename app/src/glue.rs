@@ -5,11 +5,11 @@
 //! (`src/session_store.js`), a job's event stream (`src/job_events.js`), the page's URL fragment, the clipboard, and Tesseract in the
 //! browser (`src/tesseract.js`).
 
-use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use wasm_core::RgbaImage;
+use crate::engine::PageImage;
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/tesseract.js")]
 extern "C" {
@@ -214,8 +214,8 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
-/// Paints an RGBA bitmap into a canvas, resizing its backing store to match.
-pub fn paint(canvas: &HtmlCanvasElement, img: &RgbaImage) -> Result<(), String> {
+/// Paints a rendered page into a canvas, resizing its backing store to match.
+pub fn paint(canvas: &HtmlCanvasElement, img: &PageImage) -> Result<(), String> {
     canvas.set_width(img.width);
     canvas.set_height(img.height);
     let ctx = canvas
@@ -224,10 +224,7 @@ pub fn paint(canvas: &HtmlCanvasElement, img: &RgbaImage) -> Result<(), String> 
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
         .ok_or("no 2D canvas")?;
-    let data =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&img.data), img.width, img.height)
-            .map_err(|_| "bad bitmap size")?;
-    ctx.put_image_data(&data, 0.0, 0.0)
+    ctx.draw_image_with_image_bitmap(&img.bitmap, 0.0, 0.0)
         .map_err(|_| "could not paint the page".to_string())
 }
 
@@ -370,7 +367,9 @@ pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen::Clamped;
     use wasm_bindgen_test::*;
+    use web_sys::ImageData;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -389,17 +388,35 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn paints_a_rendered_page_into_a_canvas_pixel_for_pixel() {
-        // A real page rendered by wasm-core in the browser, painted, and read back.
+    async fn paints_a_rendered_page_into_a_canvas_pixel_for_pixel() {
+        // A real page rendered by wasm-core in the browser, made a bitmap as the engine
+        // worker does, painted, and read back.
         let pdf = include_bytes!("../../../shared/corpus/dev/invoice2data/oyo.pdf").to_vec();
         let doc = wasm_core::Document::open(pdf, None).expect("opens");
         let img = doc.render(1, 0.5).expect("renders");
+        let data =
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&img.data), img.width, img.height)
+                .expect("image data");
+        let promise = web_sys::window()
+            .expect("window")
+            .create_image_bitmap_with_image_data(&data)
+            .expect("bitmap");
+        let bitmap = JsFuture::from(promise)
+            .await
+            .expect("bitmap")
+            .dyn_into()
+            .expect("bitmap");
+        let page = PageImage {
+            width: img.width,
+            height: img.height,
+            bitmap,
+        };
         let canvas: HtmlCanvasElement = document()
             .create_element("canvas")
             .expect("canvas")
             .dyn_into()
             .expect("canvas");
-        paint(&canvas, &img).expect("paints");
+        paint(&canvas, &page).expect("paints");
         assert_eq!((canvas.width(), canvas.height()), (img.width, img.height));
         let ctx: CanvasRenderingContext2d = canvas
             .get_context("2d")

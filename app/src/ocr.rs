@@ -61,7 +61,7 @@ async fn read_page(app: AppState, doc: u32, page: usize) -> Result<(f64, f64), S
     let start = glue::now_ms();
     let loaded = store::get(doc).ok_or("the file was closed")?;
     let (psm, png) = match crate::engine::call(Request::PrepareScan { doc, page }, None).await {
-        Ok((Reply::Scan { psm }, Some(png))) => (psm, png),
+        Ok((Reply::Scan { psm }, Some(crate::engine::Carried::Bytes(png)))) => (psm, png),
         Ok(_) => return Err("the engine sent no image".into()),
         Err(e) => return Err(e.to_string()),
     };

@@ -3,7 +3,8 @@
 //! A page's text is read once and kept while it is among the [`TEXT_CACHE_PAGES`] last
 //! used (a long document's far pages are read again when asked for), so memory stays
 //! bounded however long the document; what OCR read is kept for good (it cannot be read
-//! again without OCR).
+//! again without OCR). The invoice pipeline reads the pages invoices print their header,
+//! items and totals on (see [`pipeline_pages`]), not every page of a long document.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
@@ -11,12 +12,28 @@ use std::rc::Rc;
 use wasm_core::invoice::locate::{locate, place_of};
 use wasm_core::invoice::pipeline::read_with_regions;
 use wasm_core::ocr::{OCR_DPI, PreparedScan, parse_tesseract_tsv};
+use wasm_core::template::Template;
 use wasm_core::{Document, OpenError, PageText};
 
 use crate::protocol::{Envelope, OpenFailure, Reply, Request};
 
 /// How many pages' native texts a document keeps.
 pub const TEXT_CACHE_PAGES: usize = 48;
+
+/// The invoice pipeline reads a document's first and last this many pages.
+pub const PIPELINE_END_PAGES: usize = 12;
+
+/// The pages the invoice pipeline reads of an `n`-page document: the first and the last
+/// [`PIPELINE_END_PAGES`], and the pages `named` by a template's or a drawn region.
+pub fn pipeline_pages(n: usize, named: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut pages: Vec<usize> = (1..=n.min(PIPELINE_END_PAGES))
+        .chain(n.saturating_sub(PIPELINE_END_PAGES).max(PIPELINE_END_PAGES) + 1..=n)
+        .chain(named.into_iter().filter(|p| (1..=n).contains(p)))
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    pages
+}
 
 /// A PDF comment that makes the worker panic when it opens the file: how the browser
 /// tests check that a failing engine costs one file, not the session.
@@ -75,10 +92,26 @@ impl Open {
         Ok(t)
     }
 
-    fn all_texts(&mut self) -> Result<Vec<PageText>, String> {
-        (1..=self.pages)
-            .map(|p| self.text(p).map(|t| (*t).clone()))
+    /// The texts of `pages`, in order.
+    fn texts_of(&mut self, pages: &[usize]) -> Result<Vec<PageText>, String> {
+        pages
+            .iter()
+            .map(|&p| self.text(p).map(|t| (*t).clone()))
             .collect()
+    }
+
+    /// The pages the invoice pipeline reads with these templates and drawn regions.
+    fn pipeline_texts(
+        &mut self,
+        templates: &[Template],
+        drawn: Option<&Template>,
+    ) -> Result<Vec<PageText>, String> {
+        let named = templates
+            .iter()
+            .chain(drawn)
+            .flat_map(Template::region_pages)
+            .collect::<Vec<_>>();
+        self.texts_of(&pipeline_pages(self.pages, named))
     }
 
     /// 1 per native page, the OCR confidence per page read by OCR, averaged.
@@ -132,6 +165,13 @@ impl Docs {
     /// How many native page texts document `doc` holds now.
     pub fn cached_texts(&self, doc: u32) -> usize {
         self.open.get(&doc).map_or(0, |d| d.texts.len())
+    }
+
+    /// Whether page `page` of `doc` has its native text read and kept.
+    pub fn has_text(&self, doc: u32, page: usize) -> bool {
+        self.open
+            .get(&doc)
+            .is_some_and(|d| d.texts.iter().any(|(p, _)| *p == page))
     }
 
     fn get(&mut self, doc: u32) -> Result<&mut Open, String> {
@@ -268,14 +308,23 @@ impl Docs {
                 drawn,
             } => {
                 let d = self.get(doc)?;
-                let pages = d.all_texts()?;
-                let result = read_with_regions(
+                let pages = d.pipeline_texts(&templates, drawn.as_deref())?;
+                let mut result = read_with_regions(
                     &pages,
                     &d.doc.attachments(),
                     &templates,
                     drawn.as_deref(),
                     d.text_quality(),
                 );
+                if pages.len() < d.pages {
+                    result.warnings.push(format!(
+                        "a long document: the invoice was read from {} of its {} pages \
+                         (the first and last {PIPELINE_END_PAGES}); items printed on the \
+                         others are not in it",
+                        pages.len(),
+                        d.pages
+                    ));
+                }
                 let places = locate(&pages, &result.invoice).into_iter().collect();
                 done(Reply::Invoice {
                     result: Box::new(result),
@@ -288,7 +337,7 @@ impl Docs {
                 invoice,
                 field,
             } => {
-                let pages = self.get(doc)?.all_texts()?;
+                let pages = self.get(doc)?.pipeline_texts(&[], None)?;
                 done(Reply::Place {
                     place: invoice.get(field).and_then(|v| place_of(&pages, field, &v)),
                 })

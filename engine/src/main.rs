@@ -1,7 +1,11 @@
 //! The engine worker: a dedicated Web Worker that answers the app's requests with
 //! [`engine::docs::Docs`]. A message is `{id, request, bytes?}` (the request as JSON,
-//! bytes as a `Uint8Array`); the answer is `{id, envelope, bytes?}`, its bytes
-//! transferred. Once loaded it posts `"ready"`. A panic logs its message and ends the
+//! bytes as a `Uint8Array`); the answer is `{id, envelope, bytes?, bitmap?}`, transferred:
+//! a rendered page comes as an `ImageBitmap` (made here, so the page only draws it), other
+//! bytes (a PNG crop, a scan for OCR) as a `Uint8Array`. Requests are answered one at a
+//! time, in the order they came. Once loaded it posts `"ready"`. Each page's text reading is a User Timing
+//! measure `zonal:text <page>` in the worker's timeline, and the worker's linear memory is
+//! `self.zonalEngineMemory`: what the benchmarks read. A panic logs its message and ends the
 //! worker (the wasm build aborts): the app sees the worker's `error` event, starts a
 //! new one, and blames the request that was being answered.
 
@@ -17,33 +21,115 @@ fn main() {
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
 
-    use engine::Request;
     use engine::docs::Docs;
+    use engine::protocol::Envelope;
+    use engine::{Reply, Request};
     use js_sys::{Array, Object, Reflect, Uint8Array};
-    use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+    use wasm_bindgen::{Clamped, JsCast};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{DedicatedWorkerGlobalScope, ImageData, MessageEvent};
 
     thread_local! {
         static DOCS: RefCell<Docs> = RefCell::new(Docs::default());
+        /// Messages not answered yet, and whether they are being answered.
+        static QUEUE: RefCell<VecDeque<JsValue>> = const { RefCell::new(VecDeque::new()) };
+        static BUSY: Cell<bool> = const { Cell::new(false) };
     }
 
     pub fn run() {
         console_error_panic_hook::set_once();
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(|e: MessageEvent| {
-            if let Err(err) = answer(&e.data()) {
-                web_sys::console::error_1(&err);
+            QUEUE.with(|q| q.borrow_mut().push_back(e.data()));
+            if !BUSY.with(|b| b.replace(true)) {
+                wasm_bindgen_futures::spawn_local(drain());
             }
         });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        let _ = Reflect::set(&scope, &"zonalEngineMemory".into(), &wasm_bindgen::memory());
         let _ = scope.post_message(&JsValue::from_str("ready"));
     }
 
-    fn answer(data: &JsValue) -> Result<(), JsValue> {
+    /// [`Request::ReadTexts`] page by page, each page read a `zonal:text <page>` measure.
+    fn read_texts(doc: u32, pages: Vec<usize>) -> (Envelope, Option<Vec<u8>>) {
+        let perf = js_sys::global()
+            .unchecked_into::<DedicatedWorkerGlobalScope>()
+            .performance();
+        let mut scans = Vec::new();
+        let mut missing = Vec::new();
+        for page in pages {
+            let name = format!("zonal:text {page}");
+            // (Only a reading is measured, not a page already read.)
+            let fresh = !DOCS.with(|d| d.borrow().has_text(doc, page));
+            let start = perf.as_ref().filter(|_| fresh).map(|p| p.now());
+            let request = Request::ReadTexts {
+                doc,
+                pages: vec![page],
+            };
+            let (envelope, _) = DOCS.with(|d| d.borrow_mut().handle(request, None));
+            if let (Some(p), Some(start)) = (&perf, start) {
+                let _ = measure_since(p, &name, start);
+            }
+            missing.extend(envelope.missing);
+            match envelope.reply {
+                Reply::Texts { scans: s } => scans.extend(s),
+                failed => {
+                    return (
+                        Envelope {
+                            reply: failed,
+                            missing,
+                        },
+                        None,
+                    );
+                }
+            }
+        }
+        (
+            Envelope {
+                reply: Reply::Texts { scans },
+                missing,
+            },
+            None,
+        )
+    }
+
+    /// RGBA `pixels` as an `ImageBitmap`, ready to be drawn (and transferred).
+    async fn bitmap(
+        scope: &DedicatedWorkerGlobalScope,
+        pixels: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<JsValue, JsValue> {
+        let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(pixels), width, height)?;
+        JsFuture::from(scope.create_image_bitmap_with_image_data(&image)?).await
+    }
+
+    /// A measure `name` from `start` (ms on the worker's clock) to now.
+    fn measure_since(perf: &web_sys::Performance, name: &str, start: f64) -> Result<(), JsValue> {
+        let options = Object::new();
+        Reflect::set(&options, &"start".into(), &start.into())?;
+        Reflect::set(&options, &"end".into(), &perf.now().into())?;
+        let measure = Reflect::get(perf, &"measure".into())?.unchecked_into::<js_sys::Function>();
+        measure.call2(perf, &name.into(), &options).map(|_| ())
+    }
+
+    /// Answers the queued messages in order, each finished before the next starts (the
+    /// page blames the oldest unanswered request when the worker fails).
+    async fn drain() {
+        while let Some(data) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
+            if let Err(err) = answer(&data).await {
+                web_sys::console::error_1(&err);
+            }
+        }
+        BUSY.with(|b| b.set(false));
+    }
+
+    async fn answer(data: &JsValue) -> Result<(), JsValue> {
         let id = Reflect::get(data, &"id".into())?;
         let json = Reflect::get(data, &"request".into())?
             .as_string()
@@ -52,11 +138,12 @@ mod worker {
             .dyn_into::<Uint8Array>()
             .ok()
             .map(|a| a.to_vec());
-        let (envelope, out) = match serde_json::from_str::<Request>(&json) {
+        let (mut envelope, out) = match serde_json::from_str::<Request>(&json) {
+            Ok(Request::ReadTexts { doc, pages }) => read_texts(doc, pages),
             Ok(request) => DOCS.with(|d| d.borrow_mut().handle(request, bytes)),
             Err(e) => (
-                engine::protocol::Envelope {
-                    reply: engine::Reply::Failed {
+                Envelope {
+                    reply: Reply::Failed {
                         message: format!("the engine did not understand the request: {e}"),
                     },
                     missing: Vec::new(),
@@ -64,17 +151,33 @@ mod worker {
                 None,
             ),
         };
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let msg = Object::new();
+        let transfer = Array::new();
+        match (&envelope.reply, out) {
+            (Reply::Image { width, height }, Some(pixels)) => {
+                match bitmap(&scope, &pixels, *width, *height).await {
+                    Ok(bitmap) => {
+                        transfer.push(&bitmap);
+                        Reflect::set(&msg, &"bitmap".into(), &bitmap)?;
+                    }
+                    Err(_) => {
+                        envelope.reply = Reply::Failed {
+                            message: "the browser could not make an image of the page".into(),
+                        }
+                    }
+                }
+            }
+            (_, Some(out)) => {
+                let array = Uint8Array::from(out.as_slice());
+                transfer.push(&array.buffer());
+                Reflect::set(&msg, &"bytes".into(), &array)?;
+            }
+            (_, None) => {}
+        }
         Reflect::set(&msg, &"id".into(), &id)?;
         let json = serde_json::to_string(&envelope).map_err(|e| e.to_string())?;
         Reflect::set(&msg, &"envelope".into(), &json.into())?;
-        let transfer = Array::new();
-        if let Some(out) = out {
-            let array = Uint8Array::from(out.as_slice());
-            transfer.push(&array.buffer());
-            Reflect::set(&msg, &"bytes".into(), &array)?;
-        }
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         scope.post_message_with_transfer(&msg, &transfer)
     }
 }

@@ -1,7 +1,7 @@
 //! The worker's answers, natively: what the app gets for each request is what wasm-core
 //! gives for the same document.
 
-use engine::docs::{Docs, TEST_PANIC_MARKER};
+use engine::docs::{Docs, TEST_PANIC_MARKER, pipeline_pages};
 use engine::protocol::{OpenFailure, Reply, Request};
 use wasm_core::Document;
 use wasm_core::geometry::Rect;
@@ -14,6 +14,19 @@ fn corpus(rel: &str) -> Vec<u8> {
 fn ask(docs: &mut Docs, request: Request, bytes: Option<Vec<u8>>) -> (Reply, Option<Vec<u8>>) {
     let (envelope, out) = docs.handle(request, bytes);
     (envelope.reply, out)
+}
+
+/// Opens `pdf` as document `doc`, without a password.
+fn open(docs: &mut Docs, doc: u32, pdf: Vec<u8>) -> Reply {
+    ask(
+        docs,
+        Request::Open {
+            doc,
+            password: None,
+        },
+        Some(pdf),
+    )
+    .0
 }
 
 #[test]
@@ -184,14 +197,7 @@ fn a_long_document_keeps_a_bounded_number_of_page_texts() {
         .len();
     assert!(pages > 4);
     let mut docs = Docs::with_text_cache(4);
-    ask(
-        &mut docs,
-        Request::Open {
-            doc: 1,
-            password: None,
-        },
-        Some(pdf),
-    );
+    open(&mut docs, 1, pdf);
     let all: Vec<usize> = (1..=pages).collect();
     ask(&mut docs, Request::ReadTexts { doc: 1, pages: all }, None);
     assert_eq!(docs.cached_texts(1), 4, "{pages} pages read, 4 kept");
@@ -226,5 +232,96 @@ fn the_test_trigger_panics() {
             password: None,
         },
         Some(pdf),
+    );
+}
+
+/// A PDF of `n` pages of Helvetica text, `last` printed on the last page.
+fn pdf_of_pages(n: usize, first: &str, last: &str) -> Vec<u8> {
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Count {n} /Kids [{}] >>",
+            (0..n)
+                .map(|i| format!("{} 0 R", 4 + 2 * i))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    for i in 0..n {
+        let text = match i {
+            0 => first.to_string(),
+            _ if i + 1 == n => last.to_string(),
+            _ => format!("Item {i} Widget 1 x 1.00"),
+        };
+        let stream = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ));
+    }
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_long_documents_invoice_is_read_from_its_first_and_last_pages() {
+    assert_eq!(pipeline_pages(20, []), (1..=20).collect::<Vec<_>>());
+    let mut expected: Vec<usize> = (1..=12).collect();
+    expected.push(250);
+    expected.extend(489..=500);
+    assert_eq!(pipeline_pages(500, [250, 0, 900]), expected);
+
+    let pdf = pdf_of_pages(60, "Invoice number: INV-4711", "Total: 1234.56");
+    let mut docs = Docs::default();
+    open(&mut docs, 1, pdf);
+    let Reply::Invoice { result, .. } = ask(
+        &mut docs,
+        Request::Extract {
+            doc: 1,
+            templates: vec![],
+            drawn: None,
+        },
+        None,
+    )
+    .0
+    else {
+        panic!("no invoice");
+    };
+    assert_eq!(result.invoice.invoice_number.as_deref(), Some("INV-4711"));
+    assert_eq!(
+        result.invoice.total.map(|t| t.to_string()).as_deref(),
+        Some("1234.56")
+    );
+    assert!(
+        result
+            .warnings
+            .iter()
+            .any(|w| w.contains("24 of its 60 pages")),
+        "{:?}",
+        result.warnings
     );
 }

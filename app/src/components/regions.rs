@@ -258,8 +258,8 @@ async fn ocr_region(app: crate::state::AppState, id: u32) {
         dpi: OCR_DPI,
     };
     let png = match crate::engine::call(crop, None).await {
-        Ok((_, Some(png))) => Ok(png),
-        Ok((_, None)) => Err("the engine sent no image".to_string()),
+        Ok((_, Some(crate::engine::Carried::Bytes(png)))) => Ok(png),
+        Ok(_) => Err("the engine sent no image".to_string()),
         Err(e) => Err(e.to_string()),
     };
     let outcome = match png {

@@ -398,6 +398,14 @@ pub struct TemplateMatch {
 }
 
 impl Template {
+    /// The pages its regions are drawn on (fields and the item table).
+    pub fn region_pages(&self) -> impl Iterator<Item = usize> + '_ {
+        self.fields
+            .iter()
+            .filter_map(|f| f.region.map(|r| r.page))
+            .chain(self.items.iter().map(|i| i.region.page))
+    }
+
     /// Whether the template has a rule for this invoice field.
     pub fn has_field(&self, field: InvoiceField) -> bool {
         self.fields.iter().any(|f| f.field() == Some(field))
