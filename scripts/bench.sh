@@ -2,7 +2,7 @@
 # Benchmarks against peers, each measured in the same run (these machines are noisy, so
 # only the ratios are comparable across runs). Not tests: nothing here fails on a number.
 #
-#   scripts/bench.sh [text|fields|ocr|text-wasm|size|render|scale|relay|relay-p99|all]   (default: all)
+#   scripts/bench.sh [text|fields|ocr|text-wasm|size|download|render|scale|relay|relay-p99|all]   (default: all)
 #
 # text    words of every corpus page: Zonal natively (cargo bench) vs pdfplumber, PyMuPDF
 # fields  the rules and item tables per page vs the text reading they run on; OCR seconds
@@ -11,8 +11,11 @@
 #         (`zonal extract`, Tesseract on the machine): the same dev sroie receipts scored
 #         by the project's fields_accuracy.py, and seconds per receipt page in the same run
 # text-wasm  the same words in wasm (the app in Chromium) vs natively, page by page
-# size    the app's wasm + JS, gzipped, vs pdf.js (pdf.min.mjs + pdf.worker.min.mjs)
-# render  Zonal in Chromium vs pdf.js in the same Chromium (e2e/bench/render.bench.ts)
+# size    the app's and the engine worker's wasm + JS (raw, gzip, brotli) vs pdf.js,
+#         MuPDF.js and PDFium (their npm packages' files)
+# download  bytes on the wire and navigation → first page on an emulated 10 Mbit/s, 40 ms
+#         link, Zonal vs pdf.js, both served by `zonal serve` (e2e/bench/download.bench.ts)
+# render  Zonal vs pdf.js, MuPDF.js and PDFium in the same Chromium (e2e/bench/render.bench.ts)
 # scale   a generated 500-page PDF: first page, freezes, memory while scrolling
 # relay   POST /api/regions at 50/200/1000 connections (wrk), and the relay's memory with
 #         10,000 queued jobs
@@ -76,17 +79,51 @@ if [[ $what == text-wasm || $what == all ]]; then
 fi
 
 if [[ $what == size || $what == all ]]; then
-  step "size: gzipped, Zonal's app vs pdf.js"
+  step "size: what each downloads to show a page: Zonal's app and engine vs pdf.js, MuPDF.js, PDFium"
   [[ -d dist ]] || trunk build >/dev/null
-  gz() { cat "$@" | gzip -9 | wc -c; }
-  ours=$(gz dist/*.wasm dist/app-*.js)
-  pdfjs=$(gz e2e/node_modules/pdfjs-dist/build/pdf.min.mjs e2e/node_modules/pdfjs-dist/build/pdf.worker.min.mjs)
-  raw=$(cat dist/*.wasm dist/app-*.js | wc -c)
-  echo "| | raw bytes | gzip -9 bytes |"
-  echo "| --- | ---: | ---: |"
-  echo "| Zonal (wasm + JS) | $raw | $ours |"
-  echo "| pdf.js (pdf.min.mjs + pdf.worker.min.mjs) | $(cat e2e/node_modules/pdfjs-dist/build/pdf.min.mjs e2e/node_modules/pdfjs-dist/build/pdf.worker.min.mjs | wc -c) | $pdfjs |"
-  python3 -c "print(f'ratio Zonal / pdf.js gzipped: {$ours / $pdfjs:.2f}')"
+  nm=e2e/node_modules
+  files() { ls "$@" | paste -sd, -; }
+  node scripts/bench/sizes.mjs \
+    "Zonal: app + engine worker (wasm + JS)=$(files dist/app-*_bg.wasm dist/app-*.js dist/engine_bg.wasm dist/engine.js dist/engine_loader.js)" \
+    "Zonal: the app (UI)=$(files dist/app-*_bg.wasm dist/app-*.js)" \
+    "Zonal: the engine worker=$(files dist/engine_bg.wasm dist/engine.js dist/engine_loader.js)" \
+    "pdf.js (pdf.min.mjs + pdf.worker.min.mjs)=$(files $nm/pdfjs-dist/build/pdf.min.mjs $nm/pdfjs-dist/build/pdf.worker.min.mjs)" \
+    "MuPDF.js (mupdf.js + mupdf-wasm.js + .wasm)=$(files $nm/mupdf/dist/mupdf.js $nm/mupdf/dist/mupdf-wasm.js $nm/mupdf/dist/mupdf-wasm.wasm)" \
+    "PDFium (@embedpdf/pdfium: JS + .wasm)=$(files $nm/@embedpdf/pdfium/dist/index.browser.js $nm/@embedpdf/pdfium/dist/pdfium.wasm)"
+fi
+
+if [[ $what == download || $what == all ]]; then
+  step "download: bytes on the wire and first page on a 10 Mbit/s, 40 ms link, Zonal vs pdf.js"
+  [[ -d dist ]] || trunk build >/dev/null
+  cargo build -q -p relay
+  # A copy of dist/ with pdf.js and a minimal viewer under __pdfjs/, precompressed like
+  # the app, so `zonal serve` sends both the same way.
+  site="$out/download-site"
+  rm -rf "$site" && cp -r dist "$site" && mkdir -p "$site/__pdfjs"
+  cp e2e/node_modules/pdfjs-dist/build/pdf.min.mjs e2e/node_modules/pdfjs-dist/build/pdf.worker.min.mjs "$site/__pdfjs/"
+  cat >"$site/__pdfjs/index.html" <<'HTML'
+<!doctype html><meta charset="utf-8"><title>pdf.js</title>
+<input type="file" id="f"><canvas id="c"></canvas>
+<script type="module">
+import * as pdfjs from './pdf.min.mjs';
+pdfjs.GlobalWorkerOptions.workerSrc = './pdf.worker.min.mjs';
+const input = document.getElementById('f');
+input.addEventListener('change', async () => {
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(await input.files[0].arrayBuffer()) }).promise;
+  const page = await doc.getPage(1);
+  const viewport = page.getViewport({ scale: (innerWidth - 40) / page.getViewport({ scale: 1 }).width });
+  const c = document.getElementById('c');
+  c.width = Math.ceil(viewport.width);
+  c.height = Math.ceil(viewport.height);
+  await page.render({ canvasContext: c.getContext('2d'), viewport }).promise;
+  window.painted = performance.now();
+});
+window.ready = true;
+</script>
+HTML
+  node scripts/precompress.mjs "$site/__pdfjs" >/dev/null
+  (cd e2e && ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$site" \
+    npx playwright test -c playwright.bench.config.ts --reporter=line bench/download.bench.ts 2>&1 | tee "$out/download.log" | grep -E '^RESULT|^\{|error' || true)
 fi
 
 if [[ $what == render || $what == all ]]; then

@@ -1,21 +1,23 @@
-// Rendering, Zonal (Rust → wasm, in the app) against pdf.js (npm pdfjs-dist) in the same
-// headless Chromium, in the same run. Not a test: `scripts/bench.sh render`.
+// Rendering, Zonal (Rust → wasm, in the app) against pdf.js, MuPDF.js and PDFium (their
+// npm packages, see peers.ts) in the same headless Chromium, in the same run. Not a
+// test: `scripts/bench.sh render`.
 //
-// - Per page: the first page of every PDF of the corpus dev set that both open, rendered
-//   at 2 px per point (144 DPI: 150 % zoom on a devicePixelRatio-1 screen) and painted
-//   into a canvas. Zonal's time is the app's own `zonal:render` User Timing entry
-//   (render + paint); pdf.js's is `page.render(…).promise` on a canvas of the same size.
+// - Per page: the first page of every PDF of the corpus dev set that all of them open,
+//   rendered at 2 px per point (144 DPI: 150 % zoom on a devicePixelRatio-1 screen) and
+//   painted into a canvas. Zonal's time is the app's own `zonal:render` User Timing entry
+//   (render in the engine worker + paint); a peer's is its draw call on a canvas of the
+//   same size, pixels painted.
 // - File drop to first page visible, for a one-page invoice (oyo.pdf): from the file
-//   input's `change` event to the first page painted, in each.
+//   input's `change` event to the first page painted at the app's fit-width size.
 //
 // Prints one JSON line per measurement and a summary line `RESULT {...}`.
-import { test, Page } from '@playwright/test';
+import { test, Browser, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CORPUS } from '../tests/helpers';
 import { corpusPdfs, dropToFirstPaint, markDrop } from './support';
+import { PEERS, Peer, openPeers, routePeers } from './peers';
 
-const PDFJS = path.resolve(__dirname, '../node_modules/pdfjs-dist/build');
 const SCALE = 2; // px per point
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
@@ -24,54 +26,67 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)];
 };
 
-/** A blank page at the app's origin with pdf.js loaded (served from node_modules). */
-async function pdfjsPage(page: Page) {
-  await page.route('**/__pdfjs/**', (route) =>
-    route.fulfill({ path: path.join(PDFJS, path.basename(new URL(route.request().url()).pathname)), contentType: 'text/javascript' }));
-  await page.route('**/__bench.html', (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<!doctype html><input type="file" id="f"><canvas id="c"></canvas><script type="module">
-      import * as pdfjs from '/__pdfjs/pdf.min.mjs';
-      pdfjs.GlobalWorkerOptions.workerSrc = '/__pdfjs/pdf.worker.min.mjs';
-      window.pdfjs = pdfjs; window.ready = true;
-    </script>`,
-  }));
-  await page.goto('/__bench.html');
-  await page.waitForFunction(() => (window as any).ready === true);
-}
-
-/** pdf.js: best of ROUNDS renders of page 1 of `file` at SCALE (ms), or null. */
-async function pdfjsRender(page: Page, file: string): Promise<number | null> {
+/** `peer`: best of ROUNDS renders of page 1 of `file` at SCALE, painted (ms), or null. */
+async function peerRender(page: Page, peer: Peer, file: string): Promise<number | null> {
   const b64 = fs.readFileSync(file).toString('base64');
-  return page.evaluate(async ({ b64, scale, rounds }) => {
+  return page.evaluate(async ({ peer, b64, scale, rounds }) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const engine = (window as any).peers[peer];
     try {
-      const doc = await (window as any).pdfjs.getDocument({ data: bytes }).promise;
-      const p = await doc.getPage(1);
-      const vp = p.getViewport({ scale });
+      const doc = await engine.open(bytes);
       let best = Infinity;
       for (let i = 0; i < rounds; i++) {
         const c = document.createElement('canvas');
-        c.width = Math.ceil(vp.width);
-        c.height = Math.ceil(vp.height);
         const t = performance.now();
-        await p.render({ canvasContext: c.getContext('2d'), viewport: vp }).promise;
+        await engine.draw(doc, scale, c);
         best = Math.min(best, performance.now() - t);
       }
-      await doc.destroy();
+      await engine.close(doc);
       return best;
     } catch {
       return null;
     }
-  }, { b64, scale: SCALE, rounds: ROUNDS });
+  }, { peer, b64, scale: SCALE, rounds: ROUNDS });
 }
 
-/** Zonal: best of ROUNDS renders of page 1 at 150 % zoom (ms), from the app's timings. */
-async function zonalRender(page: Page, file: string): Promise<number | null> {
+/** `peer`: file input `change` → page 1 painted `width` px wide (ms), opening included. */
+async function peerFirstPage(page: Page, peer: Peer, file: string, width: number): Promise<number> {
+  await openPeers(page);
+  await page.evaluate(({ peer, width }) => {
+    const input = document.getElementById('f') as HTMLInputElement;
+    input.addEventListener('change', async () => {
+      const t = performance.now();
+      const engine = (window as any).peers[peer];
+      const doc = await engine.open(new Uint8Array(await input.files![0].arrayBuffer()));
+      await engine.draw(doc, width / engine.width(doc), document.getElementById('c'));
+      (window as any).firstPage = performance.now() - t;
+    }, { once: true });
+  }, { peer, width });
+  await page.locator('#f').setInputFiles(file);
+  return page.waitForFunction(() => (window as any).firstPage ?? null, undefined, { timeout: 30_000 })
+    .then((h) => h.jsonValue() as Promise<number>);
+}
+
+/** Zonal: best of ROUNDS renders of page 1 at 150 % zoom (ms), from the app's timings,
+ * in a fresh profile (the app restores its last session, and reopening every earlier
+ * file would keep the engine busy), once the engine worker is done with the file's
+ * opening work (texts, the invoice pipeline). The engine is cold for each file: V8
+ * compiles a wasm function on its first call. */
+async function zonalRender(browser: Browser, file: string): Promise<number | null> {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1, serviceWorkers: 'block' });
+  try {
+    return await zonalRenderIn(await ctx.newPage(), file);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function zonalRenderIn(page: Page, file: string): Promise<number | null> {
   await page.goto('/');
   await page.getByTestId('file-input').first().setInputFiles(file);
   const ok = await page.getByTestId('zoom').waitFor({ timeout: 5_000 }).then(() => true, () => false);
   if (!ok) return null;
+  await page.locator('.fields').waitFor({ timeout: 10_000 }).catch(() => {});
   const times: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     // Alternate 150 % and 100 % so every round re-renders page 1; keep the 150 % ones.
@@ -89,78 +104,69 @@ async function zonalRender(page: Page, file: string): Promise<number | null> {
   return Math.min(...times);
 }
 
-test('render: Zonal vs pdf.js, median ms per page at 144 DPI', async ({ browser }) => {
-  const files = corpusPdfs();
+test('render: Zonal vs pdf.js, MuPDF.js and PDFium, median ms per page at 144 DPI', async ({ browser }) => {
+  test.setTimeout(40 * 60_000);
+  const files = corpusPdfs().slice(0, Number(process.env.LIMIT ?? Infinity));
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1, serviceWorkers: 'block' });
-  let zonal = await ctx.newPage();
-  let pdfjs = await ctx.newPage();
-  await pdfjsPage(pdfjs);
+  let peers = await ctx.newPage();
+  await routePeers(peers);
+  await openPeers(peers);
   const ours: number[] = [];
-  const theirs: number[] = [];
+  const theirs: Record<Peer, number[]> = { pdfjs: [], mupdf: [], pdfium: [] };
   for (const file of files) {
-    // A file that crashes either renderer's tab is no sample; the tab is replaced.
-    const a = await zonalRender(zonal, file).catch(async () => {
-      await zonal.close().catch(() => {});
-      zonal = await ctx.newPage();
-      return null;
-    });
-    const b = await pdfjsRender(pdfjs, file).catch(async () => {
-      await pdfjs.close().catch(() => {});
-      pdfjs = await ctx.newPage();
-      await pdfjsPage(pdfjs);
-      return null;
-    });
-    if (a === null || b === null) {
-      console.log(JSON.stringify({ file: path.relative(CORPUS, file), skipped: a === null ? 'zonal' : 'pdfjs' }));
+    // A file that crashes a renderer's tab is no sample; the tab is replaced.
+    const a = await zonalRender(browser, file).catch(() => null);
+    const b: Partial<Record<Peer, number | null>> = {};
+    for (const peer of PEERS) {
+      b[peer] = await peerRender(peers, peer, file).catch(async () => {
+        await peers.close().catch(() => {});
+        peers = await ctx.newPage();
+        await routePeers(peers);
+        await openPeers(peers);
+        return null;
+      });
+    }
+    const name = path.relative(CORPUS, file);
+    const failed = [a === null ? 'zonal' : null, ...PEERS.filter((p) => b[p] == null)].filter(Boolean);
+    if (failed.length) {
+      console.log(JSON.stringify({ file: name, skipped: failed }));
       continue;
     }
-    ours.push(a);
-    theirs.push(b);
-    console.log(JSON.stringify({ file: path.relative(CORPUS, file), zonal_ms: +a.toFixed(2), pdfjs_ms: +b.toFixed(2) }));
+    ours.push(a!);
+    for (const peer of PEERS) theirs[peer].push(b[peer]!);
+    console.log(JSON.stringify({ file: name, zonal_ms: +a!.toFixed(2), ...Object.fromEntries(PEERS.map((p) => [`${p}_ms`, +b[p]!.toFixed(2)])) }));
   }
 
   // File drop → first page visible, one-page invoice.
   const invoice = path.join(CORPUS, 'invoice2data/oyo.pdf');
   const firstOurs: number[] = [];
-  const firstTheirs: number[] = [];
+  const firstTheirs: Record<Peer, number[]> = { pdfjs: [], mupdf: [], pdfium: [] };
   for (let i = 0; i < ROUNDS + 2; i++) {
+    // A fresh profile each time (the app restores its last session).
+    const fresh = await browser.newContext({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1, serviceWorkers: 'block' });
+    const zonal = await fresh.newPage();
     await zonal.goto('/');
     await zonal.evaluate(markDrop);
     await zonal.getByTestId('file-input').first().setInputFiles(invoice);
     firstOurs.push(await dropToFirstPaint(zonal, 30_000));
-    // pdf.js paints at the same size as the app's first (fit-width) paint.
-    const canvasWidth = await zonal.getByTestId('page-1').locator('canvas').evaluate((c: HTMLCanvasElement) => c.width);
-
-    await pdfjs.goto('/__bench.html');
-    await pdfjs.waitForFunction(() => (window as any).ready === true);
-    await pdfjs.evaluate((canvasWidth) => {
-      const input = document.getElementById('f') as HTMLInputElement;
-      input.addEventListener('change', async () => {
-        const t = performance.now();
-        const bytes = new Uint8Array(await input.files![0].arrayBuffer());
-        const doc = await (window as any).pdfjs.getDocument({ data: bytes }).promise;
-        const p = await doc.getPage(1);
-        const vp = p.getViewport({ scale: canvasWidth / p.getViewport({ scale: 1 }).width });
-        const c = document.getElementById('c') as HTMLCanvasElement;
-        c.width = Math.ceil(vp.width);
-        c.height = Math.ceil(vp.height);
-        await p.render({ canvasContext: c.getContext('2d'), viewport: vp }).promise;
-        (window as any).firstPage = performance.now() - t;
-      }, { once: true });
-    }, canvasWidth);
-    await pdfjs.locator('#f').setInputFiles(invoice);
-    const theirsMs = await pdfjs.waitForFunction(() => (window as any).firstPage ?? null, undefined, { timeout: 30_000 }).then((h) => h.jsonValue());
-    firstTheirs.push(theirsMs as number);
+    // The peers paint at the same size as the app's first (fit-width) paint.
+    const width = await zonal.getByTestId('page-1').locator('canvas').evaluate((c: HTMLCanvasElement) => c.width);
+    await fresh.close();
+    for (const peer of PEERS) firstTheirs[peer].push(await peerFirstPage(peers, peer, invoice, width));
   }
-  const result = {
+  const result: Record<string, number> = {
     pages: ours.length,
     zonal_median_ms: +median(ours).toFixed(2),
-    pdfjs_median_ms: +median(theirs).toFixed(2),
-    ratio: +(median(ours) / median(theirs)).toFixed(3),
     first_page_zonal_ms: +median(firstOurs).toFixed(1),
-    first_page_pdfjs_ms: +median(firstTheirs).toFixed(1),
-    first_page_ratio: +(median(firstOurs) / median(firstTheirs)).toFixed(3),
   };
+  for (const peer of PEERS) {
+    result[`${peer}_median_ms`] = +median(theirs[peer]).toFixed(2);
+    result[`ratio_to_${peer}`] = +(median(ours) / median(theirs[peer])).toFixed(3);
+    result[`first_page_${peer}_ms`] = +median(firstTheirs[peer]).toFixed(1);
+    result[`first_page_ratio_to_${peer}`] = +(median(firstOurs) / median(firstTheirs[peer])).toFixed(3);
+  }
+  const fastest = Math.min(...PEERS.map((p) => median(theirs[p])));
+  result.ratio_to_fastest_peer = +(median(ours) / fastest).toFixed(3);
   console.log(`RESULT ${JSON.stringify(result)}`);
   await ctx.close();
 });

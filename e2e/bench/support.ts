@@ -1,6 +1,6 @@
 // What the browser benchmarks share: the corpus files they run over, and the time from
 // a file drop to the app's first page painted.
-import { Page } from '@playwright/test';
+import { Page, Worker } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CORPUS } from '../tests/helpers';
@@ -28,3 +28,9 @@ export async function dropToFirstPaint(page: Page, timeout: number): Promise<num
 /** In the page: marks `bench:drop` when a file input first changes. */
 export const markDrop = () =>
   window.addEventListener('change', () => performance.mark('bench:drop'), { capture: true, once: true });
+
+/** The app's engine worker (wasm-core in a Web Worker), once it has started (the
+ * latest, if it was restarted). */
+export function engineWorker(page: Page): Worker | undefined {
+  return page.workers().filter((w) => w.url().endsWith('/engine_loader.js')).at(-1);
+}
