@@ -47,7 +47,15 @@ fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
 
 /// Reads (or re-reads) the invoice of an open file, in the background (see [`read`]).
 pub fn run(app: AppState, doc: u32) {
-    leptos::task::spawn_local(read(app, doc));
+    app.extracting.update(|d| d.push(doc));
+    leptos::task::spawn_local(async move {
+        read(app, doc).await;
+        app.extracting.try_update(|d| {
+            if let Some(i) = d.iter().position(|x| *x == doc) {
+                d.remove(i);
+            }
+        });
+    });
 }
 
 /// Reads (or re-reads) the invoice of an open file: the engine runs the pipeline with

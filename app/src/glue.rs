@@ -320,6 +320,16 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
+/// The SHA-256 of `bytes` from the browser's own implementation (off the main thread's
+/// wasm, not blocking it), or `None` where there is none (`crypto.subtle` is for secure
+/// contexts only: https and localhost).
+pub async fn sha256(bytes: &[u8]) -> Option<Vec<u8>> {
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let promise = subtle.digest_with_str_and_u8_array("SHA-256", bytes).ok()?;
+    let buf = JsFuture::from(promise).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 /// The page's URL fragment, without the `#`.
 pub fn location_hash() -> String {
     web_sys::window()

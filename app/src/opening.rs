@@ -88,20 +88,23 @@ pub fn numbered(name: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-/// The SHA-256 of a file's bytes, in hex.
-fn digest(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// The SHA-256 of a file's bytes, in hex: the browser's, else computed here.
+async fn digest(bytes: &[u8]) -> String {
+    let hash = match glue::sha256(bytes).await {
+        Some(h) => h,
+        None => {
+            use sha2::Digest;
+            sha2::Sha256::digest(bytes).to_vec()
+        }
+    };
+    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Opens the bytes of list entry `id` (see [`finish_open`]); the same bytes already
 /// open are not opened twice: that file is selected instead.
 async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
     glue::yield_now().await;
-    let d = digest(&bytes);
+    let d = digest(&bytes).await;
     let twin = app.files.with_untracked(|fs| {
         fs.iter()
             .find(|f| f.id != id && f.digest.as_deref() == Some(d.as_str()))

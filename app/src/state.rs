@@ -217,6 +217,8 @@ pub struct AppState {
     pub scroll_to: RwSignal<Option<usize>>,
     /// Extraction results, one per file that has been read.
     pub extracted: RwSignal<Vec<Extracted>>,
+    /// Files whose invoice the engine is reading now (the panel shows it busy).
+    pub extracting: RwSignal<Vec<u32>>,
     /// The person's vendor templates (persisted in the browser).
     pub templates: RwSignal<Vec<Template>>,
     /// A message for the person (import errors and the like).
@@ -282,6 +284,7 @@ impl AppState {
             current_page: RwSignal::new(1),
             scroll_to: RwSignal::new(None),
             extracted: RwSignal::new(Vec::new()),
+            extracting: RwSignal::new(Vec::new()),
             templates: RwSignal::new(crate::persist::load_templates()),
             notice: RwSignal::new(None),
             assets_epoch: RwSignal::new(0),

@@ -21,6 +21,8 @@ async function prepare(page: Page, url = '/') {
   await item.getByLabel('Region label').press('Enter');
   await item.getByTestId('region-field').selectOption('invoiceNumber');
   await page.getByTestId('extract').click();
+  // The panel is busy while the engine reads the invoice; a value is corrected after.
+  await expect(page.getByTestId('invoice-panel')).not.toHaveAttribute('aria-busy', 'true');
   const vendor = page.locator('.fields [data-field="vendorName"] input');
   await vendor.fill('OYO Rooms, shared');
   await vendor.blur();

@@ -28,7 +28,11 @@ pub fn InvoicePanel() -> impl IntoView {
         }
     };
     view! {
-        <section class="invoice" aria-label="Invoice" data-testid="invoice-panel">
+        <section class="invoice" aria-label="Invoice" data-testid="invoice-panel"
+            aria-busy=move || {
+                let busy = app.active.get().is_some_and(|doc| app.extracting.with(|d| d.contains(&doc)));
+                busy.then_some("true")
+            }>
             <div class="panel-head">
                 <h2>{t("invoice")}</h2>
                 <button class="button primary small" data-testid="extract" on:click=extract
