@@ -47,20 +47,23 @@ fn drawn_template(regions: &[Region], doc: u32) -> Option<Template> {
 
 /// Reads (or re-reads) the invoice of an open file, in the background (see [`read`]).
 pub fn run(app: AppState, doc: u32) {
-    app.extracting.update(|d| d.push(doc));
-    leptos::task::spawn_local(async move {
-        read(app, doc).await;
-        app.extracting.try_update(|d| {
-            if let Some(i) = d.iter().position(|x| *x == doc) {
-                d.remove(i);
-            }
-        });
-    });
+    leptos::task::spawn_local(read(app, doc));
 }
 
 /// Reads (or re-reads) the invoice of an open file: the engine runs the pipeline with
-/// the mapped regions and saved templates. Corrections the person made stay.
+/// the mapped regions and saved templates. Corrections the person made stay. While it
+/// reads, the file is in `app.extracting` (the invoice panel shows it busy).
 pub async fn read(app: AppState, doc: u32) {
+    app.extracting.update(|d| d.push(doc));
+    read_now(app, doc).await;
+    app.extracting.try_update(|d| {
+        if let Some(i) = d.iter().position(|x| *x == doc) {
+            d.remove(i);
+        }
+    });
+}
+
+async fn read_now(app: AppState, doc: u32) {
     if store::get(doc).is_none() {
         return;
     }
