@@ -3,9 +3,11 @@
 //! bytes as a `Uint8Array`); the answer is `{id, envelope, bytes?, bitmap?}`, transferred:
 //! a rendered page comes as an `ImageBitmap` (made here, so the page only draws it), other
 //! bytes (a PNG crop, a scan for OCR) as a `Uint8Array`. Requests are answered one at a
-//! time, in the order they came. Once loaded it posts `"ready"`. Each page's text reading is a User Timing
-//! measure `zonal:text <page>` in the worker's timeline, and the worker's linear memory is
-//! `self.zonalEngineMemory`: what the benchmarks read. A panic logs its message and ends the
+//! time, in the order they came, each before the next message is taken. Once loaded it
+//! posts `"ready"`. In the worker's timeline, each page's text reading is a User Timing
+//! measure `zonal:text <page>`, each page rendered `zonal:draw <page>` and made a bitmap
+//! `zonal:bitmap`; the worker's linear memory is `self.zonalEngineMemory`: what the
+//! benchmarks read. A panic logs its message and ends the
 //! worker (the wasm build aborts): the app sees the worker's `error` event, starts a
 //! new one, and blames the request that was being answered.
 
@@ -21,8 +23,7 @@ fn main() {
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
-    use std::cell::{Cell, RefCell};
-    use std::collections::VecDeque;
+    use std::cell::RefCell;
 
     use engine::docs::Docs;
     use engine::protocol::Envelope;
@@ -30,23 +31,23 @@ mod worker {
     use js_sys::{Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::{Clamped, JsCast};
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::{DedicatedWorkerGlobalScope, ImageData, MessageEvent};
+    use web_sys::{
+        DedicatedWorkerGlobalScope, ImageBitmap, ImageData, MessageEvent, OffscreenCanvas,
+        OffscreenCanvasRenderingContext2d,
+    };
 
     thread_local! {
         static DOCS: RefCell<Docs> = RefCell::new(Docs::default());
-        /// Messages not answered yet, and whether they are being answered.
-        static QUEUE: RefCell<VecDeque<JsValue>> = const { RefCell::new(VecDeque::new()) };
-        static BUSY: Cell<bool> = const { Cell::new(false) };
     }
 
     pub fn run() {
         console_error_panic_hook::set_once();
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(|e: MessageEvent| {
-            QUEUE.with(|q| q.borrow_mut().push_back(e.data()));
-            if !BUSY.with(|b| b.replace(true)) {
-                wasm_bindgen_futures::spawn_local(drain());
+            // Answered before the next message is taken: requests are answered in the
+            // order they came, and the page blames the oldest unanswered one on a failure.
+            if let Err(err) = answer(&e.data()) {
+                web_sys::console::error_1(&err);
             }
         });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -98,15 +99,18 @@ mod worker {
         )
     }
 
-    /// RGBA `pixels` as an `ImageBitmap`, ready to be drawn (and transferred).
-    async fn bitmap(
-        scope: &DedicatedWorkerGlobalScope,
-        pixels: &[u8],
-        width: u32,
-        height: u32,
-    ) -> Result<JsValue, JsValue> {
+    /// RGBA `pixels` as an `ImageBitmap`, ready to be drawn (and transferred): put on an
+    /// `OffscreenCanvas` and taken off it, at once (`createImageBitmap` is slower, and
+    /// and would make answering asynchronous).
+    fn bitmap(pixels: &[u8], width: u32, height: u32) -> Result<ImageBitmap, JsValue> {
         let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(pixels), width, height)?;
-        JsFuture::from(scope.create_image_bitmap_with_image_data(&image)?).await
+        let canvas = OffscreenCanvas::new(width, height)?;
+        let ctx = canvas
+            .get_context("2d")?
+            .ok_or("no 2d context")?
+            .dyn_into::<OffscreenCanvasRenderingContext2d>()?;
+        ctx.put_image_data(&image, 0.0, 0.0)?;
+        canvas.transfer_to_image_bitmap()
     }
 
     /// A measure `name` from `start` (ms on the worker's clock) to now.
@@ -118,18 +122,7 @@ mod worker {
         measure.call2(perf, &name.into(), &options).map(|_| ())
     }
 
-    /// Answers the queued messages in order, each finished before the next starts (the
-    /// page blames the oldest unanswered request when the worker fails).
-    async fn drain() {
-        while let Some(data) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
-            if let Err(err) = answer(&data).await {
-                web_sys::console::error_1(&err);
-            }
-        }
-        BUSY.with(|b| b.set(false));
-    }
-
-    async fn answer(data: &JsValue) -> Result<(), JsValue> {
+    fn answer(data: &JsValue) -> Result<(), JsValue> {
         let id = Reflect::get(data, &"id".into())?;
         let json = Reflect::get(data, &"request".into())?
             .as_string()
@@ -138,8 +131,18 @@ mod worker {
             .dyn_into::<Uint8Array>()
             .ok()
             .map(|a| a.to_vec());
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let perf = scope.performance();
+        let started = perf.as_ref().map(|p| p.now());
         let (mut envelope, out) = match serde_json::from_str::<Request>(&json) {
             Ok(Request::ReadTexts { doc, pages }) => read_texts(doc, pages),
+            Ok(request @ Request::Render { page, .. }) => {
+                let answer = DOCS.with(|d| d.borrow_mut().handle(request, bytes));
+                if let (Some(p), Some(start)) = (&perf, started) {
+                    let _ = measure_since(p, &format!("zonal:draw {page}"), start);
+                }
+                answer
+            }
             Ok(request) => DOCS.with(|d| d.borrow_mut().handle(request, bytes)),
             Err(e) => (
                 Envelope {
@@ -151,12 +154,16 @@ mod worker {
                 None,
             ),
         };
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let msg = Object::new();
         let transfer = Array::new();
         match (&envelope.reply, out) {
             (Reply::Image { width, height }, Some(pixels)) => {
-                match bitmap(&scope, &pixels, *width, *height).await {
+                let start = perf.as_ref().map(|p| p.now());
+                let made = bitmap(&pixels, *width, *height);
+                if let (Some(p), Some(start)) = (&perf, start) {
+                    let _ = measure_since(p, "zonal:bitmap", start);
+                }
+                match made {
                     Ok(bitmap) => {
                         transfer.push(&bitmap);
                         Reflect::set(&msg, &"bitmap".into(), &bitmap)?;

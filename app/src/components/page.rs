@@ -31,6 +31,27 @@ struct Paint {
     epoch: StoredValue<u32>,
     /// Why it could not be painted.
     error: RwSignal<Option<String>>,
+    /// The scale and assets epoch of the painting queued or under way, if any: the
+    /// visibility observer reporting the page again while it is rendered asks for nothing.
+    wanted: StoredValue<Option<(f64, u32)>>,
+}
+
+impl Paint {
+    /// Whether a painting at `scale` in `epoch` is queued or under way.
+    fn is_wanted(&self, scale: f64, epoch: u32) -> bool {
+        self.wanted
+            .try_get_value()
+            .flatten()
+            .is_some_and(|(s, e)| (s - scale).abs() < 1e-3 && e == epoch)
+    }
+
+    /// The painting at `scale` in `epoch` is over (done, failed or not needed). (The page
+    /// may be gone by then.)
+    fn settle(&self, scale: f64, epoch: u32) {
+        if self.is_wanted(scale, epoch) {
+            self.wanted.try_set_value(None);
+        }
+    }
 }
 
 /// Page points ⇄ CSS pixels at the app's zoom and this screen's pixel ratio.
@@ -54,6 +75,7 @@ pub fn PageView(doc: u32, info: PageInfo) -> impl IntoView {
         scale: RwSignal::new(0.0),
         epoch: StoredValue::new(0),
         error: RwSignal::new(None),
+        wanted: StoredValue::new(None),
     };
     let css_w = move || info.width * viewport(app).css_per_point();
     let css_h = move || info.height * viewport(app).css_per_point();
@@ -117,6 +139,7 @@ fn render_when_visible(
         };
         if !visible.get() {
             render_queue::cancel(&key);
+            paint.wanted.set_value(None);
             // A page far from the viewport keeps no bitmap: memory stays bounded
             // however long the document (it is rendered again when it comes back).
             if paint.scale.get_untracked() > 0.0
@@ -129,14 +152,21 @@ fn render_when_visible(
             return;
         }
         let epoch = app.assets_epoch.get();
-        if (paint.scale.get_untracked() - scale).abs() < 1e-3 && paint.epoch.get_value() == epoch {
+        let painted =
+            (paint.scale.get_untracked() - scale).abs() < 1e-3 && paint.epoch.get_value() == epoch;
+        if paint.is_wanted(scale, epoch)
+            || (painted && paint.wanted.try_get_value().flatten().is_none())
+        {
             return;
         }
+        paint.wanted.set_value(Some((scale, epoch)));
         render_queue::enqueue(key.clone(), move || async move {
             if store::get(doc).is_none() || canvas.try_get_untracked().flatten().is_none() {
+                paint.settle(scale, epoch);
                 return;
             }
             let img = crate::engine::render(doc, page, scale).await;
+            paint.settle(scale, epoch);
             // (The page may have gone meanwhile: another file chosen, this one closed.)
             let Some(c) = canvas.try_get_untracked().flatten() else {
                 return;
