@@ -1,6 +1,7 @@
 //! Rendering a page to an RGBA bitmap, and bitmaps to PNG.
 
 use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::vello_cpu::peniko::ImageAlphaType;
 use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
 use hayro::{RenderCache, RenderSettings, render_into};
 use hayro_interpret::RenderContent;
@@ -131,10 +132,12 @@ impl Document {
                 ..Default::default()
             },
         );
+        // The page is painted on white, so it is opaque: premultiplied RGBA is plain RGBA,
+        // and the pixmap's buffer is taken as it is, not copied.
         Ok(RgbaImage {
             width: w,
             height: h,
-            data: pixmap.data_as_u8_slice().to_vec(),
+            data: pixmap.take_rgba8(ImageAlphaType::AlphaPremultiplied),
         })
     }
 
