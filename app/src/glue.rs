@@ -5,7 +5,7 @@
 //! (`src/session_store.js`), a job's event stream (`src/job_events.js`), the page's URL fragment, the clipboard, and Tesseract in the
 //! browser (`src/tesseract.js`).
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -24,7 +24,11 @@ extern "C" {
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/session_store.js")]
 extern "C" {
     #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionSave)]
-    async fn session_save_js(json: String) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+    async fn session_save_js(
+        json: String,
+        add: js_sys::Array,
+        keep: js_sys::Array,
+    ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
     #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionLoad)]
     async fn session_load_js() -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
     #[wasm_bindgen::prelude::wasm_bindgen(catch, js_name = sessionClear)]
@@ -56,20 +60,52 @@ pub async fn watch_events(
     out.map(|_| ()).map_err(|e| js_error_text(&e))
 }
 
-/// Stores the session (JSON) in IndexedDB, in place of the one stored before.
-pub async fn session_save(json: String) -> Result<(), String> {
-    session_save_js(json)
+/// Stores the session (JSON) in IndexedDB in place of the one stored before, with the
+/// PDFs `add` (by SHA-256, as binary records) and none but those named in `keep`.
+pub async fn session_save(
+    json: String,
+    add: &[(&str, &[u8])],
+    keep: &[String],
+) -> Result<(), String> {
+    let pairs = js_sys::Array::new();
+    for (key, bytes) in add {
+        pairs.push(&js_sys::Array::of2(
+            &(*key).into(),
+            &js_sys::Uint8Array::from(*bytes),
+        ));
+    }
+    let keys = keep
+        .iter()
+        .map(|k| JsValue::from_str(k))
+        .collect::<js_sys::Array>();
+    session_save_js(json, pairs, keys)
         .await
         .map(|_| ())
         .map_err(|e| js_error_text(&e))
 }
 
-/// The session stored in IndexedDB, if any.
-pub async fn session_load() -> Result<Option<String>, String> {
-    session_load_js()
-        .await
-        .map(|v| v.as_string())
-        .map_err(|e| js_error_text(&e))
+/// The session stored in IndexedDB, if any: its JSON and its PDFs by SHA-256.
+pub async fn session_load() -> Result<Option<(String, Vec<(String, Vec<u8>)>)>, String> {
+    let stored = session_load_js().await.map_err(|e| js_error_text(&e))?;
+    let Some(json) = js_sys::Reflect::get(&stored, &"json".into())
+        .ok()
+        .and_then(|j| j.as_string())
+    else {
+        return Ok(None);
+    };
+    let pdfs = js_sys::Reflect::get(&stored, &"pdfs".into())
+        .ok()
+        .map(|p| js_sys::Array::from(&p))
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            let key = pair.get(0).as_string()?;
+            let bytes = pair.get(1).dyn_into::<js_sys::Uint8Array>().ok()?;
+            Some((key, bytes.to_vec()))
+        })
+        .collect();
+    Ok(Some((json, pdfs)))
 }
 
 /// Forgets the stored session.

@@ -3,6 +3,7 @@
 //! `#s=…` in the fragment) or a `.zonal` copy — whose regions and corrections are
 //! restored once their PDFs are read. The components only call in here.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use ::engine::protocol::{OpenFailure, Reply, Request};
@@ -259,7 +260,7 @@ fn set_status(app: AppState, id: u32, status: FileStatus) {
 pub async fn open_from_location(app: AppState) {
     if !open_link(app).await {
         match crate::persist::load_session().await {
-            Ok(Some(session)) => resume(app, session),
+            Ok(Some((session, pdfs))) => resume(app, session, pdfs),
             Ok(None) => {}
             Err(e) => app
                 .notice
@@ -313,18 +314,23 @@ pub fn open_copy(app: AppState, bytes: &[u8]) {
 /// PDF open (regions and corrections restored once they are read), files without wait
 /// in the file list for the person to open them.
 pub fn restore(app: AppState, session: SharedSession) {
-    let described = open_session(app, session);
+    let described = open_session(app, session, HashMap::new());
     app.received.set(Some(described));
 }
 
 /// Puts this browser's own session back after a reload (as [`restore`], without the
-/// banner of a received share).
-pub fn resume(app: AppState, session: SharedSession) {
-    open_session(app, session);
+/// banner of a received share), its PDFs stored beside it by SHA-256.
+pub fn resume(app: AppState, session: SharedSession, pdfs: HashMap<String, Vec<u8>>) {
+    open_session(app, session, pdfs);
 }
 
-/// Opens a session's files and templates; what it held, in words.
-fn open_session(app: AppState, session: SharedSession) -> String {
+/// Opens a session's files and templates, each file's PDF from `pdfs` (by SHA-256) or
+/// from the session itself; what it held, in words.
+fn open_session(
+    app: AppState,
+    session: SharedSession,
+    mut pdfs: HashMap<String, Vec<u8>>,
+) -> String {
     let regions: usize = session.files.iter().map(|f| f.regions.len()).sum();
     let described = [
         count(session.files.len(), "file"),
@@ -341,7 +347,12 @@ fn open_session(app: AppState, session: SharedSession) -> String {
         }
     });
     for f in session.files {
-        match f.pdf() {
+        let stored = f
+            .sha256
+            .as_ref()
+            .and_then(|k| pdfs.remove(k))
+            .map(|b| Ok(Some(b)));
+        match stored.unwrap_or_else(|| f.pdf()) {
             Ok(Some(pdf)) => {
                 let name = f.name.clone();
                 app.pending.update(|p| p.push(f));

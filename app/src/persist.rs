@@ -1,6 +1,10 @@
 //! What survives a reload: the person's templates (JSON) and colour theme, kept in
 //! `localStorage`, and the session — open files with their PDFs, regions, corrections
-//! and reviewed marks — kept in IndexedDB (as a `SharedSession` with its PDFs).
+//! and reviewed marks — kept in IndexedDB (a `SharedSession` without its PDFs, and each
+//! PDF as a binary record by its SHA-256, written once).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use wasm_core::share::SharedSession;
@@ -47,21 +51,26 @@ pub fn save_theme(theme: &str) {
     }
 }
 
-/// The session saved before the reload, if any.
-pub async fn load_session() -> Result<Option<SharedSession>, String> {
-    let Some(json) = crate::glue::session_load().await? else {
+thread_local! {
+    /// The PDFs (by SHA-256) known to be stored already.
+    static STORED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// The session saved before the reload, if any, with its PDFs by SHA-256.
+pub async fn load_session() -> Result<Option<(SharedSession, HashMap<String, Vec<u8>>)>, String> {
+    let Some((json, pdfs)) = crate::glue::session_load().await? else {
         return Ok(None);
     };
-    SharedSession::from_json(json.as_bytes())
-        .map(Some)
-        .map_err(|e| e.to_string())
+    let session = SharedSession::from_json(json.as_bytes()).map_err(|e| e.to_string())?;
+    STORED.with(|s| s.borrow_mut().extend(pdfs.iter().map(|(k, _)| k.clone())));
+    Ok(Some((session, pdfs.into_iter().collect())))
 }
 
 /// Quiet time after a change before the session is saved, in milliseconds.
 const SAVE_AFTER_MS: u32 = 500;
 
 /// Keeps the session saved: after every change to the files, regions or readings, once
-/// nothing changed for [`SAVE_AFTER_MS`].
+/// nothing changed for [`SAVE_AFTER_MS`]. A PDF is written the first time only.
 pub fn keep_session(app: AppState) {
     let generation = StoredValue::new(0_u64);
     Effect::new(move |_| {
@@ -76,15 +85,45 @@ pub fn keep_session(app: AppState) {
             if generation.get_value() != mine {
                 return; // a later change saves
             }
-            let json =
-                String::from_utf8_lossy(&crate::share::snapshot(app, true).to_json()).into_owned();
-            if let Err(e) = crate::glue::session_save(json).await {
+            if let Err(e) = save_session(app).await {
                 app.notice.set(Some(format!(
                     "This session cannot be kept for a reload: {e}"
                 )));
             }
         });
     });
+}
+
+/// Writes the session as it stands, and the PDFs not stored yet.
+async fn save_session(app: AppState) -> Result<(), String> {
+    let session = crate::share::snapshot(app, false);
+    let json = String::from_utf8_lossy(&session.to_json()).into_owned();
+    let keep: Vec<String> = session
+        .files
+        .iter()
+        .filter_map(|f| f.sha256.clone())
+        .collect();
+    let docs: Vec<(String, std::sync::Arc<Vec<u8>>)> = app.files.with_untracked(|fs| {
+        fs.iter()
+            .filter_map(|f| {
+                let key = f.digest.clone()?;
+                let new = !STORED.with(|s| s.borrow().contains(&key));
+                new.then(|| crate::store::get(f.id).map(|d| (key, d.bytes.clone())))
+                    .flatten()
+            })
+            .collect()
+    });
+    let add: Vec<(&str, &[u8])> = docs
+        .iter()
+        .map(|(k, b)| (k.as_str(), b.as_slice()))
+        .collect();
+    crate::glue::session_save(json, &add, &keep).await?;
+    STORED.with(|s| {
+        let mut s = s.borrow_mut();
+        s.retain(|k| keep.contains(k));
+        s.extend(docs.into_iter().map(|(k, _)| k));
+    });
+    Ok(())
 }
 
 /// "Clear session": closes every file and forgets the saved session (templates stay).
@@ -103,6 +142,7 @@ pub async fn clear_session(app: AppState) {
     app.active.set(None);
     app.selected.set(None);
     app.received.set(None);
+    STORED.with(|s| s.borrow_mut().clear());
     if let Err(e) = crate::glue::session_clear().await {
         app.notice
             .set(Some(format!("The saved session could not be cleared: {e}")));

@@ -55,6 +55,10 @@ pub struct SharedFile {
     pub size: u64,
     /// Page count.
     pub pages: usize,
+    /// The PDF's SHA-256 (hex), when known: which file this is, whether or not it came
+    /// with the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// The PDF itself (base64), when the person chose to include it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf_base64: Option<String>,
