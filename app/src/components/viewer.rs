@@ -1,13 +1,20 @@
 //! The viewer: toolbar (pages, zoom) and the scrolling column of pages.
 
 use leptos::prelude::*;
+use wasm_core::PageInfo;
 use wasm_core::geometry::{CSS_PX_PER_INCH, POINTS_PER_INCH};
 
 use super::page::PageView;
+use crate::glue;
 use crate::i18n::{self, t, ta};
 use crate::state::{ZOOM_MAX, ZOOM_MIN, ZOOM_STEPS, Zoom, use_app};
 /// Horizontal padding around pages in the scroll area, in CSS pixels.
 const PAGE_GUTTER: f64 = 48.0;
+/// Vertical space between pages, in CSS pixels (`.pages { gap }` in style.css).
+const PAGE_GAP: f64 = 20.0;
+/// Pages put on screen at once when a document is shown; the others follow this many
+/// per task, so a long document does not hold the page up while it is laid out.
+const PAGES_PER_SLICE: usize = 16;
 
 /// Toolbar and pages of the active file.
 #[component]
@@ -55,21 +62,68 @@ pub fn Viewer() -> impl IntoView {
         }
     });
 
-    let pages = move || app.active_pages();
+    // (Another file's change, a reviewed mark say, leaves the pages as they are.)
+    let pages = Memo::new(move |_| app.active_pages());
     view! {
         <section class="viewer" aria-label="Document">
             <Toolbar/>
             <div class="pages" node_ref=scroller data-testid="pages">
-                {move || match pages() {
-                    Some((doc, pages)) => pages
-                        .into_iter()
-                        .map(|p| view! { <PageView doc=doc info=p/> })
-                        .collect_view()
-                        .into_any(),
+                {move || match pages.get() {
+                    Some((doc, pages)) => view! { <PageColumn doc=doc pages=pages/> }.into_any(),
                     None => view! { <ViewerMessage/> }.into_any(),
                 }}
             </div>
         </section>
+    }
+}
+
+/// A document's pages, put on screen [`PAGES_PER_SLICE`] at a time (at once up to a page
+/// the app navigates to), and the height of those still to come kept free below them, so
+/// the scroll bar is right from the start.
+#[component]
+fn PageColumn(doc: u32, pages: Vec<PageInfo>) -> impl IntoView {
+    let app = use_app();
+    let n = pages.len();
+    let mounted = RwSignal::new(PAGES_PER_SLICE.min(n));
+    leptos::task::spawn_local(async move {
+        loop {
+            glue::yield_now().await;
+            // (None once the document is no longer shown.)
+            match mounted.try_update(|m| {
+                *m = (*m + PAGES_PER_SLICE).min(n);
+                *m
+            }) {
+                Some(m) if m < n => {}
+                _ => break,
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(p) = app.scroll_to.get()
+            && p > mounted.get_untracked()
+        {
+            mounted.set(p.min(n));
+        }
+    });
+    let pages = StoredValue::new(pages);
+    let shown = move || pages.with_value(|p| p[..mounted.get().min(p.len())].to_vec());
+    // The pages to come, with the gaps between them (the spacer's own gap is one).
+    let rest = move || {
+        let k = app.zoom_factor.get() * CSS_PX_PER_INCH / POINTS_PER_INCH;
+        pages.with_value(|p| {
+            let rest = &p[mounted.get().min(p.len())..];
+            let heights: f64 = rest.iter().map(|p| p.height * k).sum();
+            (!rest.is_empty()).then(|| heights + PAGE_GAP * (rest.len() - 1) as f64)
+        })
+    };
+    view! {
+        <For each=shown key=|p| p.page let:info>
+            <PageView doc=doc info=info/>
+        </For>
+        <Show when=move || rest().is_some()>
+            <div class="pages-to-come" aria-hidden="true"
+                style:height=move || format!("{:.2}px", rest().unwrap_or_default())></div>
+        </Show>
     }
 }
 
