@@ -139,3 +139,35 @@ test('a region over a ruled table shows its rows and cells', async ({ page }) =>
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
   await expect(page.getByRole('toolbar')).toBeInViewport();
 });
+
+test('a value being typed survives a new reading of the invoice', async ({ page }) => {
+  await page.goto('/');
+  await openFiles(page, 'invoice2data/oyo.pdf');
+  const panel = page.getByTestId('invoice-panel');
+  const vendor = page.locator('#f-vendorName');
+  const number = page.locator('#f-invoiceNumber');
+  await expect(number).toHaveValue('IBZY2087');
+  await expect(panel).not.toHaveAttribute('aria-busy', 'true');
+  await vendor.click();
+  await vendor.fill('');
+  await page.keyboard.type('Typed Vendor');
+  // Extract again without taking the focus away (a click from script, not the mouse):
+  // the reading arrives while the person is still in the field.
+  // Resolved once the panel was busy with the reading and is no longer.
+  const read = await page.evaluateHandle(() => new Promise<void>((resolve) => {
+    const panel = document.querySelector('[data-testid="invoice-panel"]')!;
+    let busy = false;
+    new MutationObserver(() => {
+      if (panel.getAttribute('aria-busy') === 'true') busy = true;
+      else if (busy) resolve();
+    }).observe(panel, { attributes: true, attributeFilter: ['aria-busy'] });
+    (document.querySelector('[data-testid="extract"]') as HTMLButtonElement).click();
+  }));
+  await read.evaluate((p) => p);
+  await expect(vendor).toBeFocused();
+  await expect(vendor).toHaveValue('Typed Vendor');
+  await expect(number).toHaveValue('IBZY2087');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-field="vendorName"] .badge.edited')).toBeVisible();
+  await expect(vendor).toHaveValue('Typed Vendor');
+});

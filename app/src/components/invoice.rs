@@ -17,11 +17,14 @@ use crate::state::{AiStatus, AppState, Extracted, use_app};
 #[component]
 pub fn InvoicePanel() -> impl IntoView {
     let app = use_app();
-    let current = move || {
+    // The panel is made again only when another file's invoice is shown: a new reading
+    // of this one updates it in place (see [`InvoiceView`]).
+    let shown = Memo::new(move |_| {
         let doc = app.active.get()?;
         app.extracted
-            .with(|all| all.iter().find(|e| e.doc == doc).cloned())
-    };
+            .with(|all| all.iter().any(|e| e.doc == doc))
+            .then_some(doc)
+    });
     let extract = move |_| {
         if let Some(doc) = app.active.get_untracked() {
             extraction::run(app, doc);
@@ -38,73 +41,98 @@ pub fn InvoicePanel() -> impl IntoView {
                 <button class="button primary small" data-testid="extract" on:click=extract
                     disabled=move || app.active_pages().is_none()>{t("extract")}</button>
             </div>
-            {move || match current() {
-                Some(e) => view! { <InvoiceView e=e/> }.into_any(),
+            {move || match shown.get() {
+                Some(doc) => view! { <InvoiceView doc=doc/> }.into_any(),
                 None => view! { <p class="hint">{t("invoice-hint")}</p> }.into_any(),
             }}
         </section>
     }
 }
 
+/// Document `doc`'s invoice as last read. Each field is a row of its own, keyed by the
+/// field, that follows its value: a new reading (an Extract, a region, OCR, the AI)
+/// changes what changed and leaves an input someone is typing in as it is.
 #[component]
-fn InvoiceView(e: Extracted) -> impl IntoView {
-    let doc = e.doc;
-    let conf = e.result.confidence.clone();
-    let banner = e.result.template.as_ref().map(|m| {
-        view! { <p class="match-banner" data-testid="template-match">{m.explanation.clone()}</p> }
-    });
-    let einvoice = e.result.einvoice.map(|s| {
-        view! { <p class="match-banner">{format!("Read from the e-invoice XML inside the PDF ({s:?}).")}</p> }
+fn InvoiceView(doc: u32) -> impl IntoView {
+    let app = use_app();
+    let e = Memo::new(move |_| {
+        app.extracted
+            .with(|all| all.iter().find(|e| e.doc == doc).cloned())
     });
     // The eight, then the extended fields the reading found (any can be corrected).
-    let review = e.needs_review();
-    let rows = InvoiceField::HEADER
-        .into_iter()
-        .chain(
-            InvoiceField::EXTENDED
+    let fields = Memo::new(move |_| {
+        e.with(|e| {
+            let Some(e) = e else { return Vec::new() };
+            InvoiceField::HEADER
                 .into_iter()
-                .filter(|f| e.invoice.has(*f)),
-        )
-        .map(|f| {
-            let value = field_value(&e.invoice, f);
-            let edited = e.corrected.contains(&f);
-            let c = conf.fields.get(&f).copied();
-            let next = review
-                .iter()
-                .skip_while(|x| **x != f)
-                .nth(1)
-                .or_else(|| review.iter().find(|x| **x != f && !review.contains(&f)))
-                .copied();
-            let doubtful = review.contains(&f);
-            view! { <FieldRow doc=doc field=f value=value edited=edited confidence=c doubtful=doubtful next=next/> }
+                .chain(
+                    InvoiceField::EXTENDED
+                        .into_iter()
+                        .filter(|f| e.invoice.has(*f)),
+                )
+                .collect::<Vec<_>>()
         })
-        .collect_view();
-    let items = e.invoice.line_items.clone();
-    let warnings = e.result.warnings.clone();
-    let ai = e.ai.clone().map(|status| {
-        view! { <AiComparison doc=doc status=status ours=e.invoice.clone()/> }
+    });
+    let head = move || {
+        e.get().map(|e| {
+            let conf = e.result.confidence.clone();
+            let banner = e.result.template.as_ref().map(|m| {
+                view! { <p class="match-banner" data-testid="template-match">{m.explanation.clone()}</p> }
+            });
+            let einvoice = e.result.einvoice.map(|s| {
+                view! { <p class="match-banner">{format!("Read from the e-invoice XML inside the PDF ({s:?}).")}</p> }
+            });
+            let ai = e.ai.clone().map(|status| {
+                view! { <AiComparison doc=doc status=status ours=e.invoice.clone()/> }
+            });
+            view! {
+                {banner}
+                {einvoice}
+                <AiButton doc=doc busy=matches!(e.ai, Some(AiStatus::Asking(_)))/>
+                {ai}
+                <p class="confidence" data-testid="confidence">
+                    {ta("confidence-overall", &[("pct", i18n::s(i18n::percent(conf.score)))])}
+                    <span class="muted">" "{ta("fields-checks", &[
+                        ("fields", i18n::n(conf.fields.len())),
+                        ("passed", i18n::n(conf.checks.iter().filter(|c| c.passed).count())),
+                        ("checks", i18n::n(conf.checks.len())),
+                    ])}</span>
+                </p>
+                <ReviewBar doc=doc to_check=e.needs_review().len()/>
+            }
+        })
+    };
+    // The line items, made again only when they (or where they came from) change.
+    let items = Memo::new(move |_| {
+        e.with(|e| {
+            e.as_ref().map(|e| {
+                (
+                    e.invoice.line_items.clone(),
+                    e.corrected.contains(&InvoiceField::LineItems),
+                    e.result.sources.get(&InvoiceField::LineItems).copied(),
+                )
+            })
+        })
+    });
+    let warnings = Memo::new(move |_| e.with(|e| e.as_ref().map(|e| e.result.warnings.clone())));
+    let vendor = Signal::derive(move || {
+        e.with(|e| e.as_ref().and_then(|e| e.invoice.vendor_name.clone()))
+            .unwrap_or_default()
     });
     view! {
-        {banner}
-        {einvoice}
-        <AiButton doc=doc busy=matches!(e.ai, Some(AiStatus::Asking(_)))/>
-        {ai}
-        <p class="confidence" data-testid="confidence">
-            {ta("confidence-overall", &[("pct", i18n::s(i18n::percent(conf.score)))])}
-            <span class="muted">" "{ta("fields-checks", &[
-                ("fields", i18n::n(conf.fields.len())),
-                ("passed", i18n::n(conf.checks.iter().filter(|c| c.passed).count())),
-                ("checks", i18n::n(conf.checks.len())),
-            ])}</span>
-        </p>
-        <ReviewBar doc=doc to_check=review.len()/>
-        <dl class="fields">{rows}</dl>
-        <LineItems doc=doc items=items edited=e.corrected.contains(&InvoiceField::LineItems)
-            source=e.result.sources.get(&InvoiceField::LineItems).copied()/>
+        {head}
+        <dl class="fields">
+            <For each=move || fields.get() key=|f| *f let:f>
+                <FieldRow doc=doc field=f e=e/>
+            </For>
+        </dl>
+        {move || items.get().map(|(items, edited, source)| view! {
+            <LineItems doc=doc items=items edited=edited source=source/>
+        })}
         <ul class="warnings">
-            {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            {move || warnings.get().unwrap_or_default().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
         </ul>
-        <SaveTemplate doc=doc vendor=e.invoice.vendor_name.clone().unwrap_or_default()/>
+        <SaveTemplate doc=doc vendor=vendor/>
     }
 }
 
@@ -352,20 +380,62 @@ fn ReviewBar(doc: u32, to_check: usize) -> impl IntoView {
     }
 }
 
-#[component]
-fn FieldRow(
-    doc: u32,
-    field: InvoiceField,
+/// What a field row shows of a reading.
+#[derive(Debug, Clone, PartialEq)]
+struct FieldState {
     value: String,
     edited: bool,
     confidence: Option<f64>,
     doubtful: bool,
+    /// The value to check after this one.
     next: Option<InvoiceField>,
-) -> impl IntoView {
+}
+
+impl FieldState {
+    fn of(e: &Extracted, field: InvoiceField) -> Self {
+        let review = e.needs_review();
+        Self {
+            value: field_value(&e.invoice, field),
+            edited: e.corrected.contains(&field),
+            confidence: e.result.confidence.fields.get(&field).copied(),
+            doubtful: review.contains(&field),
+            next: review
+                .iter()
+                .skip_while(|x| **x != field)
+                .nth(1)
+                .or_else(|| {
+                    review
+                        .iter()
+                        .find(|x| **x != field && !review.contains(&field))
+                })
+                .copied(),
+        }
+    }
+}
+
+/// One field: its name, confidence and value, which the person can correct. The input
+/// follows the readings, except while the person is changing it (typed, not yet kept).
+#[component]
+fn FieldRow(doc: u32, field: InvoiceField, e: Memo<Option<Extracted>>) -> impl IntoView {
     let app = use_app();
+    let state = Memo::new(move |_| e.with(|e| e.as_ref().map(|e| FieldState::of(e, field))));
+    let value = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.value.clone())));
+    let next = move || state.with_untracked(|s| s.as_ref().and_then(|s| s.next));
+    let doubtful = move || state.with(|s| s.as_ref().is_some_and(|s| s.doubtful));
     let error = RwSignal::new(None::<String>);
+    let typing = StoredValue::new(false);
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    Effect::new(move |_| {
+        let v = value.get().unwrap_or_default();
+        if let Some(el) = input.get()
+            && !typing.get_value()
+        {
+            el.set_value(&v);
+        }
+    });
     let is_date = field.value_type() == FieldType::Date;
     let on_change = move |ev: web_sys::Event| {
+        typing.set_value(false);
         let v = event_target_value(&ev);
         error.set(extraction::correct(app, doc, field, &v).err());
     };
@@ -376,17 +446,13 @@ fn FieldRow(
             return;
         }
         ev.prevent_default();
+        typing.set_value(false);
         let typed = event_target_value(&ev);
-        let current = app.extracted.with_untracked(|all| {
-            all.iter()
-                .find(|e| e.doc == doc)
-                .map(|e| field_value(&e.invoice, field))
-        });
-        if current.as_deref() != Some(typed.as_str()) {
+        if value.get_untracked().as_deref() != Some(typed.as_str()) {
             error.set(extraction::correct(app, doc, field, &typed).err());
         }
         if error.get_untracked().is_none() {
-            match next {
+            match next() {
                 Some(n) => {
                     app.show_value(doc, n);
                     super::batch::focus_field_soon(n);
@@ -403,26 +469,44 @@ fn FieldRow(
         });
         app.highlight.set(place.map(|p| (doc, p)));
     };
-    let badge = if edited {
-        view! { <span class="badge edited">{t("edited")}</span> }.into_any()
-    } else {
-        match confidence {
-            Some(c) => view! {
-                <span class="badge" class:low=move || c < 0.6 title=t("field-confidence")>
-                    {i18n::percent(c)}
-                </span>
+    // The focus gone: the value as read shows again, unless what was typed is refused
+    // (it stays, beside the reason).
+    let on_blur = move |_| {
+        typing.set_value(false);
+        if error.get_untracked().is_none()
+            && let Some(el) = input.get_untracked()
+        {
+            el.set_value(&value.get_untracked().unwrap_or_default());
+        }
+    };
+    let badge = move || {
+        let (edited, confidence) = state.with(|s| {
+            s.as_ref()
+                .map(|s| (s.edited, s.confidence))
+                .unwrap_or_default()
+        });
+        if edited {
+            view! { <span class="badge edited">{t("edited")}</span> }.into_any()
+        } else {
+            match confidence {
+                Some(c) => view! {
+                    <span class="badge" class:low=move || c < 0.6 title=t("field-confidence")>
+                        {i18n::percent(c)}
+                    </span>
+                }
+                .into_any(),
+                None => view! { <span class="badge missing">{t("not-found")}</span> }.into_any(),
             }
-            .into_any(),
-            None => view! { <span class="badge missing">{t("not-found")}</span> }.into_any(),
         }
     };
     view! {
         <div class="field-row" class:doubtful=doubtful data-testid="field" data-field=field.name()
-            data-doubtful=doubtful.to_string()>
+            data-doubtful=move || doubtful().to_string()>
             <dt><label for=format!("f-{field}")>{i18n::field(field)}</label>{badge}</dt>
             <dd>
-                <input id=format!("f-{field}") type=if is_date { "date" } else { "text" }
-                    prop:value=value on:change=on_change on:keydown=on_key on:focus=on_focus/>
+                <input id=format!("f-{field}") type=if is_date { "date" } else { "text" } node_ref=input
+                    on:input=move |_| typing.set_value(true)
+                    on:change=on_change on:keydown=on_key on:focus=on_focus on:blur=on_blur/>
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </dd>
         </div>
@@ -430,9 +514,17 @@ fn FieldRow(
 }
 
 #[component]
-fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
+fn SaveTemplate(doc: u32, vendor: Signal<String>) -> impl IntoView {
     let app = use_app();
-    let name = RwSignal::new(vendor);
+    // The vendor as read, until the person types a name of their own.
+    let name = RwSignal::new(vendor.get_untracked());
+    let named = StoredValue::new(false);
+    Effect::new(move |_| {
+        let v = vendor.get();
+        if !named.get_value() {
+            name.set(v);
+        }
+    });
     let message = RwSignal::new(None::<String>);
     let save = move |_| {
         leptos::task::spawn_local(async move {
@@ -446,7 +538,10 @@ fn SaveTemplate(doc: u32, vendor: String) -> impl IntoView {
     view! {
         <div class="save-template">
             <input aria-label=t("template-vendor") placeholder=t("vendor-name") prop:value=move || name.get()
-                on:input=move |ev| name.set(event_target_value(&ev))/>
+                on:input=move |ev| {
+                    named.set_value(true);
+                    name.set(event_target_value(&ev));
+                }/>
             <button class="button small" data-testid="save-template" on:click=save>{t("save-as-template")}</button>
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </div>
