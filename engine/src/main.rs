@@ -58,24 +58,22 @@ mod worker {
 
     /// [`Request::ReadTexts`] page by page, each page read a `zonal:text <page>` measure.
     fn read_texts(doc: u32, pages: Vec<usize>) -> (Envelope, Option<Vec<u8>>) {
-        let perf = js_sys::global()
-            .unchecked_into::<DedicatedWorkerGlobalScope>()
-            .performance();
         let mut scans = Vec::new();
         let mut missing = Vec::new();
         for page in pages {
-            let name = format!("zonal:text {page}");
-            // (Only a reading is measured, not a page already read.)
-            let fresh = !DOCS.with(|d| d.borrow().has_text(doc, page));
-            let start = perf.as_ref().filter(|_| fresh).map(|p| p.now());
-            let request = Request::ReadTexts {
-                doc,
-                pages: vec![page],
+            let read = || {
+                let request = Request::ReadTexts {
+                    doc,
+                    pages: vec![page],
+                };
+                DOCS.with(|d| d.borrow_mut().handle(request, None))
             };
-            let (envelope, _) = DOCS.with(|d| d.borrow_mut().handle(request, None));
-            if let (Some(p), Some(start)) = (&perf, start) {
-                let _ = measure_since(p, &name, start);
-            }
+            // (Only a reading is measured, not a page already read.)
+            let (envelope, _) = if DOCS.with(|d| d.borrow().has_text(doc, page)) {
+                read()
+            } else {
+                measured(&format!("zonal:text {page}"), read)
+            };
             missing.extend(envelope.missing);
             match envelope.reply {
                 Reply::Texts { scans: s } => scans.extend(s),
@@ -101,7 +99,7 @@ mod worker {
 
     /// RGBA `pixels` as an `ImageBitmap`, ready to be drawn (and transferred): put on an
     /// `OffscreenCanvas` and taken off it, at once (`createImageBitmap` is slower, and
-    /// and would make answering asynchronous).
+    /// would make answering asynchronous).
     fn bitmap(pixels: &[u8], width: u32, height: u32) -> Result<ImageBitmap, JsValue> {
         let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(pixels), width, height)?;
         let canvas = OffscreenCanvas::new(width, height)?;
@@ -111,6 +109,19 @@ mod worker {
             .dyn_into::<OffscreenCanvasRenderingContext2d>()?;
         ctx.put_image_data(&image, 0.0, 0.0)?;
         canvas.transfer_to_image_bitmap()
+    }
+
+    /// `f()`, recorded as the measure `name` in the worker's timeline (when it has one).
+    fn measured<T>(name: &str, f: impl FnOnce() -> T) -> T {
+        let perf = js_sys::global()
+            .unchecked_into::<DedicatedWorkerGlobalScope>()
+            .performance();
+        let start = perf.as_ref().map(|p| p.now());
+        let out = f();
+        if let (Some(perf), Some(start)) = (perf, start) {
+            let _ = measure_since(&perf, name, start);
+        }
+        out
     }
 
     /// A measure `name` from `start` (ms on the worker's clock) to now.
@@ -131,17 +142,12 @@ mod worker {
             .dyn_into::<Uint8Array>()
             .ok()
             .map(|a| a.to_vec());
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        let perf = scope.performance();
-        let started = perf.as_ref().map(|p| p.now());
         let (mut envelope, out) = match serde_json::from_str::<Request>(&json) {
             Ok(Request::ReadTexts { doc, pages }) => read_texts(doc, pages),
             Ok(request @ Request::Render { page, .. }) => {
-                let answer = DOCS.with(|d| d.borrow_mut().handle(request, bytes));
-                if let (Some(p), Some(start)) = (&perf, started) {
-                    let _ = measure_since(p, &format!("zonal:draw {page}"), start);
-                }
-                answer
+                measured(&format!("zonal:draw {page}"), || {
+                    DOCS.with(|d| d.borrow_mut().handle(request, bytes))
+                })
             }
             Ok(request) => DOCS.with(|d| d.borrow_mut().handle(request, bytes)),
             Err(e) => (
@@ -154,16 +160,12 @@ mod worker {
                 None,
             ),
         };
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let msg = Object::new();
         let transfer = Array::new();
         match (&envelope.reply, out) {
             (Reply::Image { width, height }, Some(pixels)) => {
-                let start = perf.as_ref().map(|p| p.now());
-                let made = bitmap(&pixels, *width, *height);
-                if let (Some(p), Some(start)) = (&perf, start) {
-                    let _ = measure_since(p, "zonal:bitmap", start);
-                }
-                match made {
+                match measured("zonal:bitmap", || bitmap(&pixels, *width, *height)) {
                     Ok(bitmap) => {
                         transfer.push(&bitmap);
                         Reflect::set(&msg, &"bitmap".into(), &bitmap)?;
