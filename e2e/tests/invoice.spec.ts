@@ -98,6 +98,32 @@ test('a broken template file is refused with its reason', async ({ page }, info)
   await expect(page.getByTestId('template-item')).toHaveCount(0);
 });
 
+test('exported templates import again, all of them', async ({ page }) => {
+  await openFiles(page, 'invoice2data/oyo.pdf');
+  await page.getByTestId('template-import').setInputFiles([
+    path.join(CORPUS, 'invoice2data/oyo.template.yml'),
+    path.join(CORPUS, 'invoice2data/QualityHosting.template.yml'),
+  ]);
+  const items = page.getByTestId('template-item');
+  await expect(items).toHaveCount(2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('template-export').click()]);
+  expect(download.suggestedFilename()).toBe('zonal-templates.json');
+  const exported = await download.path();
+  // Delete both, then import the exported file: both come back, and still match.
+  for (let n = 2; n > 0; n--) {
+    await items.first().getByRole('button').click();
+    await expect(items).toHaveCount(n - 1);
+  }
+  await page.getByTestId('template-import').setInputFiles({
+    name: 'zonal-templates.json',
+    mimeType: 'application/json',
+    buffer: fs.readFileSync(exported),
+  });
+  await expect(items).toHaveCount(2);
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  await expect(page.getByTestId('template-match')).toContainText('matched OYO');
+});
+
 test('a blank page is not taken for a scan, and a locked file shows no pages', async ({ page }, info) => {
   // One page that draws nothing: no OCR badge, and the reading says nothing about OCR.
   const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',

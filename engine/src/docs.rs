@@ -356,6 +356,9 @@ impl Docs {
                     lines: t.lines.iter().map(|l| l.text()).collect(),
                 })
             }
+            Request::ReadTemplates { text } => done(Reply::Templates {
+                templates: Template::parse_file(&text).map_err(|e| e.to_string())?,
+            }),
         }
     }
 }

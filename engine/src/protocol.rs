@@ -66,13 +66,17 @@ pub enum Request {
     /// The first page's text and its lines (what a template is recognised by) →
     /// [`Reply::FirstPage`].
     FirstPage { doc: u32 },
+    /// A template file's text (Zonal's JSON, invoice2data's YAML or JSON, or a list),
+    /// read and its patterns checked → [`Reply::Templates`]. Reading templates is the
+    /// engine's: the app's own download carries no YAML reader or regex engine.
+    ReadTemplates { text: String },
 }
 
 impl Request {
     /// The document the request is about, if any.
     pub fn doc(&self) -> Option<u32> {
         match self {
-            Self::Provide { .. } => None,
+            Self::Provide { .. } | Self::ReadTemplates { .. } => None,
             Self::Open { doc, .. }
             | Self::Close { doc }
             | Self::Render { doc, .. }
@@ -142,6 +146,8 @@ pub enum Reply {
     LayoutTexts { pages: Vec<String> },
     /// The first page's text and its lines' texts.
     FirstPage { text: String, lines: Vec<String> },
+    /// The templates a file holds.
+    Templates { templates: Vec<Template> },
 }
 
 /// A reply as it travels: the reply, and the fonts and CMaps the pages read for it

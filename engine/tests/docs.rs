@@ -325,3 +325,71 @@ fn a_long_documents_invoice_is_read_from_its_first_and_last_pages() {
         result.warnings
     );
 }
+
+#[test]
+fn template_files_are_read_by_the_engine() {
+    let mut docs = Docs::default();
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/dev/invoice2data/oyo.template.yml"
+    ))
+    .expect("oyo template");
+    let (reply, _) = ask(
+        &mut docs,
+        Request::ReadTemplates { text: yaml.clone() },
+        None,
+    );
+    let Reply::Templates { templates } = reply else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(
+        templates,
+        vec![wasm_core::template::Template::parse(&yaml).expect("oyo")]
+    );
+    let (reply, _) = ask(
+        &mut docs,
+        Request::ReadTemplates {
+            text: "issuer: X\nkeywords: [X]\nfields:\n  amount: Total ((\\d+)\n".into(),
+        },
+        None,
+    );
+    let Reply::Failed { message } = reply else {
+        panic!("a pattern that does not compile: {reply:?}")
+    };
+    assert!(
+        message.contains("\"X\"") && message.contains("total"),
+        "names the template and the field: {message}"
+    );
+}
+
+/// The engine's regex build carries only the Unicode tables Python's `re` syntax needs
+/// (see wasm-core's Cargo.toml): every invoice2data built-in template still reads in it.
+#[test]
+fn every_invoice2data_builtin_template_reads_in_the_engine() {
+    // The corpus keeps them one folder deep, by country.
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/dev/invoice2data-templates"
+    );
+    let all: Vec<std::path::PathBuf> = std::fs::read_dir(root)
+        .expect("templates")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).expect("folder").flatten())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "json"))
+        .collect();
+    assert!(all.len() >= 200, "only {} templates found", all.len());
+    let mut docs = Docs::default();
+    let refused: Vec<String> = all
+        .iter()
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).expect("template");
+            match ask(&mut docs, Request::ReadTemplates { text }, None).0 {
+                Reply::Templates { templates } if templates.len() == 1 => None,
+                other => Some(format!("{}: {other:?}", f.display())),
+            }
+        })
+        .collect();
+    assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
+}

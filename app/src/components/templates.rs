@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::i18n::{self, t, ta};
+use ::engine::protocol::{Reply, Request};
 use wasm_bindgen::JsCast;
-use wasm_core::template::Template;
 
 use crate::glue;
 use crate::state::{AppState, use_app};
@@ -29,7 +29,7 @@ pub fn TemplatesPanel() -> impl IntoView {
                     <input type="file" accept=".json,.yml,.yaml,application/json" multiple class="visually-hidden"
                         data-testid="template-import" on:change=move |ev| import(app, ev)/>
                 </label>
-                <button class="button small" on:click=export
+                <button class="button small" data-testid="template-export" on:click=export
                     disabled=move || app.templates.with(Vec::is_empty)>{t("export")}</button>
             </div>
             <Show when=move || app.templates.with(|t| !t.is_empty())
@@ -75,14 +75,25 @@ fn import(app: AppState, ev: web_sys::Event) {
         let mut errors = Vec::new();
         for f in files {
             let name = f.name();
-            let parsed = glue::read_file(&f)
+            let read = match glue::read_file(&f)
                 .await
                 .and_then(|b| String::from_utf8(b).map_err(|_| "not a text file".to_string()))
-                .and_then(|s| Template::parse(&s).map_err(|e| e.to_string()));
-            match parsed {
-                Ok(t) => app.templates.update(|ts| {
-                    ts.retain(|x| x.vendor != t.vendor);
-                    ts.push(t);
+            {
+                Ok(text) => {
+                    match crate::engine::call(Request::ReadTemplates { text }, None).await {
+                        Ok((Reply::Templates { templates }, _)) => Ok(templates),
+                        Ok(_) => Err("the engine sent no template".to_string()),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(read) => app.templates.update(|ts| {
+                    for t in read {
+                        ts.retain(|x| x.vendor != t.vendor);
+                        ts.push(t);
+                    }
                 }),
                 Err(e) => errors.push(format!("{name}: {e}")),
             }

@@ -387,6 +387,31 @@ options:
     }
 
     #[test]
+    fn a_file_of_several_templates_reads_as_each_of_them() {
+        // What the app's Export writes: every template, as one JSON list.
+        let a =
+            Template::parse("issuer: ACME\nkeywords: [ACME]\nfields:\n  amount: Total (\\d+)\n")
+                .expect("ACME");
+        let b =
+            Template::parse("issuer: Globex\nkeywords: [Globex]\nfields:\n  amount: Due (\\d+)\n")
+                .expect("Globex");
+        let exported = serde_json::to_string_pretty(&vec![a.clone(), b.clone()]).expect("json");
+        assert_eq!(
+            Template::parse_file(&exported).expect("reads"),
+            vec![a.clone(), b]
+        );
+        let yaml = "issuer: ACME\nkeywords: [ACME]\nfields:\n  amount: Total (\\d+)\n";
+        assert_eq!(Template::parse_file(yaml).expect("one"), vec![a]);
+        // One bad template fails the file, naming why; an empty list is no template.
+        let bad = r#"[{"issuer": "X", "keywords": ["X"], "fields": {"amount": "Total ((\\d+)"}}]"#;
+        assert!(matches!(
+            Template::parse_file(bad),
+            Err(TemplateError::Regex { .. })
+        ));
+        assert!(Template::parse_file("[]").is_err());
+    }
+
+    #[test]
     fn an_issuer_read_from_the_page_or_not_named_at_all() {
         // invoice2data's current templates read the issuer with a field, or name none.
         let t = from_yaml(

@@ -429,6 +429,10 @@ impl Template {
             serde_json::Value::Array(mut a) if a.len() == 1 => a.remove(0),
             v => v,
         };
+        Self::from_json_value(v)
+    }
+
+    fn from_json_value(v: serde_json::Value) -> Result<Self, TemplateError> {
         let t = if v.get("issuer").is_some() {
             invoice2data::from_value(v)?
         } else {
@@ -445,6 +449,21 @@ impl Template {
         } else {
             invoice2data::from_yaml(s)
         }
+    }
+
+    /// Reads every template a file holds: a JSON list (what the app exports, or
+    /// invoice2data templates in JSON) gives each of its templates, anything else the one
+    /// [`Template::parse`] reads.
+    pub fn parse_file(s: &str) -> Result<Vec<Self>, TemplateError> {
+        if !s.trim_start().starts_with('[') {
+            return Self::parse(s).map(|t| vec![t]);
+        }
+        let list: Vec<serde_json::Value> =
+            serde_json::from_str(s).map_err(|e| TemplateError::Format(e.to_string()))?;
+        if list.is_empty() {
+            return Err(TemplateError::Missing("the file lists no templates"));
+        }
+        list.into_iter().map(Self::from_json_value).collect()
     }
 
     /// Checks the template can be applied: a vendor, and every pattern compiles.
