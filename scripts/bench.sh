@@ -141,7 +141,7 @@ if [[ $what == scale || $what == all ]]; then
   [[ -d dist ]] || trunk build >/dev/null
   cargo build -q -p relay
   (cd e2e && ZONAL_LONG_PDF="$out/long-500.pdf" ZONAL_BIN="$CARGO_TARGET_DIR/debug/zonal" ZONAL_DIST="$ROOT/dist" \
-    npx playwright test -c playwright.bench.config.ts --reporter=line bench/scale.bench.ts 2>&1 | tee "$out/scale.log" | grep -E '^RESULT|error' || true)
+    npx playwright test -c playwright.bench.config.ts --reporter=line bench/scale.bench.ts 2>&1 | tee "$out/scale.log" | grep -E '^RESULT|^LONG_TASKS|error' || true)
 fi
 
 if [[ $what == relay || $what == all || $what == relay-p99 ]]; then

@@ -85,6 +85,7 @@ async fn read_now(app: AppState, doc: u32) {
     else {
         return;
     };
+    crate::glue::mark(&format!("zonal:invoice {doc}"));
     let mut result = *result;
     let located: BTreeMap<InvoiceField, Place> = located.into_iter().collect();
     app.regions

@@ -283,6 +283,13 @@ pub async fn timed<T>(name: &str, f: impl Future<Output = T>) -> T {
     out
 }
 
+/// A User Timing mark named `name` (a moment in DevTools' and the benchmarks' timeline).
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
 /// Lets the browser handle input and paint before the next slice of work.
 pub async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;

@@ -85,7 +85,7 @@ pub fn keep_session(app: AppState) {
             if generation.get_value() != mine {
                 return; // a later change saves
             }
-            if let Err(e) = save_session(app).await {
+            if let Err(e) = crate::glue::timed("zonal:save", save_session(app)).await {
                 app.notice.set(Some(format!(
                     "This session cannot be kept for a reload: {e}"
                 )));

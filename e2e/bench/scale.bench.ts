@@ -48,7 +48,7 @@ test('500 pages: first page, longest main-thread stall, memory while scrolling',
   const samples: { page: number; heapMb: number; wasmMb: number; engineMb: number; canvasMpx: number }[] = [];
   const scroller = page.getByTestId('pages');
   for (let step = 0; step <= 20; step++) {
-    await scroller.evaluate((el, f) => el.scrollTo(0, el.scrollHeight * f), step / 20);
+    await scroller.evaluate((el, f) => { performance.mark(`bench:step ${f * 20}`); el.scrollTo(0, el.scrollHeight * f); }, step / 20);
     await page.waitForTimeout(300);
     samples.push({ page: Number((await page.getByTestId('page-indicator').textContent())?.match(/Page (\d+)/)?.[1]), heapMb: +(await heap()).toFixed(1), wasmMb: +(await wasmMb()).toFixed(1), engineMb: +(await engineMb()).toFixed(1), canvasMpx: +(await canvasPixels()).toFixed(1) });
   }
@@ -59,6 +59,18 @@ test('500 pages: first page, longest main-thread stall, memory while scrolling',
   const overallLongest = await longest(true);
   const startLongest = await longest(false);
   console.log(JSON.stringify(samples));
+  // Each long task after the file was given, with what the app's timeline shows during it
+  // (its `zonal:*` measures and marks, the benchmark's scroll steps): where to look.
+  console.log(`LONG_TASKS ${JSON.stringify(await page.evaluate(() => {
+    const drop = performance.getEntriesByName('bench:drop')[0]?.startTime ?? 0;
+    const marks = performance.getEntries().filter((e) => e.entryType === 'mark' || e.entryType === 'measure');
+    return (window as any).longTasks.filter(([t]: number[]) => t >= drop).map(([t, d]: number[]) => ({
+      at_ms: Math.round(t - drop),
+      ms: Math.round(d),
+      after_step: marks.filter((m) => m.name.startsWith('bench:step') && m.startTime <= t).pop()?.name ?? null,
+      during: [...new Set(marks.filter((m) => !m.name.startsWith('bench:') && m.startTime < t + d && m.startTime + m.duration > t).map((m) => m.name))],
+    }));
+  }))}`);
   console.log(`RESULT ${JSON.stringify({
     first_page_ms: +(first as number).toFixed(0),
     longest_frame_gap_while_opening_ms: +openGap.toFixed(0),
