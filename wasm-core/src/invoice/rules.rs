@@ -284,45 +284,69 @@ fn join_kerned(words: Vec<(f64, f64, String)>, height: f64) -> Vec<(f64, f64, St
 /// label starting with `^` must also stand after a blank or at the line start (so `^nr.`
 /// finds "Nr. 471102" but not "USt.-Id.-Nr.").
 fn find_label(lower: &str, label: &str) -> Option<usize> {
-    find_labels(lower, label).next()
+    LabelSearch::new(label).ends_in(lower).next()
 }
 
-/// Every place [`find_label`] would find `label` in `lower`, left to right.
-fn find_labels<'a>(lower: &'a str, label: &'a str) -> impl Iterator<Item = usize> + 'a {
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        let end = find_label_from(lower, label, from)?;
-        from = end;
-        Some(end)
-    })
+/// A label made ready to be looked for in many lines (the searcher is built once).
+struct LabelSearch<'l> {
+    /// Without its `^`.
+    text: &'l str,
+    /// It must stand after a blank or at the line start.
+    after_blank: bool,
+    /// It ends in ° or #, so it may touch its value: "n°562044387".
+    glued: bool,
+    finder: memchr::memmem::Finder<'l>,
 }
 
-fn find_label_from(lower: &str, label: &str, from: usize) -> Option<usize> {
-    let mut from = from;
-    let (label, after_blank) = match label.strip_prefix('^') {
-        Some(l) => (l, true),
-        None => (label, false),
-    };
-    while let Some(i) = lower[from..].find(label) {
-        let (a, b) = (from + i, from + i + label.len());
-        let prev = lower[..a].chars().next_back();
-        let before_ok = if after_blank {
-            prev.is_none_or(char::is_whitespace)
-        } else {
-            prev.is_none_or(|c| !c.is_alphanumeric())
+impl<'l> LabelSearch<'l> {
+    fn new(label: &'l str) -> Self {
+        let (text, after_blank) = match label.strip_prefix('^') {
+            Some(l) => (l, true),
+            None => (label, false),
         };
-        // "n°562044387": a label ending in ° or # may touch its value.
-        let glued = label.ends_with(['°', '#']);
-        let after_ok = lower[b..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric() || (glued && c.is_ascii_digit()));
-        if before_ok && after_ok {
-            return Some(b);
+        Self {
+            text,
+            after_blank,
+            glued: text.ends_with(['°', '#']),
+            finder: memchr::memmem::Finder::new(text),
         }
-        from = b;
     }
-    None
+
+    /// Every place [`find_label`] would find the label in `lower`, left to right.
+    fn ends_in<'a>(&'a self, lower: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            let end = self.end_from(lower, from)?;
+            from = end;
+            Some(end)
+        })
+    }
+
+    fn end_from(&self, lower: &str, mut from: usize) -> Option<usize> {
+        if self.text.is_empty() {
+            return None;
+        }
+        // A match of valid UTF-8 in valid UTF-8 starts and ends on character boundaries.
+        while let Some(i) = self.finder.find(lower.get(from..)?.as_bytes()) {
+            let (a, b) = (from + i, from + i + self.text.len());
+            let prev = lower.get(..a)?.chars().next_back();
+            let before_ok = if self.after_blank {
+                prev.is_none_or(char::is_whitespace)
+            } else {
+                prev.is_none_or(|c| !c.is_alphanumeric())
+            };
+            let after_ok = lower
+                .get(b..)?
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric() || (self.glued && c.is_ascii_digit()));
+            if before_ok && after_ok {
+                return Some(b);
+            }
+            from = b;
+        }
+        None
+    }
 }
 
 /// A place where a label was found and the texts that may hold its value.
@@ -393,9 +417,10 @@ fn label_goes_on(raw_rest: &str) -> bool {
 fn candidates(lines: &[DocLine], labels: &[&str]) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (rank, label) in labels.iter().enumerate() {
+        let search = LabelSearch::new(label);
         for (i, l) in lines.iter().enumerate() {
-            for end in find_labels(&l.lower, label) {
-                let start = end - label.trim_start_matches('^').len();
+            for end in search.ends_in(&l.lower) {
+                let start = end - search.text.len();
                 // Byte offsets of `lower` and `text` agree for all but a few case mappings.
                 let raw_rest = l.text.get(end..).unwrap_or("");
                 if label_goes_on(raw_rest) {
