@@ -9,11 +9,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 
+use wasm_core::geometry::points_to_pixels;
 use wasm_core::invoice::locate::{locate, place_of};
 use wasm_core::invoice::pipeline::read_with_regions;
 use wasm_core::ocr::{OCR_DPI, PreparedScan, parse_tesseract_tsv};
 use wasm_core::template::Template;
-use wasm_core::{Document, OpenError, PageText};
+use wasm_core::{Document, OpenError, PageText, RenderCache, RgbaImage};
 
 use crate::protocol::{Envelope, OpenFailure, Reply, Request};
 
@@ -39,9 +40,25 @@ pub fn pipeline_pages(n: usize, named: impl IntoIterator<Item = usize>) -> Vec<u
 /// tests check that a failing engine costs one file, not the session.
 pub const TEST_PANIC_MARKER: &[u8] = b"%zonal-test-engine-panic";
 
+/// How many renders a document's [`RenderCache`] serves before it is dropped for a new
+/// one (it grows with every page rendered: fonts, glyphs, colour spaces).
+pub const RENDER_CACHE_RENDERS: usize = 32;
+
+self_cell::self_cell!(
+    /// A document and what rendering its pages keeps between renders (which borrows it).
+    struct Rendering {
+        owner: Document,
+        #[not_covariant]
+        dependent: RenderCache,
+    }
+);
+
 /// One open document.
 struct Open {
-    doc: Document,
+    /// The document, and its render cache (`None` only while the cache is replaced).
+    rendering: Option<Rendering>,
+    /// Renders served by the current render cache.
+    renders: usize,
     /// How many native texts it keeps.
     cache: usize,
     pages: usize,
@@ -60,12 +77,40 @@ impl Open {
         Self {
             cache,
             pages: doc.pages().len(),
-            doc,
+            rendering: Some(Rendering::new(doc, |_| RenderCache::new())),
+            renders: 0,
             texts: VecDeque::new(),
             ocr: BTreeMap::new(),
             scan: BTreeMap::new(),
             prepared: None,
         }
+    }
+
+    fn doc(&self) -> &Document {
+        self.rendering
+            .as_ref()
+            .expect("the render cache is only missing inside render()")
+            .borrow_owner()
+    }
+
+    /// Renders page `page` at `scale` pixels per point, reusing what earlier renders of
+    /// this document kept (a new cache every [`RENDER_CACHE_RENDERS`] renders).
+    fn render(&mut self, page: usize, scale: f64) -> Result<RgbaImage, String> {
+        if self.renders >= RENDER_CACHE_RENDERS {
+            let doc = self
+                .rendering
+                .take()
+                .expect("the render cache is only missing inside render()")
+                .into_owner();
+            self.rendering = Some(Rendering::new(doc, |_| RenderCache::new()));
+            self.renders = 0;
+        }
+        self.renders += 1;
+        self.rendering
+            .as_ref()
+            .expect("the render cache is only missing inside render()")
+            .with_dependent(|doc, cache| doc.render_with(page, scale, cache))
+            .map_err(|e| e.to_string())
     }
 
     /// A page's text: what OCR read, else the PDF's own.
@@ -83,7 +128,7 @@ impl Open {
             self.texts.push_back(hit);
             return Ok(t);
         }
-        let t = Rc::new(self.doc.page_text(page).map_err(|e| e.to_string())?);
+        let t = Rc::new(self.doc().page_text(page).map_err(|e| e.to_string())?);
         self.scan.insert(page, t.needs_ocr());
         if self.texts.len() >= self.cache {
             self.texts.pop_front();
@@ -225,11 +270,7 @@ impl Docs {
                 done(Reply::Done)
             }
             Request::Render { doc, page, scale } => {
-                let img = self
-                    .get(doc)?
-                    .doc
-                    .render(page, scale)
-                    .map_err(|e| e.to_string())?;
+                let img = self.get(doc)?.render(page, scale)?;
                 Ok((
                     Reply::Image {
                         width: img.width,
@@ -269,20 +310,16 @@ impl Docs {
                 rect,
                 dpi,
             } => {
-                let img = self
-                    .get(doc)?
-                    .doc
-                    .render_dpi(page, dpi)
-                    .map_err(|e| e.to_string())?;
+                let img = self.get(doc)?.render(page, points_to_pixels(1.0, dpi))?;
                 let crop = img
-                    .crop(&rect, wasm_core::geometry::points_to_pixels(1.0, dpi))
+                    .crop(&rect, points_to_pixels(1.0, dpi))
                     .ok_or("the region is empty")?;
                 let png = crop.to_png().map_err(|e| e.to_string())?;
                 Ok((Reply::Png, Some(png)))
             }
             Request::PrepareScan { doc, page } => {
                 let d = self.get(doc)?;
-                let img = d.doc.render_dpi(page, OCR_DPI).map_err(|e| e.to_string())?;
+                let img = d.render(page, points_to_pixels(1.0, OCR_DPI))?;
                 let scan = PreparedScan::new(img, 0);
                 let png = scan.image.to_png().map_err(|e| e.to_string())?;
                 let psm = scan.layout().tesseract_psm();
@@ -311,7 +348,7 @@ impl Docs {
                 let pages = d.pipeline_texts(&templates, drawn.as_deref())?;
                 let mut result = read_with_regions(
                     &pages,
-                    &d.doc.attachments(),
+                    &d.doc().attachments(),
                     &templates,
                     drawn.as_deref(),
                     d.text_quality(),

@@ -393,3 +393,38 @@ fn every_invoice2data_builtin_template_reads_in_the_engine() {
         .collect();
     assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
 }
+
+/// Renders reuse a document's parsed fonts and glyphs, and the cache is renewed every
+/// `RENDER_CACHE_RENDERS` renders: every render is still the pixels a fresh one gives,
+/// for another page, another scale, before and after the renewal.
+#[test]
+fn renders_with_the_kept_cache_are_the_pixels_of_a_fresh_render() {
+    let pdf = corpus("zugferd/xr_EN16931_Einfach.pdf");
+    let native = Document::open(pdf.clone(), None).expect("opens");
+    let mut docs = Docs::default();
+    open(&mut docs, 1, pdf);
+    let pages = native.pages().len();
+    let fresh: Vec<Vec<u8>> = [0.5, 0.75]
+        .iter()
+        .flat_map(|s| (1..=pages).map(|p| native.render(p, *s).expect("renders").data))
+        .collect();
+    for round in 0..=engine::docs::RENDER_CACHE_RENDERS / (2 * pages) {
+        for (i, scale) in [0.5, 0.75].into_iter().enumerate() {
+            for page in 1..=pages {
+                let (_, pixels) = ask(
+                    &mut docs,
+                    Request::Render {
+                        doc: 1,
+                        page,
+                        scale,
+                    },
+                    None,
+                );
+                assert!(
+                    pixels.as_deref() == Some(fresh[i * pages + page - 1].as_slice()),
+                    "round {round}, page {page} at {scale}: not the fresh render's pixels"
+                );
+            }
+        }
+    }
+}

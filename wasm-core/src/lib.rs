@@ -47,5 +47,5 @@ pub mod template;
 pub mod text;
 
 pub use document::{Document, OpenError, PageInfo, PageOutOfRange};
-pub use render::{RenderError, RgbaImage};
+pub use render::{RenderCache, RenderError, RgbaImage};
 pub use text::{Line, PageText, Word};

@@ -3,7 +3,7 @@
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::vello_cpu::peniko::ImageAlphaType;
 use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
-use hayro::{RenderCache, RenderSettings, render_into};
+use hayro::{RenderSettings, render_into};
 use hayro_interpret::RenderContent;
 use hayro_interpret::kurbo::Affine as KAffine;
 
@@ -102,9 +102,34 @@ pub fn bitmap_size(width: f64, height: f64, scale: f64) -> Result<(u32, u32), Re
     Ok((w as u32, h as u32))
 }
 
+/// What rendering a document's pages can keep between renders: its parsed fonts, glyph
+/// outlines and interpreted objects (rendering a page again, or another page with the
+/// same fonts, takes about half the time). It borrows from the document it is used
+/// with (`'a`) and grows with every page rendered: drop it for a new one now and then.
+#[derive(Default)]
+pub struct RenderCache<'a>(hayro::RenderCache<'a>);
+
+impl RenderCache<'_> {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 impl Document {
     /// Renders a page (1-based) at `scale` pixels per point (`dpi / 72`) on white paper.
     pub fn render(&self, page: usize, scale: f64) -> Result<RgbaImage, RenderError> {
+        self.render_with(page, scale, &RenderCache::new())
+    }
+
+    /// [`Document::render`], reusing what `cache` kept from this document's earlier
+    /// renders.
+    pub fn render_with<'a>(
+        &'a self,
+        page: usize,
+        scale: f64,
+        cache: &RenderCache<'a>,
+    ) -> Result<RgbaImage, RenderError> {
         let hp = self.hayro_page(page)?;
         let g = page_geometry(hp);
         let (w, h) = bitmap_size(g.width(), g.height(), scale)?;
@@ -113,10 +138,9 @@ impl Document {
 
         // MAX_SIDE_PX fits in u16, so the casts below cannot truncate.
         let mut ctx = RenderContext::new(w as u16, h as u16);
-        let cache = RenderCache::new();
         render_into(
             hp,
-            &cache,
+            &cache.0,
             &crate::assets::interpreter_settings(RenderContent::all()),
             &RenderSettings::default(),
             &mut ctx,
