@@ -14,7 +14,7 @@ use wasm_core::invoice::locate::{locate, place_of};
 use wasm_core::invoice::pipeline::read_with_regions;
 use wasm_core::ocr::{OCR_DPI, PreparedScan, parse_tesseract_tsv};
 use wasm_core::template::Template;
-use wasm_core::{Document, OpenError, PageText, RenderCache, RgbaImage};
+use wasm_core::{Document, OpenError, PageText, RenderCache, RgbaImage, TextCache};
 
 use crate::protocol::{Envelope, OpenFailure, Reply, Request};
 
@@ -40,25 +40,35 @@ pub fn pipeline_pages(n: usize, named: impl IntoIterator<Item = usize>) -> Vec<u
 /// tests check that a failing engine costs one file, not the session.
 pub const TEST_PANIC_MARKER: &[u8] = b"%zonal-test-engine-panic";
 
-/// How many renders a document's [`RenderCache`] serves before it is dropped for a new
-/// one (it grows with every page rendered: fonts, glyphs, colour spaces).
-pub const RENDER_CACHE_RENDERS: usize = 32;
+/// How many renders and text readings a document's caches serve before they are
+/// dropped for new ones (they grow with every page: fonts, glyphs, colour spaces).
+pub const DOC_CACHE_USES: usize = 32;
+
+/// What reading and rendering a document's pages keep between pages.
+#[derive(Default)]
+struct Caches<'a> {
+    render: RenderCache<'a>,
+    text: TextCache<'a>,
+}
 
 self_cell::self_cell!(
-    /// A document and what rendering its pages keeps between renders (which borrows it).
-    struct Rendering {
+    /// A document and its caches (which borrow it).
+    struct Cached {
         owner: Document,
         #[not_covariant]
-        dependent: RenderCache,
+        dependent: Caches,
     }
 );
 
+/// Why a document's caches are always there.
+const CACHED: &str = "a document's caches are only missing while they are replaced";
+
 /// One open document.
 struct Open {
-    /// The document, and its render cache (`None` only while the cache is replaced).
-    rendering: Option<Rendering>,
-    /// Renders served by the current render cache.
-    renders: usize,
+    /// The document and its caches (`None` only while the caches are replaced).
+    cached: Option<Cached>,
+    /// Renders and text readings the current caches served.
+    uses: usize,
     /// How many native texts it keeps.
     cache: usize,
     pages: usize,
@@ -77,8 +87,8 @@ impl Open {
         Self {
             cache,
             pages: doc.pages().len(),
-            rendering: Some(Rendering::new(doc, |_| RenderCache::new())),
-            renders: 0,
+            cached: Some(Cached::new(doc, |_| Caches::default())),
+            uses: 0,
             texts: VecDeque::new(),
             ocr: BTreeMap::new(),
             scan: BTreeMap::new(),
@@ -87,29 +97,25 @@ impl Open {
     }
 
     fn doc(&self) -> &Document {
-        self.rendering
-            .as_ref()
-            .expect("the render cache is only missing inside render()")
-            .borrow_owner()
+        self.cached.as_ref().expect(CACHED).borrow_owner()
+    }
+
+    /// The caches, new ones every [`DOC_CACHE_USES`] uses (or when `renew`).
+    fn caches(&mut self, renew: bool) -> &Cached {
+        if renew || self.uses >= DOC_CACHE_USES {
+            let doc = self.cached.take().expect(CACHED).into_owner();
+            self.cached = Some(Cached::new(doc, |_| Caches::default()));
+            self.uses = 0;
+        }
+        self.uses += 1;
+        self.cached.as_ref().expect(CACHED)
     }
 
     /// Renders page `page` at `scale` pixels per point, reusing what earlier renders of
-    /// this document kept (a new cache every [`RENDER_CACHE_RENDERS`] renders).
+    /// this document kept.
     fn render(&mut self, page: usize, scale: f64) -> Result<RgbaImage, String> {
-        if self.renders >= RENDER_CACHE_RENDERS {
-            let doc = self
-                .rendering
-                .take()
-                .expect("the render cache is only missing inside render()")
-                .into_owner();
-            self.rendering = Some(Rendering::new(doc, |_| RenderCache::new()));
-            self.renders = 0;
-        }
-        self.renders += 1;
-        self.rendering
-            .as_ref()
-            .expect("the render cache is only missing inside render()")
-            .with_dependent(|doc, cache| doc.render_with(page, scale, cache))
+        self.caches(false)
+            .with_dependent(|doc, c| doc.render_with(page, scale, &c.render))
             .map_err(|e| e.to_string())
     }
 
@@ -128,7 +134,11 @@ impl Open {
             self.texts.push_back(hit);
             return Ok(t);
         }
-        let t = Rc::new(self.doc().page_text(page).map_err(|e| e.to_string())?);
+        let t = Rc::new(
+            self.caches(false)
+                .with_dependent(|doc, c| doc.page_text_with(page, &c.text))
+                .map_err(|e| e.to_string())?,
+        );
         self.scan.insert(page, t.needs_ocr());
         if self.texts.len() >= self.cache {
             self.texts.pop_front();
@@ -263,9 +273,11 @@ impl Docs {
             Request::Provide { path } => {
                 let bytes = bytes.ok_or("no file came with the request")?;
                 wasm_core::assets::provide(&path, bytes).map_err(|e| e.to_string())?;
-                // Pages read without it read differently now.
+                // Pages read without it read differently now, and the caches keep the
+                // fallback used without it.
                 for d in self.open.values_mut() {
                     d.texts.clear();
+                    d.caches(true);
                 }
                 done(Reply::Done)
             }

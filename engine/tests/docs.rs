@@ -395,7 +395,7 @@ fn every_invoice2data_builtin_template_reads_in_the_engine() {
 }
 
 /// Renders reuse a document's parsed fonts and glyphs, and the cache is renewed every
-/// `RENDER_CACHE_RENDERS` renders: every render is still the pixels a fresh one gives,
+/// `DOC_CACHE_USES` uses: every render is still the pixels a fresh one gives,
 /// for another page, another scale, before and after the renewal.
 #[test]
 fn renders_with_the_kept_cache_are_the_pixels_of_a_fresh_render() {
@@ -408,7 +408,7 @@ fn renders_with_the_kept_cache_are_the_pixels_of_a_fresh_render() {
         .iter()
         .flat_map(|s| (1..=pages).map(|p| native.render(p, *s).expect("renders").data))
         .collect();
-    for round in 0..=engine::docs::RENDER_CACHE_RENDERS / (2 * pages) {
+    for round in 0..=engine::docs::DOC_CACHE_USES / (2 * pages) {
         for (i, scale) in [0.5, 0.75].into_iter().enumerate() {
             for page in 1..=pages {
                 let (_, pixels) = ask(
@@ -427,4 +427,72 @@ fn renders_with_the_kept_cache_are_the_pixels_of_a_fresh_render() {
             }
         }
     }
+}
+
+/// A font the pages lacked, once provided, is used by the next render and reading: the
+/// document's caches do not keep the fallback used without it.
+#[test]
+fn a_provided_font_replaces_the_fallback_in_the_kept_caches() {
+    let pdf = corpus("icdar2013/eu-025.pdf");
+    let native = Document::open(pdf.clone(), None).expect("opens");
+    let mut docs = Docs::default();
+    open(&mut docs, 1, pdf);
+    // The first page that lacks a font (Courier is fetched on use by the web build).
+    let (page, missing) = (1..=native.pages().len())
+        .find_map(|page| {
+            let (envelope, _) = docs.handle(
+                Request::Render {
+                    doc: 1,
+                    page,
+                    scale: 0.5,
+                },
+                None,
+            );
+            (!envelope.missing.is_empty()).then_some((page, envelope.missing))
+        })
+        .expect("a page lacks a font");
+    let before = ask(
+        &mut docs,
+        Request::Render {
+            doc: 1,
+            page,
+            scale: 0.5,
+        },
+        None,
+    )
+    .1;
+    for path in &missing {
+        let file = path.strip_prefix("fonts/").expect("a font");
+        let bytes = std::fs::read(format!(
+            "{}/../wasm-core/assets/fonts/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("the font");
+        let (reply, _) = ask(
+            &mut docs,
+            Request::Provide { path: path.clone() },
+            Some(bytes),
+        );
+        assert_eq!(reply, Reply::Done);
+    }
+    let after = ask(
+        &mut docs,
+        Request::Render {
+            doc: 1,
+            page,
+            scale: 0.5,
+        },
+        None,
+    )
+    .1;
+    let fresh = native.render(page, 0.5).expect("renders").data;
+    assert_ne!(
+        before.as_deref(),
+        Some(fresh.as_slice()),
+        "the font changes the page"
+    );
+    assert!(
+        after.as_deref() == Some(fresh.as_slice()),
+        "rendered with the provided font"
+    );
 }

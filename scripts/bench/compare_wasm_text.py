@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Words in wasm (e2e/bench/text.bench.ts's log) vs natively (`cargo bench --bench words`,
-its `per_page_seconds`): the same page-by-page reads, summed over the files both read.
+its `per_page_seconds`): the same page-by-page reads, one text cache per document, summed over the files both read.
 
 usage: compare_wasm_text.py WORDS_ZONAL_JSONL TEXT_WASM_LOG
 """

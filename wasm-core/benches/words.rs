@@ -2,8 +2,9 @@
 //! rounds, as JSON lines `{"file", "pages", "seconds", "per_page_seconds"}`.
 //! `seconds` opens the file and reads all pages with one interpreter cache (what the CLI
 //! does; scripts/bench.sh compares it with pdfplumber and PyMuPDF); `per_page_seconds`
-//! reads the pages of the open document one `page_text` at a time (what the web app does,
-//! compared with the same in wasm by e2e/bench/text.bench.ts). Run: `cargo bench -p wasm-core --bench
+//! reads the pages of the open document one `page_text_with` at a time, one text cache kept
+//! for the document (what the web app's engine worker does, compared with the same in wasm
+//! by e2e/bench/text.bench.ts). Run: `cargo bench -p wasm-core --bench
 //! words` (`ZONAL_CORPUS` picks the corpus directory, `ROUNDS` the rounds, 3 by default).
 
 mod common;
@@ -11,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use wasm_core::Document;
+use wasm_core::{Document, TextCache};
 
 fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -52,13 +53,15 @@ fn main() {
             best = best.min(t.elapsed().as_secs_f64());
         }
         let Some((pages, n)) = got else { continue };
-        // A freshly opened document each round, as the app has (opening not timed).
+        // A freshly opened document each round, read page by page with one text cache,
+        // as the app's engine worker does (opening not timed).
         let per_page = (0..rounds)
             .filter_map(|_| {
                 let doc = Document::open(bytes.clone(), None).ok()?;
+                let cache = TextCache::new();
                 let t = Instant::now();
                 for p in 1..=doc.page_count() {
-                    let _ = doc.page_text(p);
+                    let _ = doc.page_text_with(p, &cache);
                 }
                 Some(t.elapsed().as_secs_f64())
             })

@@ -48,4 +48,4 @@ pub mod text;
 
 pub use document::{Document, OpenError, PageInfo, PageOutOfRange};
 pub use render::{RenderCache, RenderError, RgbaImage};
-pub use text::{Line, PageText, Word};
+pub use text::{Line, PageText, TextCache, Word};

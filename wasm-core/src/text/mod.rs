@@ -210,30 +210,46 @@ impl PageText {
     }
 }
 
+/// What reading a document's pages' text can keep between pages: its parsed fonts and
+/// interpreted objects. It borrows from the document it is used with (`'a`) and grows
+/// with every new font: drop it for a new one now and then, and whenever a font or CMap
+/// the pages lacked is provided (it keeps the fallback used without it).
+#[derive(Default)]
+pub struct TextCache<'a>(hayro_interpret::InterpreterCache<'a>);
+
+impl TextCache<'_> {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 impl Document {
     /// Extracts the positioned text of a page (1-based).
     pub fn page_text(&self, page: usize) -> Result<PageText, PageOutOfRange> {
-        self.page_text_with(page, &hayro_interpret::InterpreterCache::new())
+        self.page_text_with(page, &TextCache::new())
     }
 
     /// The text of every page, in order; fonts are parsed once for the whole document
     /// (faster than [`Self::page_text`] page by page on documents of several pages).
     pub fn page_texts(&self) -> Vec<PageText> {
-        let cache = hayro_interpret::InterpreterCache::new();
+        let cache = TextCache::new();
         (1..=self.page_count())
             .filter_map(|p| self.page_text_with(p, &cache).ok())
             .collect()
     }
 
-    fn page_text_with<'a>(
+    /// [`Document::page_text`], reusing the fonts `cache` kept from this document's
+    /// other pages.
+    pub fn page_text_with<'a>(
         &'a self,
         page: usize,
-        cache: &hayro_interpret::InterpreterCache<'a>,
+        cache: &TextCache<'a>,
     ) -> Result<PageText, PageOutOfRange> {
         let hp = self.hayro_page(page)?;
         let g = page_geometry(hp);
         let [a, b, c, d, e, f] = g.user_to_page_transform().0;
-        let c = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]), cache);
+        let c = glyphs::collect_chars(hp, KAffine::new([a, b, c, d, e, f]), &cache.0);
         let mut text =
             PageText::from_chars(page, g.width(), g.height(), g.rotation.degrees(), c.chars)
                 .with_rules(c.rules);
