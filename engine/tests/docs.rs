@@ -16,6 +16,11 @@ fn ask(docs: &mut Docs, request: Request, bytes: Option<Vec<u8>>) -> (Reply, Opt
     (envelope.reply, out)
 }
 
+/// The pixels of page `page` of `doc` at `scale`, if it rendered.
+fn pixels(docs: &mut Docs, doc: u32, page: usize, scale: f64) -> Option<Vec<u8>> {
+    ask(docs, Request::Render { doc, page, scale }, None).1
+}
+
 /// Opens `pdf` as document `doc`, without a password.
 fn open(docs: &mut Docs, doc: u32, pdf: Vec<u8>) -> Reply {
     ask(
@@ -451,16 +456,7 @@ fn a_provided_font_replaces_the_fallback_in_the_kept_caches() {
             (!envelope.missing.is_empty()).then_some((page, envelope.missing))
         })
         .expect("a page lacks a font");
-    let before = ask(
-        &mut docs,
-        Request::Render {
-            doc: 1,
-            page,
-            scale: 0.5,
-        },
-        None,
-    )
-    .1;
+    let before = pixels(&mut docs, 1, page, 0.5);
     for path in &missing {
         let file = path.strip_prefix("fonts/").expect("a font");
         let bytes = std::fs::read(format!(
@@ -475,16 +471,7 @@ fn a_provided_font_replaces_the_fallback_in_the_kept_caches() {
         );
         assert_eq!(reply, Reply::Done);
     }
-    let after = ask(
-        &mut docs,
-        Request::Render {
-            doc: 1,
-            page,
-            scale: 0.5,
-        },
-        None,
-    )
-    .1;
+    let after = pixels(&mut docs, 1, page, 0.5);
     let fresh = native.render(page, 0.5).expect("renders").data;
     assert_ne!(
         before.as_deref(),
