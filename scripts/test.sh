@@ -30,8 +30,9 @@ export FIRESTORE_EMULATOR_HOST="127.0.0.1:$FS_PORT" ZONAL_REQUIRE_FIRESTORE=1
 
 step "cargo test (wasm-core, relay, the engine worker's answers)"
 cargo test --locked -p wasm-core -p wire -p relay -p engine
-step "wasm-core as the web app builds it (rare fonts and CMaps fetched on use)"
+step "wasm-core and the engine as the web app builds them (rare fonts and CMaps fetched on use)"
 cargo test --locked -p wasm-core --no-default-features --test lazy_assets
+ZONAL_ENGINE_AS_WEB=1 cargo test --locked -p engine --test docs a_provided_font
 step "wasm-bindgen-test in headless Chromium (app glue)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --locked -p app --target wasm32-unknown-unknown
