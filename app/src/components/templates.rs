@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::i18n::{self, t, ta};
 use ::engine::protocol::{Reply, Request};
 use wasm_bindgen::JsCast;
+use wasm_core::template::Template;
 
 use crate::glue;
 use crate::state::{AppState, use_app};
@@ -61,6 +62,17 @@ fn TemplateItem(vendor: String, fields: usize) -> impl IntoView {
     }
 }
 
+/// The templates a picked file holds, read and checked by the engine.
+async fn read_templates(f: &web_sys::File) -> Result<Vec<Template>, String> {
+    let bytes = glue::read_file(f).await?;
+    let text = String::from_utf8(bytes).map_err(|_| "not a text file".to_string())?;
+    match crate::engine::call(Request::ReadTemplates { text }, None).await {
+        Ok((Reply::Templates { templates }, _)) => Ok(templates),
+        Ok(_) => Err("the engine sent no template".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn import(app: AppState, ev: web_sys::Event) {
     let Some(input) = ev
         .target()
@@ -75,20 +87,7 @@ fn import(app: AppState, ev: web_sys::Event) {
         let mut errors = Vec::new();
         for f in files {
             let name = f.name();
-            let read = match glue::read_file(&f)
-                .await
-                .and_then(|b| String::from_utf8(b).map_err(|_| "not a text file".to_string()))
-            {
-                Ok(text) => {
-                    match crate::engine::call(Request::ReadTemplates { text }, None).await {
-                        Ok((Reply::Templates { templates }, _)) => Ok(templates),
-                        Ok(_) => Err("the engine sent no template".to_string()),
-                        Err(e) => Err(e.to_string()),
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            match read {
+            match read_templates(&f).await {
                 Ok(read) => app.templates.update(|ts| {
                     for t in read {
                         ts.retain(|x| x.vendor != t.vendor);
