@@ -1436,8 +1436,87 @@ fn currency(lines: &[DocLine]) -> Option<(String, f64)> {
 const LEGAL_FORMS: &[&str] = &[
     "gmbh", "ag", "b.v.", "bv", "n.v.", "ltd", "ltd.", "limited", "llc", "inc", "inc.", "s.a.",
     "sa", "sarl", "sas", "e.k.", "kg", "ohg", "plc", "corp", "co.", "a.g.", "bhd", "bhd.", "s/b",
-    "pte",
+    "pte", "sdn.bhd", "sdn.bhd.",
 ];
+
+/// A receipt line's words, with the OCR's usual misreadings of a Malaysian legal form put
+/// right ("Sdn Ehd", "Sin Bad", "SON. BHD" → "Sdn Bhd", "SDN."; "5/B" → "S/B") and a
+/// registration number glued to a word split off ("SB(306295-X)" → "SB", "(306295-X)").
+fn receipt_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in text.split_whitespace() {
+        match w.find('(') {
+            Some(p) if p > 0 && w[p..].chars().any(|c| c.is_ascii_digit()) => {
+                words.push(w[..p].to_string());
+                words.push(w[p..].to_string());
+            }
+            _ => words.push(w.to_string()),
+        }
+    }
+    let upper = |w: &str| {
+        w.chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
+    };
+    // "Bhd" as the OCR reads it: b/e/3/8, then hd/id/ad/nd.
+    let bhd = |w: &str| {
+        let w = w.trim_end_matches(['.', ',']).to_lowercase();
+        w.len() == 3
+            && matches!(w.as_bytes()[0], b'b' | b'e' | b'3' | b'8')
+            && matches!(&w[1..], "hd" | "id" | "ad" | "nd")
+    };
+    let cased = |up: bool, word: &str, like: &str| {
+        let tail = &like[like.trim_end_matches(['.', ',']).len()..];
+        format!(
+            "{}{tail}",
+            if up {
+                word.to_uppercase()
+            } else {
+                word.to_string()
+            }
+        )
+    };
+    for i in 0..words.len() {
+        let lower = words[i].to_lowercase();
+        let up = upper(&words[i]);
+        if matches!(lower.as_str(), "5/b" | "s/8" | "5/8") {
+            words[i] = "S/B".into();
+        } else if let Some(rest) = lower.strip_prefix("sdn.")
+            && bhd(rest)
+        {
+            words[i] = cased(up, "Sdn.Bhd", &words[i]);
+        } else if matches!(lower.trim_end_matches('.'), "sdn" | "son" | "sin" | "sdm")
+            && words.get(i + 1).is_some_and(|n| bhd(n))
+        {
+            words[i] = cased(up, "Sdn", &words[i]);
+            words[i + 1] = cased(up, "Bhd", &words[i + 1]);
+        }
+    }
+    words
+}
+
+/// Whether a line of a receipt's first lines could be the shop's name printed at its
+/// head: two words or more, in capitals, no label, address, tax number or greeting.
+fn shop_like(l: &DocLine) -> bool {
+    const NOT_A_NAME: &[&str] = &[
+        "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill", "gst",
+        "tax", "reg", "tel", "fax", "thank", "voucher", "welcome", ".com", "www",
+    ];
+    let letters: Vec<char> = l.text.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    // An identifier (a tax or company number) mixes letters and digits in one word.
+    let id = l.words.iter().any(|(_, _, w)| {
+        w.chars().count() >= 5
+            && w.chars().any(|c| c.is_ascii_digit())
+            && w.chars().any(char::is_alphabetic)
+    });
+    l.words.len() >= 2
+        && letters.len() >= 6
+        && upper * 10 >= letters.len() * 8
+        && !id
+        && !l.text.contains(['@', ':'])
+        && !NOT_A_NAME.iter().any(|n| l.lower.contains(n))
+}
 
 /// The sender: the first line on page 1 naming a legal form (GmbH, B.V., Ltd…), else the
 /// tallest line in the top third of page 1 that is not a label or a number.
@@ -1478,12 +1557,23 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
             .iter()
             .any(|l| names_customer(l))
     };
+    // A till receipt starts with the shop's name in capitals (what is written above it
+    // by hand is not).
+    let shop = receipt
+        .then(|| first.iter().take(8).position(|l| shop_like(l)))
+        .flatten();
     for (li, l) in first.iter().enumerate() {
-        let words: Vec<&str> = l.text.split_whitespace().collect();
-        if let Some(i) = words
-            .iter()
-            .position(|w| LEGAL_FORMS.contains(&w.to_lowercase().trim_end_matches([',', '·'])))
-        {
+        let words: Vec<String> = if receipt {
+            receipt_words(&l.text)
+        } else {
+            l.text.split_whitespace().map(str::to_string).collect()
+        };
+        if let Some(i) = words.iter().position(|w| {
+            let w = w.to_lowercase();
+            let w = w.trim_end_matches([',', '·']);
+            // "SB": Sdn Bhd as Malaysian till receipts shorten it.
+            LEGAL_FORMS.contains(&w) || (receipt && w == "sb")
+        }) {
             if in_customer_block(li) || (receipt && li >= 10) {
                 continue;
             }
@@ -1495,9 +1585,9 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
             // "Amazon Web Services, Inc.": the comma before the legal form belongs to it.
             let start = words[..form.saturating_sub(1)]
                 .iter()
-                .rposition(|w| w.ends_with(',') || *w == "·" || *w == "|" || *w == "-")
+                .rposition(|w| w.ends_with(',') || w == "·" || w == "|" || w == "-")
                 .map_or(0, |j| j + 1);
-            let mut name_words = words[start..=i].to_vec();
+            let mut name_words: Vec<&str> = words[start..=i].iter().map(String::as_str).collect();
             if form + 1 == i && name_words.len() >= 2 && name_words[name_words.len() - 2] == "SON" {
                 // The OCR's usual misreading of "SDN".
                 let n = name_words.len();
@@ -1506,9 +1596,15 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
             let name = name_words.join(" ");
             // "Name: Lieferant GmbH" → "Lieferant GmbH".
             let name = name.rsplit_once(": ").map_or(name.as_str(), |(_, n)| n);
-            if name.len() > 3 && !name.contains('@') {
+            // (A legal form alone, "SDN BHD" with the name before it unread, names no one.)
+            if name.len() > 3 && !name.contains('@') && form > start {
                 // A letterhead is at the top; a legal name in the footer may be anyone's.
-                let trust = if l.top < height / 3.0 { 0.7 } else { 0.5 };
+                let mut trust = if l.top < height / 3.0 { 0.7 } else { 0.5 };
+                // A shop's name printed above its owner's legal one ("SANYU STATIONERY
+                // SHOP" … "Owned by SANYU SUPPLY SDN BHD"): either may be the one wanted.
+                if shop.is_some_and(|s| s < li) {
+                    trust = f64::min(trust, 0.5);
+                }
                 return Some((name.trim_end_matches(',').to_string(), trust));
             }
         }
@@ -1516,21 +1612,8 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
     let noise = [
         "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
     ];
-    if receipt {
-        // A till receipt starts with the shop's name in capitals (what is written above
-        // it by hand is not).
-        let shop = first.iter().take(8).find(|l| {
-            let letters: Vec<char> = l.text.chars().filter(|c| c.is_alphabetic()).collect();
-            let upper = letters.iter().filter(|c| c.is_uppercase()).count();
-            l.words.len() >= 2
-                && letters.len() >= 6
-                && upper * 10 >= letters.len() * 8
-                && !l.text.contains(['@', ':'])
-                && !noise.iter().any(|n| l.lower.contains(n))
-        });
-        if let Some(l) = shop {
-            return Some((l.text.clone(), 0.45));
-        }
+    if let Some(i) = shop {
+        return Some((first[i].text.clone(), 0.45));
     }
     // Else the most prominent name-like line at the top: largest type, no e-mail,
     // label or number in it.
@@ -1696,6 +1779,78 @@ mod tests {
         assert!(
             ex.evidence[&InvoiceField::Total] < 0.6,
             "flagged for review"
+        );
+    }
+
+    #[test]
+    fn a_receipts_legal_form_misread_by_the_ocr_is_put_right() {
+        let cases = [
+            (
+                "99 SPEED MART 5/B (519537-X)\nLOT P.T. 2811, JALAN ANGSA",
+                "99 SPEED MART S/B",
+            ),
+            (
+                "Segi Cash & Carry Sdn.Ehd\n(3LTOAL-W)",
+                "Segi Cash & Carry Sdn.Bhd",
+            ),
+            (
+                "Guardian health And Beauty Sin Bad\nLot B-005-006",
+                "Guardian health And Beauty Sdn Bhd",
+            ),
+            (
+                "MYNEWS RETAIL SB(306295-X) FKA BISON STORES",
+                "MYNEWS RETAIL SB",
+            ),
+            (
+                "WESTERN EASTERN STATIONERY SON. BHD\nCO REG NO : 210038-K",
+                "WESTERN EASTERN STATIONERY SDN. BHD",
+            ),
+        ];
+        for (text, name) in cases {
+            let ex = receipt(&format!("{text}\nTOTAL 9.90"));
+            assert_eq!(ex.invoice.vendor_name.as_deref(), Some(name), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_shop_named_above_its_owners_legal_name_is_flagged() {
+        let ex = receipt(
+            "SANYU STATIONERY SHOP\n\
+             NO. 31G, JALAN SETIA INDAH\n\
+             GST ID No: 001531760640\n\
+             Owned By.\n\
+             SANYU SUPPLY SDN BHD (1135772-K)\n\
+             TOTAL 9.90",
+        );
+        assert_eq!(
+            ex.invoice.vendor_name.as_deref(),
+            Some("SANYU SUPPLY SDN BHD")
+        );
+        assert!(ex.evidence[&InvoiceField::VendorName] < 0.6);
+        // The legal name at the head of the receipt is the shop's own.
+        let ex = receipt(
+            "MR. D.I.Y. (M) SDN BHD\n\
+             Co-REG:860671-D\n\
+             TOTAL 9.90",
+        );
+        assert_eq!(
+            ex.invoice.vendor_name.as_deref(),
+            Some("MR. D.I.Y. (M) SDN BHD")
+        );
+        assert!(ex.evidence[&InvoiceField::VendorName] >= 0.6);
+    }
+
+    #[test]
+    fn a_receipts_tax_number_is_not_its_shop() {
+        let ex = receipt(
+            "Guardian health And Beauty\n\
+             GST Reg HOO0HIB74B16\n\
+             TQ FOR SHOPPING WITH myNEWS.com\n\
+             TOTAL 9.90",
+        );
+        assert_eq!(
+            ex.invoice.vendor_name.as_deref(),
+            Some("Guardian health And Beauty")
         );
     }
 }
