@@ -222,8 +222,9 @@ pub fn validations(inv: &Invoice) -> Vec<Check> {
     if let Some(v) = &inv.vendor_name {
         let letters = v.chars().filter(|c| c.is_alphabetic()).count();
         push(
-            "vendor name is a name (letters, no e-mail address, at most 100 characters)",
-            letters >= 2 && !v.contains('@') && v.chars().count() <= 100,
+            "vendor name is a name (letters, no e-mail address or currency sign, at most 100 characters)",
+            // A currency sign in a name is the OCR misreading letters ("MR. D.I.¥.").
+            letters >= 2 && !v.contains(['@', '¥', '$', '£', '€', '¢']) && v.chars().count() <= 100,
             InvoiceField::VendorName,
         );
     }
@@ -458,5 +459,16 @@ mod tests {
         assert_eq!(failed, ["currency is a known ISO 4217 code"]);
         assert_eq!(c.llm_validity, 0.5);
         assert_eq!(c.fields[&InvoiceField::Currency], 0.4, "rules 0.8, halved");
+    }
+
+    #[test]
+    fn a_vendor_name_with_a_currency_sign_in_it_is_doubted() {
+        let inv = Invoice {
+            vendor_name: Some("O.1.¥. (M) SDN BHD".into()),
+            ..Invoice::default()
+        };
+        let ev: Evidence = [(InvoiceField::VendorName, 0.7)].into();
+        let c = score_with(&inv, &sources_of(&inv, Source::Rules), &ev, 1.0, 1.0);
+        assert_eq!(c.fields[&InvoiceField::VendorName], 0.35, "0.7, halved");
     }
 }

@@ -800,6 +800,7 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
         let mut found = labelled_amount(&lines, labels, field, sep);
         if field == InvoiceField::Total && receipt {
             found = found.map(|chosen| receipt_total(&lines, chosen, sep));
+            found = found.map(|chosen| doubt_below_unread(&lines, chosen, sep));
         }
         if let Some(a) = found {
             ex.invoice.set(field, Some(&FieldValue::Number(a.value)));
@@ -1379,6 +1380,32 @@ fn receipt_total(
         })
 }
 
+/// On a scan, a total read after a weaker label while a stronger one ("Total Payable")
+/// is printed with an amount the OCR garbled ("3636 36,") may be one rate's part, not
+/// what was paid: flagged for review.
+fn doubt_below_unread(
+    lines: &[DocLine],
+    chosen: LabelledAmount,
+    sep: DecimalSeparator,
+) -> LabelledAmount {
+    let Some(rank) = TOTAL_LABELS.iter().position(|l| *l == chosen.label) else {
+        return chosen;
+    };
+    let unread_above = candidates(lines, TOTAL_LABELS).iter().any(|c| {
+        c.rank < rank
+            && c.rest.chars().any(|ch| ch.is_ascii_digit())
+            && column_amount(c, TOTAL_LABELS[c.rank], sep).is_none()
+    });
+    if unread_above {
+        LabelledAmount {
+            trust: chosen.trust.min(0.5),
+            ..chosen
+        }
+    } else {
+        chosen
+    }
+}
+
 /// The amount a label gives: beside it; else under it, where a column of several
 /// amounts (one per VAT rate) gives its sum row, or, under a strong label with no sum
 /// row printed, the sum of the rows, trusted less.
@@ -1852,5 +1879,23 @@ mod tests {
             ex.invoice.vendor_name.as_deref(),
             Some("Guardian health And Beauty")
         );
+    }
+
+    #[test]
+    fn a_total_after_a_rates_label_is_flagged_when_the_payable_one_is_unread() {
+        let ex = receipt(
+            "Total 6% supplies (excl. GST): 12,00\n\
+             Total 6% supplies (Inc. GST):  12.72\n\
+             Total Payable:               3636 36,",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(1272, 2)));
+        assert!(ex.evidence[&InvoiceField::Total] < 0.6, "{:?}", ex.evidence);
+        // Read, the payable total is the one taken, as sure as its label.
+        let ex = receipt(
+            "Total 6% supplies (Inc. GST):  12.72\n\
+             Total Payable:                 36.36",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(3636, 2)));
+        assert!(ex.evidence[&InvoiceField::Total] >= 0.6);
     }
 }
