@@ -1466,6 +1466,11 @@ const LEGAL_FORMS: &[&str] = &[
     "pte", "sdn.bhd", "sdn.bhd.",
 ];
 
+/// Words of a document's title or page furniture, which no sender's name contains.
+const TITLE_WORDS: &[&str] = &[
+    "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
+];
+
 /// A receipt line's words, with the OCR's usual misreadings of a Malaysian legal form put
 /// right ("Sdn Ehd", "Sin Bad", "SON. BHD" → "Sdn Bhd", "SDN."; "5/B" → "S/B") and a
 /// registration number glued to a word split off ("SB(306295-X)" → "SB", "(306295-X)").
@@ -1525,9 +1530,8 @@ fn receipt_words(text: &str) -> Vec<String> {
 /// Whether a line of a receipt's first lines could be the shop's name printed at its
 /// head: two words or more, in capitals, no label, address, tax number or greeting.
 fn shop_like(l: &DocLine) -> bool {
-    const NOT_A_NAME: &[&str] = &[
-        "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill", "gst",
-        "tax", "reg", "tel", "fax", "thank", "voucher", "welcome", ".com", "www",
+    const NOT_A_SHOP: &[&str] = &[
+        "gst", "tax", "reg", "tel", "fax", "thank", "voucher", "welcome", ".com", "www",
     ];
     let letters: Vec<char> = l.text.chars().filter(|c| c.is_alphabetic()).collect();
     let upper = letters.iter().filter(|c| c.is_uppercase()).count();
@@ -1542,7 +1546,10 @@ fn shop_like(l: &DocLine) -> bool {
         && upper * 10 >= letters.len() * 8
         && !id
         && !l.text.contains(['@', ':'])
-        && !NOT_A_NAME.iter().any(|n| l.lower.contains(n))
+        && !TITLE_WORDS
+            .iter()
+            .chain(NOT_A_SHOP)
+            .any(|n| l.lower.contains(n))
 }
 
 /// The sender: the first line on page 1 naming a legal form (GmbH, B.V., Ltd…), else the
@@ -1636,9 +1643,6 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
             }
         }
     }
-    let noise = [
-        "invoice", "factuur", "rechnung", "facture", "receipt", "page", "seite", "bill",
-    ];
     if let Some(i) = shop {
         return Some((first[i].text.clone(), 0.45));
     }
@@ -1652,7 +1656,7 @@ fn vendor(lines: &[DocLine], pages: &[PageText]) -> Option<(String, f64)> {
         .filter(|l| l.text.chars().filter(|c| c.is_alphabetic()).count() >= 3)
         .filter(|l| !l.text.contains(['@', ':']) && !l.text.chars().any(|c| c.is_ascii_digit()))
         .filter(|l| l.words.len() <= 6)
-        .filter(|l| !noise.iter().any(|n| l.lower.contains(n)))
+        .filter(|l| !TITLE_WORDS.iter().any(|n| l.lower.contains(n)))
         .max_by(|a, b| a.height.total_cmp(&b.height).then(b.top.total_cmp(&a.top)))
         .map(|l| (l.text.clone(), 0.45))
 }
