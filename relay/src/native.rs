@@ -395,18 +395,21 @@ enum OcrFailure {
     Provider(ProviderError),
 }
 
-/// Renders a page at [`OCR_DPI`], turns it upright (the engine's orientation) and level
-/// (its measured skew), and reads it: the page's text and the mean word confidence. Orientation reports are unreliable on sparse pages
-/// such as receipts, so a page the report would turn is also read as it lies, and the
-/// reading with more confidently read words is kept.
+/// Renders a page at [`OCR_DPI`], whitens its dark border, turns it upright (the
+/// engine's orientation) and level (its measured skew), and reads it: the page's text and
+/// the mean word confidence. Orientation reports are unreliable on sparse pages such as
+/// receipts, so a page the report would turn is also read as it lies, and the reading
+/// with more confidently read words is kept.
 fn ocr_page(doc: &Document, page: usize, ocr: &dyn PageReader) -> Result<ScannedPage, OcrFailure> {
-    let img = doc.render_dpi(page, OCR_DPI)?;
+    let mut img = doc.render_dpi(page, OCR_DPI)?;
+    // The orientation is read without the dark border too (it finds no text beside one).
+    img.whiten_dark_border();
     let png = img.to_png()?;
     let quarter_turns = ocr.orientation(&png).map_err(OcrFailure::Provider)?;
     let read = |quarter_turns: u8| -> Result<(OcrText, PreparedScan), OcrFailure> {
         let scan = PreparedScan::new(img.clone(), quarter_turns);
         // An upright, level page is read from the PNG already encoded.
-        let level_png = if scan.straightened.is_identity() {
+        let level_png = if scan.is_as_rendered() {
             std::borrow::Cow::Borrowed(&png)
         } else {
             std::borrow::Cow::Owned(scan.image.to_png()?)

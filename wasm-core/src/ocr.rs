@@ -147,12 +147,16 @@ pub struct PreparedScan {
     pub image: RgbaImage,
     /// How it was turned from the page as rendered.
     pub straightened: Straightening,
+    /// Whether `image` is the page exactly as rendered (upright, level, no dark border).
+    as_rendered: bool,
 }
 
 impl PreparedScan {
-    /// Turns `img` (a page rendered at [`OCR_DPI`]) by `quarter_turns` clockwise (what an
-    /// orientation report asks), then levels it by its measured skew.
-    pub fn new(img: RgbaImage, quarter_turns: u8) -> Self {
+    /// Whitens `img`'s dark border (a page rendered at [`OCR_DPI`]), turns it by
+    /// `quarter_turns` clockwise (what an orientation report asks), then levels it by its
+    /// measured skew.
+    pub fn new(mut img: RgbaImage, quarter_turns: u8) -> Self {
+        let whitened = img.whiten_dark_border();
         let upright = if quarter_turns.is_multiple_of(4) {
             img
         } else {
@@ -164,13 +168,21 @@ impl PreparedScan {
         } else {
             upright.rotated(skew)
         };
+        let straightened = Straightening {
+            quarter_turns: quarter_turns % 4,
+            skew_degrees: skew,
+        };
         Self {
             image,
-            straightened: Straightening {
-                quarter_turns: quarter_turns % 4,
-                skew_degrees: skew,
-            },
+            as_rendered: !whitened && straightened.is_identity(),
+            straightened,
         }
+    }
+
+    /// Whether the image is the page exactly as rendered, so an encoding of the rendered
+    /// page can be sent as it is.
+    pub fn is_as_rendered(&self) -> bool {
+        self.as_rendered
     }
 
     /// The straightened page's size in points.

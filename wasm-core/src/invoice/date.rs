@@ -150,7 +150,7 @@ fn word_tok(w: &str) -> Option<Tok> {
 pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
     // "August 3 , 2014" (a comma set apart by the PDF's spacing) reads as "August 3, 2014".
     let joined = s.replace(" ,", ",");
-    let words: Vec<&str> = joined.split_whitespace().collect();
+    let words: Vec<&str> = joined.split_whitespace().flat_map(unglue_month).collect();
     for (i, w) in words.iter().enumerate() {
         // One word: 05.03.2018, 3/12/25, 2025-03-12, 12-Mar-2025.
         let parts: Vec<&str> = w
@@ -178,6 +178,72 @@ pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
         }
     }
     None
+}
+
+/// "Mar2018", "21Mar2018" (a space a scan dropped) as their words; any other word, or
+/// one whose letters are not a month's name ("1st", "RE2017"), as it is.
+fn unglue_month(w: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut prev: Option<bool> = None;
+    for (i, c) in w.char_indices() {
+        let kind = if c.is_alphabetic() {
+            Some(true)
+        } else if c.is_ascii_digit() {
+            Some(false)
+        } else {
+            None
+        };
+        if let (Some(k), Some(p)) = (kind, prev)
+            && k != p
+        {
+            parts.push(&w[start..i]);
+            start = i;
+        }
+        prev = kind;
+    }
+    parts.push(&w[start..]);
+    let months_only = parts
+        .iter()
+        .filter(|p| p.chars().any(char::is_alphabetic))
+        .all(|p| month_of(p.trim_matches(|c: char| !c.is_alphabetic())).is_some());
+    if parts.len() > 1 && months_only {
+        parts
+    } else {
+        vec![w]
+    }
+}
+
+/// A numeric date whose separators a scan garbled or dropped ("24 11-17", "30- 04-18",
+/// "25. 03-18", "03/06/2017?"): three runs of digits — day or month, day or month, a
+/// year of 2 or 4 digits — apart by at most three of ` .-/`, at least one a date
+/// separator, and not part of a time ("18:47"). The first such date in `s`.
+pub fn parse_garbled_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, c) in s.char_indices() {
+        if !c.is_ascii_digit() {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(r) if r.1 == i => r.1 = i + 1,
+            _ => runs.push((i, i + 1)),
+        }
+    }
+    let gap_ok = |g: &str| {
+        !g.is_empty() && g.len() <= 3 && g.chars().all(|c| matches!(c, ' ' | '.' | '-' | '/'))
+    };
+    runs.windows(3).find_map(|w| {
+        let [a, b, c] = [w[0], w[1], w[2]];
+        let (g1, g2) = (&s[a.1..b.0], &s[b.1..c.0]);
+        let in_time = s[..a.0].ends_with(':') || s[c.1..].starts_with(':');
+        if in_time || !gap_ok(g1) || !gap_ok(g2) || (g1.trim().is_empty() && g2.trim().is_empty()) {
+            return None;
+        }
+        let tok = |r: (usize, usize)| -> Option<Tok> {
+            Some(Tok::Num(s[r.0..r.1].parse().ok()?, r.1 - r.0))
+        };
+        from_three(&tok(a)?, &tok(b)?, &tok(c)?, order)
+    })
 }
 
 fn from_three(a: &Tok, b: &Tok, c: &Tok, order: DateOrder) -> Option<ParsedDate> {
@@ -270,6 +336,29 @@ mod tests {
         assert_eq!(iso("2025-03-04", DateOrder::Mdy), "2025-03-04");
         assert_eq!(iso("2025-03-04", DateOrder::Dmy), "2025-03-04");
         assert_eq!(iso("2025-13-04", DateOrder::Dmy), "");
+    }
+
+    #[test]
+    fn a_month_glued_to_its_year_is_read() {
+        assert_eq!(iso("21 Mar2018 17.59", DateOrder::Unknown), "2018-03-21");
+        assert_eq!(iso("21Mar2018", DateOrder::Unknown), "2018-03-21");
+        assert_eq!(iso("the 1st of RE2017", DateOrder::Unknown), "");
+    }
+
+    #[test]
+    fn a_date_with_garbled_separators_is_read_apart_from_a_time() {
+        let g = |s: &str| match parse_garbled_date(s, DateOrder::Dmy) {
+            Some(ParsedDate::Exact(d)) => d.to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(g("24 11-17  13:11  SHO1"), "2017-11-24");
+        assert_eq!(g("30- 04-18 18:17 SHO!"), "2018-04-30");
+        assert_eq!(g("25. 03-18  18:47"), "2018-03-25");
+        assert_eq!(g("03/06/2017? 5:02:54 PM"), "2017-06-03");
+        // Not dates: a time, spaced numbers, a phone number.
+        assert_eq!(g("12:13 14 15"), "");
+        assert_eq!(g("1 2 3"), "");
+        assert_eq!(g("Tel: 03- 55423228"), "");
     }
 
     #[test]

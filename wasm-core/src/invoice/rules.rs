@@ -15,6 +15,8 @@ use super::locale::Locale;
 use super::{FieldValue, Invoice, InvoiceField, ids, items};
 use crate::text::PageText;
 
+mod receipt;
+
 /// The parser's result: the invoice and what a person should double-check.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Extraction {
@@ -777,21 +779,27 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
         ex.invoice.due_date = Some(d);
         ex.evidence.insert(InvoiceField::DueDate, t);
     }
-    let date = date.or_else(|| {
-        // Else the first date on the first page, if its order is certain.
-        lines
-            .iter()
-            .filter(|l| l.page == 1)
-            .find_map(|l| parse_date(&l.text, order.order).and_then(ParsedDate::exact))
-            .map(|d| (d, 0.4))
-    });
+    let receipt = is_receipt(pages);
+    let date = date
+        .or_else(|| {
+            // Else the first date on the first page, if its order is certain.
+            lines
+                .iter()
+                .filter(|l| l.page == 1)
+                .find_map(|l| parse_date(&l.text, order.order).and_then(ParsedDate::exact))
+                .map(|d| (d, 0.4))
+        })
+        .or_else(|| {
+            receipt
+                .then(|| receipt::garbled_date(&lines, order.order))
+                .flatten()
+        });
     if let Some((d, t)) = date {
         ex.invoice.invoice_date = Some(d);
         ex.evidence.insert(InvoiceField::InvoiceDate, t);
     }
 
     // Amounts: strongest label; totals from the bottom of the document.
-    let receipt = is_receipt(pages);
     for (field, labels) in [
         (InvoiceField::Subtotal, SUBTOTAL_LABELS),
         (InvoiceField::Tax, TAX_LABELS),
@@ -799,8 +807,7 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
     ] {
         let mut found = labelled_amount(&lines, labels, field, sep);
         if field == InvoiceField::Total && receipt {
-            found = found.map(|chosen| receipt_total(&lines, chosen, sep));
-            found = found.map(|chosen| doubt_below_unread(&lines, chosen, sep));
+            found = found.map(|chosen| receipt::payable_total(&lines, chosen, sep));
         }
         if let Some(a) = found {
             ex.invoice.set(field, Some(&FieldValue::Number(a.value)));
@@ -1333,79 +1340,6 @@ fn is_receipt(pages: &[PageText]) -> bool {
     pages.first().is_some_and(PageText::is_receipt)
 }
 
-/// On a scanned receipt a total is often misread once ("Rounded Total 9.60" under
-/// "Total 9.00"): the total printed on one line only gives way to another total's value
-/// printed on more (the item line, "Total incl. GST"), trusted less. Only a total found
-/// by a loose label ("Total", what a garbled "Rounded Total" leaves) gives way, or a
-/// rounded total that no other total lies within a rounding step of ("Total Amt Rounded
-/// 45.90" under "Total Incl. of GST 15.90"); one after "Total payable" stands.
-fn receipt_total(
-    lines: &[DocLine],
-    chosen: LabelledAmount,
-    sep: DecimalSeparator,
-) -> LabelledAmount {
-    let rounded = chosen.label.contains("round");
-    if !is_loose(chosen.label) && !rounded {
-        return chosen;
-    }
-    let others: Vec<Decimal> = candidates(lines, TOTAL_LABELS)
-        .iter()
-        .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
-        .filter(|v| *v != chosen.value && *v > Decimal::ZERO)
-        .collect();
-    let step = Decimal::new(5, 2);
-    let rounded_alone =
-        !others.is_empty() && others.iter().all(|v| (*v - chosen.value).abs() > step);
-    if !is_loose(chosen.label) && !rounded_alone {
-        return chosen;
-    }
-    let printed = |v: Decimal| {
-        lines
-            .iter()
-            .filter(|l| last_amount_in(&l.text, sep) == Some(v))
-            .count()
-    };
-    if printed(chosen.value) > 1 {
-        return chosen;
-    }
-    others
-        .into_iter()
-        .map(|v| (v, printed(v)))
-        .filter(|(_, n)| *n > 1)
-        .max_by_key(|(_, n)| *n)
-        .map_or(chosen, |(value, _)| LabelledAmount {
-            value,
-            trust: chosen.trust.min(0.5),
-            ..chosen
-        })
-}
-
-/// On a scan, a total read after a weaker label while a stronger one ("Total Payable")
-/// is printed with an amount the OCR garbled ("3636 36,") may be one rate's part, not
-/// what was paid: flagged for review.
-fn doubt_below_unread(
-    lines: &[DocLine],
-    chosen: LabelledAmount,
-    sep: DecimalSeparator,
-) -> LabelledAmount {
-    let Some(rank) = TOTAL_LABELS.iter().position(|l| *l == chosen.label) else {
-        return chosen;
-    };
-    let unread_above = candidates(lines, TOTAL_LABELS).iter().any(|c| {
-        c.rank < rank
-            && c.rest.chars().any(|ch| ch.is_ascii_digit())
-            && column_amount(c, TOTAL_LABELS[c.rank], sep).is_none()
-    });
-    if unread_above {
-        LabelledAmount {
-            trust: chosen.trust.min(0.5),
-            ..chosen
-        }
-    } else {
-        chosen
-    }
-}
-
 /// The amount a label gives: beside it; else under it, where a column of several
 /// amounts (one per VAT rate) gives its sum row, or, under a strong label with no sum
 /// row printed, the sum of the rows, trusted less.
@@ -1762,34 +1696,10 @@ mod tests {
     }
 
     /// Till receipts as Tesseract reads them (SROIE's kind): narrow pages, misread words.
-    fn receipt(text: &str) -> Extraction {
+    pub(super) fn receipt(text: &str) -> Extraction {
         let pages = [PageText::from_plain_text(1, text)];
         assert!(pages[0].is_receipt());
         extract(&pages)
-    }
-
-    #[test]
-    fn a_receipts_total_is_what_is_payable_not_one_rates_part() {
-        let ex = receipt(
-            "Total 0% supplies:        44.76\n\
-             Total 6% supplies (excl. GST): 13.30\n\
-             GST:                       0.80\n\
-             Total 6% supplies (Inc. GST):  14.10\n\
-             Total Payable:            58.86",
-        );
-        assert_eq!(ex.invoice.total, Some(Decimal::new(5886, 2)));
-    }
-
-    #[test]
-    fn a_misread_rounded_total_gives_way_to_the_total_printed_twice() {
-        let ex = receipt(
-            "1.00   15.90     15.90  SR\n\
-             Tota Incl. of GST     15.90\n\
-             Total Amt Rounded     45.90\n\
-             Payment:              50.00",
-        );
-        assert_eq!(ex.invoice.total, Some(Decimal::new(1590, 2)));
-        assert!(ex.evidence[&InvoiceField::Total] <= 0.5);
     }
 
     #[test]
@@ -1883,23 +1793,5 @@ mod tests {
             ex.invoice.vendor_name.as_deref(),
             Some("Guardian health And Beauty")
         );
-    }
-
-    #[test]
-    fn a_total_after_a_rates_label_is_flagged_when_the_payable_one_is_unread() {
-        let ex = receipt(
-            "Total 6% supplies (excl. GST): 12,00\n\
-             Total 6% supplies (Inc. GST):  12.72\n\
-             Total Payable:               3636 36,",
-        );
-        assert_eq!(ex.invoice.total, Some(Decimal::new(1272, 2)));
-        assert!(ex.evidence[&InvoiceField::Total] < 0.6, "{:?}", ex.evidence);
-        // Read, the payable total is the one taken, as sure as its label.
-        let ex = receipt(
-            "Total 6% supplies (Inc. GST):  12.72\n\
-             Total Payable:                 36.36",
-        );
-        assert_eq!(ex.invoice.total, Some(Decimal::new(3636, 2)));
-        assert!(ex.evidence[&InvoiceField::Total] >= 0.6);
     }
 }
