@@ -211,15 +211,19 @@ struct DocLine {
 fn doc_lines(pages: &[PageText]) -> Vec<DocLine> {
     let mut out = Vec::new();
     for p in pages {
+        let receipt = p.is_receipt();
         for l in &p.lines {
             let height = l.bbox.height();
-            let words = join_kerned(
+            let mut words = join_kerned(
                 l.words
                     .iter()
                     .map(|w| (w.bbox.x0, w.bbox.x1, w.text.clone()))
                     .collect(),
                 height,
             );
+            if receipt {
+                words = join_split_cents(words);
+            }
             // The line's text is its words joined by single spaces (label offsets rely on it).
             let text = words
                 .iter()
@@ -272,6 +276,27 @@ fn join_kerned(words: Vec<(f64, f64, String)>, height: f64) -> Vec<(f64, f64, St
                 && w.0 - prev.1 < 0.6 * height.max(1.0)
                 && is_label_word(&format!("{}{}", prev.2, w.2).to_lowercase())
             {
+                prev.1 = w.1;
+                prev.2.push_str(&w.2);
+                continue;
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// Joins an amount the OCR split after its decimal point ("62. 80" → "62.80"): a word
+/// ending in a digit and a point or comma, then a word of two digits.
+fn join_split_cents(words: Vec<(f64, f64, String)>) -> Vec<(f64, f64, String)> {
+    let mut out: Vec<(f64, f64, String)> = Vec::with_capacity(words.len());
+    for w in words {
+        if let Some(prev) = out.last_mut() {
+            let b = prev.2.as_bytes();
+            let split = b.len() >= 2
+                && matches!(b[b.len() - 1], b'.' | b',')
+                && b[b.len() - 2].is_ascii_digit();
+            if split && w.2.len() == 2 && w.2.bytes().all(|c| c.is_ascii_digit()) {
                 prev.1 = w.1;
                 prev.2.push_str(&w.2);
                 continue;
@@ -808,6 +833,7 @@ pub fn extract_with(pages: &[PageText], locale: Option<Locale>) -> Extraction {
         let mut found = labelled_amount(&lines, labels, field, sep);
         if field == InvoiceField::Total && receipt {
             found = found.map(|chosen| receipt::payable_total(&lines, chosen, sep));
+            found = receipt::paid_when_unread(&lines, found, sep);
         }
         if let Some(a) = found {
             ex.invoice.set(field, Some(&FieldValue::Number(a.value)));
@@ -1406,7 +1432,8 @@ const TITLE_WORDS: &[&str] = &[
 ];
 
 /// A receipt line's words, with the OCR's usual misreadings of a Malaysian legal form put
-/// right ("Sdn Ehd", "Sin Bad", "SON. BHD" → "Sdn Bhd", "SDN."; "5/B" → "S/B") and a
+/// right ("Sdn Ehd", "Sin Bad", "SUN BUD", "SON. BHD" → "Sdn Bhd", "SDN."; "5/B" →
+/// "S/B") and a
 /// registration number glued to a word split off ("SB(306295-X)" → "SB", "(306295-X)").
 fn receipt_words(text: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
@@ -1424,12 +1451,12 @@ fn receipt_words(text: &str) -> Vec<String> {
             .filter(|c| c.is_alphabetic())
             .all(char::is_uppercase)
     };
-    // "Bhd" as the OCR reads it: b/e/3/8, then hd/id/ad/nd.
+    // "Bhd" as the OCR reads it: b/e/3/8, then hd/id/ad/nd/ud.
     let bhd = |w: &str| {
         let w = w.trim_end_matches(['.', ',']).to_lowercase();
         w.len() == 3
             && matches!(w.as_bytes()[0], b'b' | b'e' | b'3' | b'8')
-            && matches!(&w[1..], "hd" | "id" | "ad" | "nd")
+            && matches!(&w[1..], "hd" | "id" | "ad" | "nd" | "ud")
     };
     let cased = |up: bool, word: &str, like: &str| {
         let tail = &like[like.trim_end_matches(['.', ',']).len()..];
@@ -1451,8 +1478,10 @@ fn receipt_words(text: &str) -> Vec<String> {
             && bhd(rest)
         {
             words[i] = cased(up, "Sdn.Bhd", &words[i]);
-        } else if matches!(lower.trim_end_matches('.'), "sdn" | "son" | "sin" | "sdm")
-            && words.get(i + 1).is_some_and(|n| bhd(n))
+        } else if matches!(
+            lower.trim_end_matches('.'),
+            "sdn" | "son" | "sin" | "sdm" | "sun" | "sen"
+        ) && words.get(i + 1).is_some_and(|n| bhd(n))
         {
             words[i] = cased(up, "Sdn", &words[i]);
             words[i + 1] = cased(up, "Bhd", &words[i + 1]);
@@ -1703,6 +1732,16 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_split_after_its_point_is_joined_on_a_receipt() {
+        let ex = receipt(
+            "Total  (Excluding GST):              59. 31\n\
+             Total  (Inclusive of GST):           62. 80\n\
+             Item(s): 3. 12 pcs",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(6280, 2)));
+    }
+
+    #[test]
     fn a_currency_written_onto_the_amount_is_read() {
         let ex = receipt("Total sales (Incl. GST 6%)   RM367.10");
         assert_eq!(ex.invoice.total, Some(Decimal::new(36710, 2)));
@@ -1745,6 +1784,14 @@ mod tests {
             (
                 "WESTERN EASTERN STATIONERY SON. BHD\nCO REG NO : 210038-K",
                 "WESTERN EASTERN STATIONERY SDN. BHD",
+            ),
+            (
+                "FOUR QUARTERS SUN BHD\nNo. 12, Jalan SS 2/61",
+                "FOUR QUARTERS SDN BHD",
+            ),
+            (
+                "BEMED (SP) SON. BUD.\nN049, Jalan Dinar",
+                "BEMED (SP) SDN. BHD.",
             ),
         ];
         for (text, name) in cases {

@@ -201,11 +201,11 @@ fn rounded_payable(
     }
     let adjustments: Vec<Decimal> = lines
         .iter()
-        .filter(|l| l.lower.contains("round"))
+        .filter(|l| names_rounding(&l.lower))
         .filter_map(|l| last_amount_in(&l.text, sep))
         .filter(|v| v.abs() < ROUNDING_STEP)
         .collect();
-    let rounds = lines.iter().any(|l| l.lower.contains("round"));
+    let rounds = lines.iter().any(|l| names_rounding(&l.lower));
     if !adjustments.is_empty() && adjustments.iter().all(|v| v.is_zero()) {
         return chosen;
     }
@@ -216,7 +216,7 @@ fn rounded_payable(
         .iter()
         .enumerate()
         .filter(|(i, l)| {
-            (rounds && l.lower.contains("round"))
+            (rounds && names_rounding(&l.lower))
                 || (l.lower.contains("total") && (rounds || chosen_line.is_some_and(|c| *i > c)))
         })
         .filter_map(|(_, l)| last_amount_in(&l.text, sep))
@@ -225,11 +225,61 @@ fn rounded_payable(
         });
     match rounded {
         Some(value) => LabelledAmount { value, ..chosen },
+        // No rounded total read: the total rounded to the nearest step (what a printed
+        // adjustment of at most 2 cents does; a larger one printed is a misreading),
+        // flagged.
         None if rounds => LabelledAmount {
+            value: (chosen.value / ROUNDING_STEP).round() * ROUNDING_STEP,
             trust: chosen.trust.min(0.5),
             ..chosen
         },
         None => chosen,
+    }
+}
+
+/// Whether a line names a rounding ("Rounding Adj", "Rounded"; not "GROUND FLOOR").
+fn names_rounding(lower: &str) -> bool {
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.starts_with("round"))
+}
+
+/// What the cash given less the change given back says was paid ("CASH 50.00",
+/// "CHANGE 11.00": 39.00), where both are read and the change is the smaller.
+fn cash_less_change(lines: &[DocLine], sep: DecimalSeparator) -> Option<Decimal> {
+    let last = |keep: &dyn Fn(&str) -> bool| {
+        lines
+            .iter()
+            .rev()
+            .filter(|l| keep(l.lower.trim_start()))
+            .find_map(|l| last_amount_in(&l.text, sep))
+    };
+    let cash =
+        last(&|l| (l.starts_with("cash") || l.starts_with("tunai")) && !l.contains("change"))?;
+    let change = last(&|l| l.contains("change") || l.starts_with("baki"))?;
+    (change < cash).then(|| cash - change)
+}
+
+/// How far a total worked out from the cash and change is trusted: a value to check.
+const CASH_LESS_CHANGE_TRUST: f64 = 0.4;
+
+/// A receipt whose total was not read, or read as nothing ("Grand Total GO ‚00" → 0):
+/// the cash given less the change, flagged.
+pub(super) fn paid_when_unread(
+    lines: &[DocLine],
+    chosen: Option<LabelledAmount>,
+    sep: DecimalSeparator,
+) -> Option<LabelledAmount> {
+    if chosen.is_some_and(|c| c.value > Decimal::ZERO) {
+        return chosen;
+    }
+    match cash_less_change(lines, sep) {
+        Some(value) if value > Decimal::ZERO => Some(LabelledAmount {
+            value,
+            trust: CASH_LESS_CHANGE_TRUST,
+            label: "cash",
+        }),
+        _ => chosen,
     }
 }
 
@@ -241,25 +291,11 @@ fn paid_in_cash(
     chosen: LabelledAmount,
     sep: DecimalSeparator,
 ) -> LabelledAmount {
-    let last = |keep: &dyn Fn(&str) -> bool| {
-        lines
-            .iter()
-            .rev()
-            .filter(|l| keep(l.lower.trim_start()))
-            .find_map(|l| last_amount_in(&l.text, sep))
-    };
-    let cash =
-        last(&|l| (l.starts_with("cash") || l.starts_with("tunai")) && !l.contains("change"));
-    let change = last(&|l| l.contains("change") || l.starts_with("baki"));
-    match (cash, change) {
-        (Some(cash), Some(change))
-            if change < cash && (cash - change - chosen.value).abs() >= ROUNDING_STEP =>
-        {
-            LabelledAmount {
-                trust: chosen.trust.min(0.5),
-                ..chosen
-            }
-        }
+    match cash_less_change(lines, sep) {
+        Some(paid) if (paid - chosen.value).abs() >= ROUNDING_STEP => LabelledAmount {
+            trust: chosen.trust.min(0.5),
+            ..chosen
+        },
         _ => chosen,
     }
 }
@@ -353,6 +389,17 @@ mod tests {
     }
 
     #[test]
+    fn an_unread_total_is_the_cash_less_the_change_flagged() {
+        let ex = receipt(
+            "Grand Total GO ‚00\n\
+             Cash      RM50.00\n\
+             Change      RM11.00",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(3900, 2)));
+        assert!(ex.evidence[&InvoiceField::Total] < 0.6);
+    }
+
+    #[test]
     fn a_total_that_is_not_cash_less_change_is_flagged() {
         let ex = receipt(
             "Total Sales (Inclusive GST) RM    15.96\n\
@@ -385,14 +432,29 @@ mod tests {
              TOTAL SAVING: 0.00   TOTAL 6.85",
         );
         assert_eq!(ex.invoice.total, Some(Decimal::new(685, 2)));
-        // No rounded total printed: the unrounded one is flagged.
+        // No rounded total read: the total rounded to the step, flagged.
         let ex = receipt(
-            "Total Sales (inclusive GST)   37.44\n\
-             Rounding Adjustment           0.01\n\
+            "Total with GST @ 6%        41.48\n\
+             Rounding                    0.02\n\
+             Total Saving 0 00   Total   4i 50",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(4150, 2)));
+        assert!(ex.evidence[&InvoiceField::Total] <= 0.5);
+        // The adjustment misread too (-0.04 for -0.01): still the nearest step.
+        let ex = receipt(
+            "TOTAL AMOUNT               60,31\n\
+             ROUNDING ADJ.              -0,04\n\
              Thank you",
         );
-        assert_eq!(ex.invoice.total, Some(Decimal::new(3744, 2)));
+        assert_eq!(ex.invoice.total, Some(Decimal::new(6030, 2)));
         assert!(ex.evidence[&InvoiceField::Total] <= 0.5);
+        // "Ground floor" is no rounding: the total stands.
+        let ex = receipt(
+            "LOT 3, GROUND FLOOR, JALAN SS 15/4B\n\
+             Total 6% supplies (Inc. GST):   60.24\n\
+             Thank you",
+        );
+        assert_eq!(ex.invoice.total, Some(Decimal::new(6024, 2)));
         // Paid by card: no rounding, the total stands.
         let ex = receipt(
             "Total Sales (inclusive GST)   37.44\n\
