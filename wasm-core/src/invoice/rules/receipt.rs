@@ -12,6 +12,9 @@ use super::{
     is_loose, last_amount_in,
 };
 
+/// The step cash totals are rounded to where a receipt prints a rounding adjustment.
+const ROUNDING_STEP: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
+
 /// How far a date read with garbled separators is trusted: a value to check.
 const GARBLED_DATE_TRUST: f64 = 0.35;
 
@@ -73,9 +76,10 @@ fn misread_total(
         .filter_map(|c| column_amount(c, TOTAL_LABELS[c.rank], sep).map(|(v, _)| v))
         .filter(|v| *v != chosen.value && *v > Decimal::ZERO)
         .collect();
-    let step = Decimal::new(5, 2);
-    let rounded_alone =
-        !others.is_empty() && others.iter().all(|v| (*v - chosen.value).abs() > step);
+    let rounded_alone = !others.is_empty()
+        && others
+            .iter()
+            .all(|v| (*v - chosen.value).abs() > ROUNDING_STEP);
     if !is_loose(chosen.label) && !rounded_alone {
         return chosen;
     }
@@ -181,15 +185,12 @@ fn rate_named(lower: &str) -> Option<String> {
     (!digits.is_empty()).then(|| digits.chars().rev().collect())
 }
 
-/// The step cash totals are rounded to where a receipt prints a rounding adjustment.
-const ROUNDING_STEP: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
-
 /// A receipt that prints a rounding adjustment ("Rounding 0.02") was paid its total
 /// rounded to 5 cents: a total that is not ("Total with GST 6.83") gives way to the
 /// rounded one printed after a total or rounding label ("TOTAL 6.85") — anywhere, or
 /// below the chosen one where the OCR lost the rounding's label; with a rounding printed
-/// but no rounded total, it is flagged. A rounding of 0.00 (a card payment) leaves the
-/// total as it is.
+/// but no rounded total read, the nearest 5 cents, flagged. A rounding of 0.00 (a card
+/// payment) leaves the total as it is.
 fn rounded_payable(
     lines: &[DocLine],
     chosen: LabelledAmount,
