@@ -1314,6 +1314,19 @@ struct LabelledAmount {
     label: &'static str,
 }
 
+/// The most a value some check put in doubt is trusted: below the 0.6 of review.
+const DOUBTED_TRUST: f64 = 0.5;
+
+impl LabelledAmount {
+    /// The same amount, trusted at most [`DOUBTED_TRUST`].
+    fn doubted(self) -> Self {
+        Self {
+            trust: self.trust.min(DOUBTED_TRUST),
+            ..self
+        }
+    }
+}
+
 /// The amount after the strongest of `labels`, nearest the bottom of the document, with
 /// its trust and label.
 fn labelled_amount(

@@ -97,10 +97,8 @@ fn misread_total(
         .map(|v| (v, printed(v)))
         .filter(|(_, n)| *n > 1)
         .max_by_key(|(_, n)| *n)
-        .map_or(chosen, |(value, _)| LabelledAmount {
-            value,
-            trust: chosen.trust.min(0.5),
-            ..chosen
+        .map_or(chosen, |(value, _)| {
+            LabelledAmount { value, ..chosen }.doubted()
         })
 }
 
@@ -121,10 +119,7 @@ fn doubt_below_unread(
             && column_amount(c, TOTAL_LABELS[c.rank], sep).is_none()
     });
     if unread_above {
-        LabelledAmount {
-            trust: chosen.trust.min(0.5),
-            ..chosen
-        }
+        chosen.doubted()
     } else {
         chosen
     }
@@ -162,14 +157,13 @@ fn sum_of_rates(
     let printed = lines
         .iter()
         .any(|l| rate_named(&l.lower).is_none() && last_amount_in(&l.text, sep) == Some(sum));
-    LabelledAmount {
-        value: if printed { sum } else { chosen.value },
-        trust: if printed {
-            chosen.trust
-        } else {
-            chosen.trust.min(0.5)
-        },
-        ..chosen
+    if printed {
+        LabelledAmount {
+            value: sum,
+            ..chosen
+        }
+    } else {
+        chosen.doubted()
     }
 }
 
@@ -200,13 +194,13 @@ fn rounded_payable(
     if is_rounded(chosen.value) {
         return chosen;
     }
-    let adjustments: Vec<Decimal> = lines
+    let rounding_lines: Vec<&DocLine> = lines.iter().filter(|l| names_rounding(&l.lower)).collect();
+    let rounds = !rounding_lines.is_empty();
+    let adjustments: Vec<Decimal> = rounding_lines
         .iter()
-        .filter(|l| names_rounding(&l.lower))
         .filter_map(|l| last_amount_in(&l.text, sep))
         .filter(|v| v.abs() < ROUNDING_STEP)
         .collect();
-    let rounds = lines.iter().any(|l| names_rounding(&l.lower));
     if !adjustments.is_empty() && adjustments.iter().all(|v| v.is_zero()) {
         return chosen;
     }
@@ -231,9 +225,9 @@ fn rounded_payable(
         // flagged.
         None if rounds => LabelledAmount {
             value: (chosen.value / ROUNDING_STEP).round() * ROUNDING_STEP,
-            trust: chosen.trust.min(0.5),
             ..chosen
-        },
+        }
+        .doubted(),
         None => chosen,
     }
 }
@@ -293,10 +287,7 @@ fn paid_in_cash(
     sep: DecimalSeparator,
 ) -> LabelledAmount {
     match cash_less_change(lines, sep) {
-        Some(paid) if (paid - chosen.value).abs() >= ROUNDING_STEP => LabelledAmount {
-            trust: chosen.trust.min(0.5),
-            ..chosen
-        },
+        Some(paid) if (paid - chosen.value).abs() >= ROUNDING_STEP => chosen.doubted(),
         _ => chosen,
     }
 }
