@@ -20,6 +20,12 @@ test('500 pages: first page, longest main-thread stall, memory while scrolling',
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) (window as any).longTasks.push([e.startTime, e.duration]);
     }).observe({ type: 'longtask', buffered: true });
+    // The long animation frames too: which script entry points ran in them (a timer, a
+    // worker's message, an event) and how long style, layout and paint took.
+    (window as any).longFrames = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) (window as any).longFrames.push(e);
+    }).observe({ type: 'long-animation-frame', buffered: true });
   });
   // Longest gap between animation frames = how long the page froze.
   await page.evaluate(() => {
@@ -69,6 +75,21 @@ test('500 pages: first page, longest main-thread stall, memory while scrolling',
       ms: Math.round(d),
       after_step: marks.filter((m) => m.name.startsWith('bench:step') && m.startTime <= t).pop()?.name ?? null,
       during: [...new Set(marks.filter((m) => !m.name.startsWith('bench:') && m.startTime < t + d && m.startTime + m.duration > t).map((m) => m.name))],
+      scripts: (window as any).longFrames.filter((f: any) => f.startTime < t + d && f.startTime + f.duration > t)
+        .flatMap((f: any) => f.scripts.filter((x: any) => x.startTime < t + d && x.startTime + x.duration > t)
+          .map((x: any) => `${x.invoker} ${Math.round(x.duration)} ms`)),
+      render_ms: Math.max(0, ...(window as any).longFrames.filter((f: any) => f.startTime < t + d && f.startTime + f.duration > t)
+        .map((f: any) => (f.renderStart > 0 ? Math.round(f.startTime + f.duration - f.renderStart) : 0))),
+    }));
+  }))}`);
+  // What ran in the app's start: each long frame before the file was given, its scripts.
+  console.log(`START_FRAMES ${JSON.stringify(await page.evaluate(() => {
+    const drop = performance.getEntriesByName('bench:drop')[0]?.startTime ?? Infinity;
+    return (window as any).longFrames.filter((f: any) => f.startTime < drop).map((f: any) => ({
+      at_ms: Math.round(f.startTime),
+      ms: Math.round(f.duration),
+      scripts: f.scripts.map((x: any) => `${x.invoker} ${Math.round(x.duration)} ms`),
+      render_ms: f.renderStart > 0 ? Math.round(f.startTime + f.duration - f.renderStart) : 0,
     }));
   }))}`);
   console.log(`RESULT ${JSON.stringify({
