@@ -18,7 +18,7 @@ use futures::channel::oneshot;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ImageBitmap, MessageEvent, Worker};
+use web_sys::{Blob, ImageBitmap, MessageEvent, Worker};
 
 /// Why a request got no reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,26 @@ impl std::fmt::Display for EngineError {
 
 /// The worker's script (Trunk's loader for `engine.js` + `engine_bg.wasm`).
 const WORKER_URL: &str = "engine_loader.js";
+
+/// What a request carries beside its JSON: bytes copied out of this module (a font, a
+/// CMap), or a PDF as a `Blob` (the file the person picked), which the worker reads
+/// itself, so a large file is neither copied nor cloned on the page's thread.
+#[derive(Clone)]
+pub enum Payload {
+    /// Bytes.
+    Bytes(Uint8Array),
+    /// A file.
+    File(Blob),
+}
+
+impl Payload {
+    fn js(&self) -> &JsValue {
+        match self {
+            Self::Bytes(b) => b,
+            Self::File(f) => f,
+        }
+    }
+}
 
 /// What came with a reply.
 pub enum Carried {
@@ -72,7 +92,7 @@ type Answer = Result<(Reply, Option<Carried>), EngineError>;
 
 struct Pending {
     request: Request,
-    bytes: Option<Uint8Array>,
+    bytes: Option<Payload>,
     /// Sent to the current worker (else waiting for it to be ready).
     posted: bool,
     /// `None` for the requests the client makes itself (opening files again).
@@ -92,7 +112,7 @@ struct Client {
     /// Requests without a reply yet, by id (the worker answers in order).
     pending: BTreeMap<u64, Pending>,
     /// Files open in the engine: their bytes and password, to open them again.
-    open: BTreeMap<u32, (Uint8Array, Option<String>)>,
+    open: BTreeMap<u32, (Payload, Option<String>)>,
     /// Fonts and CMaps provided so far, to provide them again.
     provided: Vec<(String, Uint8Array)>,
     /// Assets the pages read so far lacked.
@@ -118,9 +138,13 @@ pub fn on_crash(handler: impl Fn(u32) + 'static) {
 
 /// Sends `request` (with `bytes` beside it) and waits for the reply.
 pub async fn call(request: Request, bytes: Option<&[u8]>) -> Answer {
+    call_with(request, bytes.map(|b| Payload::Bytes(Uint8Array::from(b)))).await
+}
+
+/// Sends `request` with `payload` beside it and waits for the reply.
+pub async fn call_with(request: Request, payload: Option<Payload>) -> Answer {
     let (tx, rx) = oneshot::channel();
-    let bytes = bytes.map(Uint8Array::from);
-    with_client(|c| c.push(request, bytes, Some(tx)));
+    with_client(|c| c.push(request, payload, Some(tx)));
     let answer = rx
         .await
         .unwrap_or_else(|_| Err(EngineError::Unavailable("the engine went away".into())))?;
@@ -220,7 +244,7 @@ impl Client {
             for (path, bytes) in &p.provided {
                 c.push(
                     Request::Provide { path: path.clone() },
-                    Some(bytes.clone()),
+                    Some(Payload::Bytes(bytes.clone())),
                     None,
                 );
             }
@@ -239,7 +263,7 @@ impl Client {
     fn push(
         &mut self,
         request: Request,
-        bytes: Option<Uint8Array>,
+        bytes: Option<Payload>,
         reply: Option<oneshot::Sender<Answer>>,
     ) {
         let id = self.next;
@@ -268,7 +292,7 @@ impl Client {
         let _ = Reflect::set(&msg, &"request".into(), &json.into());
         if let Some(b) = &p.bytes {
             // Copied, not transferred: kept to send again to a new worker.
-            let _ = Reflect::set(&msg, &"bytes".into(), b);
+            let _ = Reflect::set(&msg, &"bytes".into(), b.js());
         }
         p.posted = true;
         if let Err(e) = self.worker.post_message(&msg) {

@@ -64,15 +64,12 @@ pub async fn watch_events(
 /// PDFs `add` (by SHA-256, as binary records) and none but those named in `keep`.
 pub async fn session_save(
     json: String,
-    add: &[(&str, &[u8])],
+    add: &[(&str, &web_sys::Blob)],
     keep: &[String],
 ) -> Result<(), String> {
     let pairs = js_sys::Array::new();
-    for (key, bytes) in add {
-        pairs.push(&js_sys::Array::of2(
-            &(*key).into(),
-            &js_sys::Uint8Array::from(*bytes),
-        ));
+    for (key, file) in add {
+        pairs.push(&js_sys::Array::of2(&(*key).into(), file));
     }
     let keys = keep
         .iter()
@@ -244,10 +241,25 @@ pub fn confirm(message: &str) -> bool {
 
 /// Reads a `File` into memory.
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    read_with_blob(file).await.map(|(bytes, _)| bytes)
+}
+
+/// A file's bytes, and a `Blob` of them that no longer depends on the file on disk (what
+/// the engine worker and the kept session are given: see `crate::engine::Payload`).
+pub async fn read_with_blob(file: &web_sys::File) -> Result<(Vec<u8>, web_sys::Blob), String> {
     let buf = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| "the browser could not read this file".to_string())?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    let blob = web_sys::Blob::new_with_buffer_source_sequence(&js_sys::Array::of1(&buf))
+        .map_err(|_| "the browser could not keep this file".to_string())?;
+    Ok((js_sys::Uint8Array::new(&buf).to_vec(), blob))
+}
+
+/// A `Blob` of `bytes` (copied).
+pub fn blob_of(bytes: &[u8]) -> Result<web_sys::Blob, String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&parts)
+        .map_err(|_| "the browser could not keep this file".to_string())
 }
 
 /// Paints a rendered page into a canvas, resizing its backing store to match.

@@ -45,8 +45,8 @@ pub fn open_file_list(app: AppState, list: web_sys::FileList) {
         }
         let id = add_entry(app, name, file.size() as usize);
         leptos::task::spawn_local(async move {
-            match glue::read_file(&file).await {
-                Ok(bytes) => open_in_list(app, id, bytes).await,
+            match glue::read_with_blob(&file).await {
+                Ok((bytes, blob)) => open_in_list(app, id, bytes, Some(blob)).await,
                 Err(e) => set_status(app, id, FileStatus::Failed(e)),
             }
         });
@@ -101,9 +101,10 @@ async fn digest(bytes: &[u8]) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Opens the bytes of list entry `id` (see [`finish_open`]); the same bytes already
-/// open are not opened twice: that file is selected instead.
-async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
+/// Opens the bytes of list entry `id` (see [`finish_open`]), `file` the same bytes as a
+/// `Blob` when there is one; the same bytes already open are not opened twice: that file
+/// is selected instead.
+async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>, file: Option<web_sys::Blob>) {
     glue::yield_now().await;
     let d = digest(&bytes).await;
     let twin = app.files.with_untracked(|fs| {
@@ -132,7 +133,7 @@ async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>) {
             f.digest = Some(d);
         }
     });
-    let status = open_bytes(id, Arc::new(bytes), None).await;
+    let status = open_bytes(id, Arc::new(bytes), file, None).await;
     finish_open(app, id, status).await;
 }
 
@@ -188,19 +189,30 @@ pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
 /// Adds a file from bytes already in memory (a shared session's PDFs).
 pub fn open_named_bytes(app: AppState, name: String, bytes: Vec<u8>) -> u32 {
     let id = add_entry(app, name, bytes.len());
-    leptos::task::spawn_local(open_in_list(app, id, bytes));
+    leptos::task::spawn_local(open_in_list(app, id, bytes, None));
     id
 }
 
-/// Has the engine parse a document and registers it; the status says what happened.
-pub async fn open_bytes(id: u32, bytes: Arc<Vec<u8>>, password: Option<&str>) -> FileStatus {
+/// Has the engine parse a document (given as `file` when the caller has it as a `Blob`,
+/// else made from `bytes`) and registers it; the status says what happened.
+pub async fn open_bytes(
+    id: u32,
+    bytes: Arc<Vec<u8>>,
+    file: Option<web_sys::Blob>,
+    password: Option<&str>,
+) -> FileStatus {
+    let file = match file.map_or_else(|| glue::blob_of(&bytes), Ok) {
+        Ok(f) => f,
+        Err(e) => return FileStatus::Failed(capitalise(&e)),
+    };
     let request = Request::Open {
         doc: id,
         password: password.map(str::to_string),
     };
-    match crate::engine::call(request, Some(bytes.as_slice())).await {
+    let payload = crate::engine::Payload::File(file.clone());
+    match crate::engine::call_with(request, Some(payload)).await {
         Ok((Reply::Opened { pages }, _)) => {
-            store::insert(id, LoadedDoc::new(bytes, pages.clone()));
+            store::insert(id, LoadedDoc::new(bytes, file, pages.clone()));
             FileStatus::Ready(pages)
         }
         Ok((Reply::OpenFailed { failure }, _)) => match failure {

@@ -103,20 +103,17 @@ async fn save_session(app: AppState) -> Result<(), String> {
         .iter()
         .filter_map(|f| f.sha256.clone())
         .collect();
-    let docs: Vec<(String, std::sync::Arc<Vec<u8>>)> = app.files.with_untracked(|fs| {
+    let docs: Vec<(String, web_sys::Blob)> = app.files.with_untracked(|fs| {
         fs.iter()
             .filter_map(|f| {
                 let key = f.digest.clone()?;
                 let new = !STORED.with(|s| s.borrow().contains(&key));
-                new.then(|| crate::store::get(f.id).map(|d| (key, d.bytes.clone())))
+                new.then(|| crate::store::get(f.id).map(|d| (key, d.file.clone())))
                     .flatten()
             })
             .collect()
     });
-    let add: Vec<(&str, &[u8])> = docs
-        .iter()
-        .map(|(k, b)| (k.as_str(), b.as_slice()))
-        .collect();
+    let add: Vec<(&str, &web_sys::Blob)> = docs.iter().map(|(k, b)| (k.as_str(), b)).collect();
     crate::glue::session_save(json, &add, &keep).await?;
     STORED.with(|s| {
         let mut s = s.borrow_mut();

@@ -15,6 +15,8 @@ use wasm_core::PageInfo;
 pub struct LoadedDoc {
     /// The PDF.
     pub bytes: Arc<Vec<u8>>,
+    /// The same bytes as the browser holds them (given to the engine, kept in the session).
+    pub file: web_sys::Blob,
     /// Page geometry, in order.
     pub pages: Vec<PageInfo>,
     scans: RefCell<BTreeSet<usize>>,
@@ -23,9 +25,10 @@ pub struct LoadedDoc {
 
 impl LoadedDoc {
     /// A file the engine opened.
-    pub fn new(bytes: Arc<Vec<u8>>, pages: Vec<PageInfo>) -> Self {
+    pub fn new(bytes: Arc<Vec<u8>>, file: web_sys::Blob, pages: Vec<PageInfo>) -> Self {
         Self {
             bytes,
+            file,
             pages,
             scans: RefCell::new(BTreeSet::new()),
             ocr: RefCell::new(BTreeMap::new()),

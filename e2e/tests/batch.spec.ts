@@ -79,7 +79,7 @@ test('two invoices with the same vendor and number are flagged as duplicates', a
   await expect(page.getByTestId('batch-row').nth(1).getByTestId('duplicate')).toHaveText('duplicate of oyo.pdf');
 });
 
-test('a session kept by the earlier version (PDFs inside its JSON) opens after the update, and each PDF is then stored once, on its own', async ({ page }) => {
+test('sessions kept by earlier versions (PDFs inside the JSON, then PDFs as bytes) open after the update, and each PDF is then stored once, as a Blob', async ({ page }) => {
   const fs = await import('fs');
   const pdf = fs.readFileSync(path.join(CORPUS, 'invoice2data/oyo.pdf'));
   await page.goto('/manifest.webmanifest'); // the app's origin, the app not running
@@ -104,7 +104,7 @@ test('a session kept by the earlier version (PDFs inside its JSON) opens after t
   await expect(page.getByTestId('page-1').locator('canvas')).not.toHaveAttribute('width', '0');
   await expect(page.locator('#f-invoiceNumber')).toHaveValue('IBZY2087');
 
-  // Once saved again: the JSON holds no PDF, the PDF is one binary record of its bytes.
+  // Once saved again: the JSON holds no PDF, the PDF is one Blob record of its bytes.
   await page.waitForTimeout(800);
   const stored = await page.evaluate(() => new Promise<{ json: string; pdfs: number[] }>((resolve) => {
     const req = indexedDB.open('zonal');
@@ -112,13 +112,31 @@ test('a session kept by the earlier version (PDFs inside its JSON) opens after t
       const tx = req.result.transaction(['session', 'pdfs']);
       const json = tx.objectStore('session').get('current');
       const pdfs = tx.objectStore('pdfs').getAll();
-      tx.oncomplete = () => resolve({ json: json.result, pdfs: pdfs.result.map((p: Uint8Array) => p.length) });
+      tx.oncomplete = () => resolve({ json: json.result, pdfs: pdfs.result.map((p: unknown) => (p instanceof Blob ? p.size : -1)) });
     };
   }));
   expect(stored.json).not.toContain('pdfBase64');
   expect(stored.json).toContain('"name":"oyo.pdf"');
   expect(stored.pdfs).toEqual([pdf.length]);
   await page.reload();
+  await expect(page.getByTestId('file-name')).toHaveText(['oyo.pdf']);
+  await expect(page.locator('#f-invoiceNumber')).toHaveValue('IBZY2087');
+
+  // The version before kept each PDF as a Uint8Array record: such a session opens too.
+  await page.goto('/manifest.webmanifest');
+  await page.evaluate(() => new Promise<void>((resolve, reject) => {
+    const req = indexedDB.open('zonal');
+    req.onsuccess = async () => {
+      const read = req.result.transaction('pdfs').objectStore('pdfs');
+      const [keys, blobs] = await Promise.all([read.getAllKeys(), read.getAll()].map((r) => new Promise<any[]>((ok) => { r.onsuccess = () => ok(r.result); })));
+      const bytes = await Promise.all(blobs.map(async (b: Blob) => new Uint8Array(await b.arrayBuffer())));
+      const tx = req.result.transaction('pdfs', 'readwrite');
+      keys.forEach((k, i) => tx.objectStore('pdfs').put(bytes[i], k));
+      tx.oncomplete = () => { req.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }));
+  await page.goto('/');
   await expect(page.getByTestId('file-name')).toHaveText(['oyo.pdf']);
   await expect(page.locator('#f-invoiceNumber')).toHaveValue('IBZY2087');
 });

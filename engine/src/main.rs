@@ -1,6 +1,6 @@
 //! The engine worker: a dedicated Web Worker that answers the app's requests with
 //! [`engine::docs::Docs`]. A message is `{id, request, bytes?}` (the request as JSON,
-//! bytes as a `Uint8Array`); the answer is `{id, envelope, bytes?, bitmap?}`, transferred:
+//! bytes as a `Uint8Array`, or a PDF as a `Blob`, read here with `FileReaderSync`); the answer is `{id, envelope, bytes?, bitmap?}`, transferred:
 //! a rendered page comes as an `ImageBitmap` (made here, so the page only draws it), other
 //! bytes (a PNG crop, a scan for OCR) as a `Uint8Array`. Requests are answered one at a
 //! time, in the order they came, each before the next message is taken. Once loaded it
@@ -32,8 +32,8 @@ mod worker {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::{Clamped, JsCast};
     use web_sys::{
-        DedicatedWorkerGlobalScope, ImageBitmap, ImageData, MessageEvent, OffscreenCanvas,
-        OffscreenCanvasRenderingContext2d,
+        Blob, DedicatedWorkerGlobalScope, FileReaderSync, ImageBitmap, ImageData, MessageEvent,
+        OffscreenCanvas, OffscreenCanvasRenderingContext2d,
     };
 
     thread_local! {
@@ -133,16 +133,34 @@ mod worker {
         measure.call2(perf, &name.into(), &options).map(|_| ())
     }
 
+    /// What a request carries: a `Uint8Array` (a font, a CMap), or a `Blob` (a PDF as the
+    /// person picked it), read here so the page never copies a large file.
+    fn carried(value: &JsValue) -> Result<Option<Vec<u8>>, JsValue> {
+        if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+            return Ok(Some(bytes.to_vec()));
+        }
+        let Some(blob) = value.dyn_ref::<Blob>() else {
+            return Ok(None);
+        };
+        let buffer = FileReaderSync::new()?.read_as_array_buffer(blob)?;
+        Ok(Some(Uint8Array::new(&buffer).to_vec()))
+    }
+
     fn answer(data: &JsValue) -> Result<(), JsValue> {
         let id = Reflect::get(data, &"id".into())?;
         let json = Reflect::get(data, &"request".into())?
             .as_string()
             .ok_or("no request")?;
-        let bytes = Reflect::get(data, &"bytes".into())?
-            .dyn_into::<Uint8Array>()
-            .ok()
-            .map(|a| a.to_vec());
-        let (mut envelope, out) = match serde_json::from_str::<Request>(&json) {
+        let failed = |message: String| {
+            let reply = Reply::Failed { message };
+            let missing = Vec::new();
+            (Envelope { reply, missing }, None)
+        };
+        let Ok(bytes) = carried(&Reflect::get(data, &"bytes".into())?) else {
+            let why = "the browser could not read the file (was it changed or removed?)";
+            return post(id, failed(why.into()));
+        };
+        let (envelope, out) = match serde_json::from_str::<Request>(&json) {
             Ok(Request::ReadTexts { doc, pages }) => read_texts(doc, pages),
             Ok(request @ Request::Render { page, .. }) => {
                 measured(&format!("zonal:draw {page}"), || {
@@ -150,16 +168,13 @@ mod worker {
                 })
             }
             Ok(request) => DOCS.with(|d| d.borrow_mut().handle(request, bytes)),
-            Err(e) => (
-                Envelope {
-                    reply: Reply::Failed {
-                        message: format!("the engine did not understand the request: {e}"),
-                    },
-                    missing: Vec::new(),
-                },
-                None,
-            ),
+            Err(e) => failed(format!("the engine did not understand the request: {e}")),
         };
+        post(id, (envelope, out))
+    }
+
+    /// Posts the answer to request `id`, its pixels or bytes transferred.
+    fn post(id: JsValue, (mut envelope, out): (Envelope, Option<Vec<u8>>)) -> Result<(), JsValue> {
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let msg = Object::new();
         let transfer = Array::new();

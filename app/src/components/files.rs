@@ -185,7 +185,7 @@ fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
         ev.prevent_default();
         let (bytes, password) = (bytes.clone(), password.get_untracked());
         leptos::task::spawn_local(async move {
-            let status = open_bytes(id, bytes, Some(&password)).await;
+            let status = open_bytes(id, bytes, None, Some(&password)).await;
             finish_open(app, id, status).await;
         });
     };
