@@ -190,15 +190,29 @@ fn intl_options(pairs: &[(&str, wasm_bindgen::JsValue)]) -> js_sys::Object {
     o
 }
 
+thread_local! {
+    /// `Intl` formatters' `format` functions by what they format: making a formatter
+    /// costs far more than using it (an invoice panel shows a dozen figures).
+    static FORMATTERS: std::cell::RefCell<std::collections::HashMap<String, js_sys::Function>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The formatter kept under `key`, made by `make` the first time.
+fn formatter(key: String, make: impl FnOnce() -> js_sys::Function) -> js_sys::Function {
+    FORMATTERS.with(|f| f.borrow_mut().entry(key).or_insert_with(make).clone())
+}
+
 /// A number as `Intl.NumberFormat(tag)` writes it, with exactly `decimals` decimals.
 pub fn format_number(tag: &str, v: f64, decimals: usize) -> String {
-    let locales = js_sys::Array::of1(&tag.into());
-    let d = wasm_bindgen::JsValue::from(decimals as u32);
-    let opts = intl_options(&[
-        ("minimumFractionDigits", d.clone()),
-        ("maximumFractionDigits", d),
-    ]);
-    let f = js_sys::Intl::NumberFormat::new(&locales, &opts).format();
+    let f = formatter(format!("number {tag} {decimals}"), || {
+        let locales = js_sys::Array::of1(&tag.into());
+        let d = wasm_bindgen::JsValue::from(decimals as u32);
+        let opts = intl_options(&[
+            ("minimumFractionDigits", d.clone()),
+            ("maximumFractionDigits", d),
+        ]);
+        js_sys::Intl::NumberFormat::new(&locales, &opts).format()
+    });
     f.call1(&wasm_bindgen::JsValue::NULL, &v.into())
         .ok()
         .and_then(|s| s.as_string())
@@ -207,12 +221,14 @@ pub fn format_number(tag: &str, v: f64, decimals: usize) -> String {
 
 /// A fraction as `Intl.NumberFormat(tag, {style: "percent"})` writes it.
 pub fn format_percent(tag: &str, v: f64) -> String {
-    let locales = js_sys::Array::of1(&tag.into());
-    let opts = intl_options(&[
-        ("style", "percent".into()),
-        ("maximumFractionDigits", 0.into()),
-    ]);
-    let f = js_sys::Intl::NumberFormat::new(&locales, &opts).format();
+    let f = formatter(format!("percent {tag}"), || {
+        let locales = js_sys::Array::of1(&tag.into());
+        let opts = intl_options(&[
+            ("style", "percent".into()),
+            ("maximumFractionDigits", 0.into()),
+        ]);
+        js_sys::Intl::NumberFormat::new(&locales, &opts).format()
+    });
     f.call1(&wasm_bindgen::JsValue::NULL, &v.into())
         .ok()
         .and_then(|s| s.as_string())
@@ -226,10 +242,22 @@ pub fn format_date(tag: &str, iso: &str) -> Option<String> {
     if d.get_time().is_nan() {
         return None;
     }
-    let locales = js_sys::Array::of1(&tag.into());
-    let opts = intl_options(&[("dateStyle", "medium".into())]);
-    let f = js_sys::Intl::DateTimeFormat::new(&locales, &opts).format();
+    let f = formatter(format!("date {tag}"), || {
+        let locales = js_sys::Array::of1(&tag.into());
+        let opts = intl_options(&[("dateStyle", "medium".into())]);
+        js_sys::Intl::DateTimeFormat::new(&locales, &opts).format()
+    });
     f.call1(&wasm_bindgen::JsValue::NULL, &d).ok()?.as_string()
+}
+
+/// Runs `f` once the browser is idle (`requestIdleCallback`; at the next task where it
+/// has none).
+pub fn when_idle(f: impl FnOnce() + 'static) {
+    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
+    let Some(w) = web_sys::window() else { return };
+    if w.request_idle_callback(cb.unchecked_ref()).is_err() {
+        let _ = w.set_timeout_with_callback(cb.unchecked_ref());
+    }
 }
 
 /// Asks the person to confirm (the browser's own dialog); false when refused.

@@ -187,6 +187,19 @@ pub fn percent(v: f64) -> String {
     crate::glue::format_percent(current().tag(), v)
 }
 
+/// Makes the language's number, percent and date formatters ahead of their first use,
+/// when the browser is idle: the first `Intl` formatter of a page costs tens of
+/// milliseconds (its locale data), which would otherwise freeze the page as the first
+/// invoice appears.
+pub fn warm_formatters() {
+    crate::glue::when_idle(|| {
+        let tag = current().tag();
+        crate::glue::format_percent(tag, 0.5);
+        crate::glue::format_number(tag, 0.5, 2);
+        crate::glue::format_date(tag, "2000-01-01");
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,7 @@ pub fn App() -> impl IntoView {
     });
     let help = RwSignal::new(false);
     crate::shortcuts::install(app, help);
+    crate::i18n::warm_formatters();
     let has_files =
         move || app.files.with(|f| !f.is_empty()) || app.pending.with(|p| !p.is_empty());
     // The whole UI is drawn again when the language changes (state lives in signals).
