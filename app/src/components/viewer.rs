@@ -14,7 +14,7 @@ const PAGE_GUTTER: f64 = 48.0;
 const PAGE_GAP: f64 = 20.0;
 /// Pages put on screen at once when a document is shown; the others follow this many
 /// per task, so a long document does not hold the page up while it is laid out.
-const PAGES_PER_SLICE: usize = 16;
+const PAGES_PER_SLICE: usize = 6;
 
 /// Toolbar and pages of the active file.
 #[component]
