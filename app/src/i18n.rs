@@ -193,10 +193,9 @@ pub fn percent(v: f64) -> String {
 /// invoice appears.
 pub fn warm_formatters() {
     crate::glue::when_idle(|| {
-        let tag = current().tag();
-        crate::glue::format_percent(tag, 0.5);
-        crate::glue::format_number(tag, 0.5, 2);
-        crate::glue::format_date(tag, "2000-01-01");
+        percent(0.5);
+        amount("0.50");
+        date("2000-01-01");
     });
 }
 

@@ -72,17 +72,18 @@ test('500 pages: first page, longest main-thread stall, memory while scrolling',
   console.log(`LONG_TASKS ${JSON.stringify(await page.evaluate(() => {
     const drop = performance.getEntriesByName('bench:drop')[0]?.startTime ?? 0;
     const marks = performance.getEntries().filter((e) => e.entryType === 'mark' || e.entryType === 'measure');
-    return (window as any).longTasks.filter(([t]: number[]) => t >= drop).map(([t, d]: number[]) => ({
-      at_ms: Math.round(t - drop),
-      ms: Math.round(d),
-      after_step: marks.filter((m) => m.name.startsWith('bench:step') && m.startTime <= t).pop()?.name ?? null,
-      during: [...new Set(marks.filter((m) => !m.name.startsWith('bench:') && m.startTime < t + d && m.startTime + m.duration > t).map((m) => m.name))],
-      scripts: (window as any).longFrames.filter((f: any) => f.startTime < t + d && f.startTime + f.duration > t)
-        .flatMap((f: any) => f.scripts.filter((x: any) => x.startTime < t + d && x.startTime + x.duration > t)
+    return (window as any).longTasks.filter(([t]: number[]) => t >= drop).map(([t, d]: number[]) => {
+      const frames = (window as any).longFrames.filter((f: any) => f.startTime < t + d && f.startTime + f.duration > t);
+      return {
+        at_ms: Math.round(t - drop),
+        ms: Math.round(d),
+        after_step: marks.filter((m) => m.name.startsWith('bench:step') && m.startTime <= t).pop()?.name ?? null,
+        during: [...new Set(marks.filter((m) => !m.name.startsWith('bench:') && m.startTime < t + d && m.startTime + m.duration > t).map((m) => m.name))],
+        scripts: frames.flatMap((f: any) => f.scripts.filter((x: any) => x.startTime < t + d && x.startTime + x.duration > t)
           .map((x: any) => `${x.invoker} ${Math.round(x.duration)} ms`)),
-      render_ms: Math.max(0, ...(window as any).longFrames.filter((f: any) => f.startTime < t + d && f.startTime + f.duration > t)
-        .map((f: any) => (f.renderStart > 0 ? Math.round(f.startTime + f.duration - f.renderStart) : 0))),
-    }));
+        render_ms: Math.max(0, ...frames.map((f: any) => (f.renderStart > 0 ? Math.round(f.startTime + f.duration - f.renderStart) : 0))),
+      };
+    });
   }))}`);
   // What ran in the app's start: each long frame before the file was given, its scripts.
   console.log(`START_FRAMES ${JSON.stringify(await page.evaluate(() => {

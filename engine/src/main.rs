@@ -1,7 +1,7 @@
 //! The engine worker: a dedicated Web Worker that answers the app's requests with
 //! [`engine::docs::Docs`]. A message is `{id, request, bytes?}` (the request as JSON,
-//! bytes as a `Uint8Array`, or a PDF as a `Blob`, read here with `FileReaderSync`); the answer is `{id, envelope, bytes?, bitmap?}`, transferred:
-//! a rendered page comes as an `ImageBitmap` (made here, so the page only draws it), other
+//! bytes as a `Uint8Array`, or a PDF as a `Blob`, read here with `FileReaderSync`); the
+//! answer is `{id, envelope, bytes?, bitmap?}`, transferred: a rendered page comes as an `ImageBitmap` (made here, so the page only draws it), other
 //! bytes (a PNG crop, a scan for OCR) as a `Uint8Array`. Requests are answered one at a
 //! time, in the order they came, each before the next message is taken. Once loaded it
 //! posts `"ready"`. In the worker's timeline, each page's text reading is a User Timing
