@@ -148,15 +148,13 @@ pub fn scroll_to_middle(el: &web_sys::Element) {
     el.scroll_into_view_with_scroll_into_view_options(&opts);
 }
 
-/// Moves the keyboard focus to the element with `id`, if there is one.
-pub fn focus_id(id: &str) {
-    if let Some(el) = web_sys::window()
+/// Moves the keyboard focus to the element with `id`; whether there was one.
+pub fn focus_id(id: &str) -> bool {
+    let el = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = el.focus();
-    }
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    el.map(|el| el.focus().is_ok()).unwrap_or(false)
 }
 
 /// The browser's preferred languages (`navigator.languages`), first first.
@@ -278,9 +276,12 @@ pub async fn read_with_blob(file: &web_sys::File) -> Result<(Vec<u8>, web_sys::B
     let buf = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| "the browser could not read this file".to_string())?;
+    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+    // Each copy of a large file takes a while: one per task, so the page stays responsive.
+    yield_now().await;
     let blob = web_sys::Blob::new_with_buffer_source_sequence(&js_sys::Array::of1(&buf))
         .map_err(|_| "the browser could not keep this file".to_string())?;
-    Ok((js_sys::Uint8Array::new(&buf).to_vec(), blob))
+    Ok((bytes, blob))
 }
 
 /// A `Blob` of `bytes` (copied).
@@ -343,6 +344,51 @@ pub fn device_pixel_ratio() -> f64 {
         .unwrap_or(1.0)
 }
 
+/// Calls `changed(ratio)` each time `window.devicePixelRatio` changes (the browser's zoom,
+/// the window moved to another screen), for as long as the page lives.
+pub fn watch_device_pixel_ratio(changed: impl Fn(f64) + 'static) {
+    fn listen(changed: std::rc::Rc<dyn Fn(f64)>) {
+        use wasm_bindgen::JsCast;
+        let query = format!("(resolution: {}dppx)", device_pixel_ratio());
+        let Some(list) = web_sys::window().and_then(|w| w.match_media(&query).ok().flatten())
+        else {
+            return;
+        };
+        // The query matches the ratio as it was: it stops matching once it changes.
+        let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
+            changed(device_pixel_ratio());
+            listen(changed);
+        });
+        let once = web_sys::AddEventListenerOptions::new();
+        once.set_once(true);
+        let _ = list.add_event_listener_with_callback_and_add_event_listener_options(
+            "change",
+            callback.unchecked_ref(),
+            &once,
+        );
+    }
+    listen(std::rc::Rc::new(changed));
+}
+
+/// Calls `resized(el)` once `el` is laid out and whenever its size changes, after the
+/// browser's layout (so reading its size there costs no extra layout); stops when the
+/// returned guard is dropped.
+pub fn observe_size(
+    el: &web_sys::Element,
+    resized: impl Fn(&web_sys::Element) + 'static,
+) -> Option<ObserverGuard> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let target = el.clone();
+    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_: js_sys::Array| resized(&target));
+    let observer = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()).ok()?;
+    observer.observe(el);
+    Some(ObserverGuard {
+        disconnect: Box::new(move || observer.disconnect()),
+        _callback: cb,
+    })
+}
+
 /// Offers `text` to the person as a file download.
 pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     download_parts(
@@ -401,16 +447,6 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, String> {
         .get_random_values_with_u8_array(&mut buf)
         .map_err(|_| "the browser refused random bytes".to_string())?;
     Ok(buf)
-}
-
-/// The SHA-256 of `bytes` from the browser's own implementation (off the main thread's
-/// wasm, not blocking it), or `None` where there is none (`crypto.subtle` is for secure
-/// contexts only: https and localhost).
-pub async fn sha256(bytes: &[u8]) -> Option<Vec<u8>> {
-    let subtle = web_sys::window()?.crypto().ok()?.subtle();
-    let promise = subtle.digest_with_str_and_u8_array("SHA-256", bytes).ok()?;
-    let buf = JsFuture::from(promise).await.ok()?;
-    Some(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
 /// The page's URL fragment, without the `#`.
@@ -572,7 +608,7 @@ pub fn observe_intersection(
     root_margin: &str,
     thresholds: &[f64],
     mut on_change: impl FnMut(bool, f64) + 'static,
-) -> Option<IntersectionGuard> {
+) -> Option<ObserverGuard> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
@@ -592,20 +628,21 @@ pub fn observe_intersection(
     let observer =
         web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &opts).ok()?;
     observer.observe(el);
-    Some(IntersectionGuard {
-        observer,
+    Some(ObserverGuard {
+        disconnect: Box::new(move || observer.disconnect()),
         _callback: cb,
     })
 }
 
-/// Keeps an intersection observer and its callback alive; disconnects when dropped.
-pub struct IntersectionGuard {
-    observer: web_sys::IntersectionObserver,
+/// Keeps an observer (of intersections, of sizes) and its callback alive; disconnects
+/// it when dropped.
+pub struct ObserverGuard {
+    disconnect: Box<dyn Fn()>,
     _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
 }
 
-impl Drop for IntersectionGuard {
+impl Drop for ObserverGuard {
     fn drop(&mut self) {
-        self.observer.disconnect();
+        (self.disconnect)();
     }
 }

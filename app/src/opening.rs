@@ -89,52 +89,52 @@ pub fn numbered(name: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-/// The SHA-256 of a file's bytes, in hex: the browser's, else computed here.
-async fn digest(bytes: &[u8]) -> String {
-    let hash = match glue::sha256(bytes).await {
-        Some(h) => h,
-        None => {
-            use sha2::Digest;
-            sha2::Sha256::digest(bytes).to_vec()
-        }
-    };
-    hash.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Opens the bytes of list entry `id` (see [`finish_open`]), `file` the same bytes as a
-/// `Blob` when there is one; the same bytes already open are not opened twice: that file
-/// is selected instead.
+/// `Blob` when there is one; the same bytes already open are not kept open twice: that
+/// file is selected instead.
 async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>, file: Option<web_sys::Blob>) {
     glue::yield_now().await;
-    let d = digest(&bytes).await;
+    let status = open_bytes(id, Arc::new(bytes), file, None).await;
+    if keep_unless_twin(app, id) {
+        finish_open(app, id, status).await;
+    }
+}
+
+/// Records which file list entry `id` is, once the engine opened it (its SHA-256, from
+/// the engine); when the same bytes are open already, closes it again and selects that
+/// one: false then. (An entry that did not open is kept, with its status.)
+pub fn keep_unless_twin(app: AppState, id: u32) -> bool {
+    let Some(d) = store::get(id).map(|doc| doc.sha256.clone()) else {
+        return true;
+    };
     let twin = app.files.with_untracked(|fs| {
         fs.iter()
             .find(|f| f.id != id && f.digest.as_deref() == Some(d.as_str()))
             .map(|f| (f.id, f.display.clone()))
     });
-    if let Some((open, shown)) = twin {
-        let name = app.files.with_untracked(|fs| {
-            fs.iter()
-                .find(|f| f.id == id)
-                .map(|f| f.name.clone())
-                .unwrap_or_default()
+    let Some((open, shown)) = twin else {
+        app.files.update(|fs| {
+            if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
+                f.digest = Some(d);
+            }
         });
-        app.files.update(|fs| fs.retain(|f| f.id != id));
-        app.active.set(Some(open));
-        app.notice.set(Some(if name == shown {
-            format!("{name} is already open: it is selected.")
-        } else {
-            format!("{name} is the same file as {shown}, already open: it is selected.")
-        }));
-        return;
-    }
-    app.files.update(|fs| {
-        if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
-            f.digest = Some(d);
-        }
+        return true;
+    };
+    store::remove(id);
+    let name = app.files.with_untracked(|fs| {
+        fs.iter()
+            .find(|f| f.id == id)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
     });
-    let status = open_bytes(id, Arc::new(bytes), file, None).await;
-    finish_open(app, id, status).await;
+    app.files.update(|fs| fs.retain(|f| f.id != id));
+    app.active.set(Some(open));
+    app.notice.set(Some(if name == shown {
+        format!("{name} is already open: it is selected.")
+    } else {
+        format!("{name} is the same file as {shown}, already open: it is selected.")
+    }));
+    false
 }
 
 /// Shows an opened file: page 1's text is read first, so the fonts and CMaps it needs
@@ -156,6 +156,7 @@ pub async fn finish_open(app: AppState, id: u32, status: FileStatus) {
         glue::yield_now().await;
         crate::assets::settle(1500).await;
     }
+    glue::mark(&format!("zonal:shown {id}"));
     set_status(app, id, status);
     if ready {
         let shared = take_pending(app, id);
@@ -211,8 +212,8 @@ pub async fn open_bytes(
     };
     let payload = crate::engine::Payload::File(file.clone());
     match crate::engine::call_with(request, Some(payload)).await {
-        Ok((Reply::Opened { pages }, _)) => {
-            store::insert(id, LoadedDoc::new(bytes, file, pages.clone()));
+        Ok((Reply::Opened { pages, sha256 }, _)) => {
+            store::insert(id, LoadedDoc::new(bytes, file, pages.clone(), sha256));
             FileStatus::Ready(pages)
         }
         Ok((Reply::OpenFailed { failure }, _)) => match failure {

@@ -211,6 +211,8 @@ pub struct AppState {
     pub zoom: RwSignal<Zoom>,
     /// The effective zoom factor (resolved from fit-width and the viewer width).
     pub zoom_factor: RwSignal<f64>,
+    /// The screen's device pixels per CSS pixel (pages are rendered at it).
+    pub pixel_ratio: RwSignal<f64>,
     /// Page currently in view (1-based).
     pub current_page: RwSignal<usize>,
     /// Page to scroll to (set by navigation, cleared by the viewer).
@@ -281,6 +283,7 @@ impl AppState {
             selected: RwSignal::new(None),
             zoom: RwSignal::new(Zoom::FitWidth),
             zoom_factor: RwSignal::new(1.0),
+            pixel_ratio: RwSignal::new(crate::glue::device_pixel_ratio()),
             current_page: RwSignal::new(1),
             scroll_to: RwSignal::new(None),
             extracted: RwSignal::new(Vec::new()),

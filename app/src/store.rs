@@ -19,17 +19,25 @@ pub struct LoadedDoc {
     pub file: web_sys::Blob,
     /// Page geometry, in order.
     pub pages: Vec<PageInfo>,
+    /// The SHA-256 of the bytes (hex), as the engine computed it.
+    pub sha256: String,
     scans: RefCell<BTreeSet<usize>>,
     ocr: RefCell<BTreeMap<usize, f64>>,
 }
 
 impl LoadedDoc {
     /// A file the engine opened.
-    pub fn new(bytes: Arc<Vec<u8>>, file: web_sys::Blob, pages: Vec<PageInfo>) -> Self {
+    pub fn new(
+        bytes: Arc<Vec<u8>>,
+        file: web_sys::Blob,
+        pages: Vec<PageInfo>,
+        sha256: String,
+    ) -> Self {
         Self {
             bytes,
             file,
             pages,
+            sha256,
             scans: RefCell::new(BTreeSet::new()),
             ocr: RefCell::new(BTreeMap::new()),
         }

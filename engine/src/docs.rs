@@ -249,11 +249,12 @@ impl Docs {
                         String::from_utf8_lossy(TEST_PANIC_MARKER)
                     );
                 }
+                let sha256 = sha256_hex(&bytes);
                 match Document::open(bytes, password.as_deref()) {
                     Ok(d) => {
                         let pages = d.pages();
                         self.open.insert(doc, Open::new(d, self.text_cache));
-                        done(Reply::Opened { pages })
+                        done(Reply::Opened { pages, sha256 })
                     }
                     Err(e) => done(Reply::OpenFailed {
                         failure: match e {
@@ -410,4 +411,13 @@ impl Docs {
             }),
         }
     }
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -114,8 +114,12 @@ pub enum Reply {
     Done,
     /// The request could not be done (a page out of range, a document not open…).
     Failed { message: String },
-    /// The document opened; its pages.
-    Opened { pages: Vec<PageInfo> },
+    /// The document opened; its pages, and the SHA-256 of its bytes (hex): which file it
+    /// is, whatever its name.
+    Opened {
+        pages: Vec<PageInfo>,
+        sha256: String,
+    },
     /// The document did not open.
     OpenFailed { failure: OpenFailure },
     /// A page's pixels (RGBA, sent beside the message).

@@ -47,10 +47,12 @@ fn answers_as_wasm_core_does() {
         },
         Some(pdf),
     );
+    // The digest is the file's, as `sha256sum` prints it.
     assert_eq!(
         reply,
         Reply::Opened {
-            pages: native.pages()
+            pages: native.pages(),
+            sha256: "ca0ca71b47446882fecacabe4415d32e67849f9fd96f427d20252b99a388ae8a".into(),
         }
     );
 

@@ -277,11 +277,19 @@ pub fn set_reviewed(app: AppState, id: u32, reviewed: bool) {
     });
 }
 
+/// Tasks waited at most for a field's input to appear.
+const FOCUS_TRIES: usize = 10;
+
 /// Puts the keyboard focus on a field's input once the invoice panel shows it.
 pub fn focus_field_soon(f: InvoiceField) {
+    // (A panel being shown builds its fields a task or two later: see `InvoiceView`.)
     leptos::task::spawn_local(async move {
-        crate::glue::yield_now().await;
-        crate::glue::focus_id(&format!("f-{f}"));
+        for _ in 0..FOCUS_TRIES {
+            crate::glue::yield_now().await;
+            if crate::glue::focus_id(&format!("f-{f}")) {
+                return;
+            }
+        }
     });
 }
 

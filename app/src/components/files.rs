@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::i18n::{self, t, ta};
-use crate::opening::{finish_open, open_bytes, open_file_list};
+use crate::opening::{finish_open, keep_unless_twin, open_bytes, open_file_list};
 use crate::state::{AppState, FileEntry, FileStatus, use_app};
 use crate::{glue, store};
 
@@ -186,7 +186,9 @@ fn PasswordForm(id: u32, bytes: Arc<Vec<u8>>, wrong: bool) -> impl IntoView {
         let (bytes, password) = (bytes.clone(), password.get_untracked());
         leptos::task::spawn_local(async move {
             let status = open_bytes(id, bytes, None, Some(&password)).await;
-            finish_open(app, id, status).await;
+            if keep_unless_twin(app, id) {
+                finish_open(app, id, status).await;
+            }
         });
     };
     view! {

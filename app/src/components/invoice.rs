@@ -9,6 +9,7 @@ use wasm_core::invoice::amount::{DecimalSeparator, parse_amount};
 use wasm_core::invoice::confidence::Source;
 use wasm_core::invoice::{FieldType, Invoice, InvoiceField, LineItem};
 
+use super::Later;
 use crate::extraction;
 use crate::i18n::{self, t, ta};
 use crate::state::{AiStatus, AppState, Extracted, use_app};
@@ -119,20 +120,25 @@ fn InvoiceView(doc: u32) -> impl IntoView {
         e.with(|e| e.as_ref().and_then(|e| e.invoice.vendor_name.clone()))
             .unwrap_or_default()
     });
+    // In three parts, one task apart (the page stays responsive as the panel appears).
     view! {
         {head}
-        <dl class="fields">
-            <For each=move || fields.get() key=|f| *f let:f>
-                <FieldRow doc=doc field=f e=e/>
-            </For>
-        </dl>
-        {move || items.get().map(|(items, edited, source)| view! {
-            <LineItems doc=doc items=items edited=edited source=source/>
-        })}
-        <ul class="warnings">
-            {move || warnings.get().unwrap_or_default().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
-        </ul>
-        <SaveTemplate doc=doc vendor=vendor/>
+        <Later after=1>
+            <dl class="fields">
+                <For each=move || fields.get() key=|f| *f let:f>
+                    <FieldRow doc=doc field=f e=e/>
+                </For>
+            </dl>
+        </Later>
+        <Later after=2>
+            {move || items.get().map(|(items, edited, source)| view! {
+                <LineItems doc=doc items=items edited=edited source=source/>
+            })}
+            <ul class="warnings">
+                {move || warnings.get().unwrap_or_default().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
+            <SaveTemplate doc=doc vendor=vendor/>
+        </Later>
     }
 }
 
@@ -457,7 +463,9 @@ fn FieldRow(doc: u32, field: InvoiceField, e: Memo<Option<Extracted>>) -> impl I
                     app.show_value(doc, n);
                     super::batch::focus_field_soon(n);
                 }
-                None => crate::glue::focus_id("mark-reviewed"),
+                None => {
+                    crate::glue::focus_id("mark-reviewed");
+                }
             }
         }
     };

@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
     provide_context(AppState::new());
     let app = use_app();
     crate::opening::watch_engine(app);
+    crate::glue::watch_device_pixel_ratio(move |r| app.pixel_ratio.set(r));
     leptos::task::spawn_local(async move {
         app.providers.set(Some(crate::relay::providers().await));
     });
@@ -283,4 +284,18 @@ fn download_csv(app: AppState, csv: &str, left_out: &[crate::extraction::LeftOut
             ],
         )));
     }
+}
+
+/// Its children, put on screen `after` tasks later than the view around them: a large
+/// view is built in parts, so that no part holds the page up for long.
+#[component]
+pub fn Later(after: usize, children: ChildrenFn) -> impl IntoView {
+    let ready = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        for _ in 0..after {
+            crate::glue::yield_now().await;
+        }
+        ready.try_set(true);
+    });
+    move || ready.get().then(|| children())
 }

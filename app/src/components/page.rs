@@ -58,7 +58,7 @@ impl Paint {
 fn viewport(app: AppState) -> Viewport {
     Viewport {
         zoom: app.zoom_factor.get(),
-        device_pixel_ratio: glue::device_pixel_ratio(),
+        device_pixel_ratio: app.pixel_ratio.get(),
     }
 }
 

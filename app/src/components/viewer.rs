@@ -14,7 +14,7 @@ const PAGE_GUTTER: f64 = 48.0;
 const PAGE_GAP: f64 = 20.0;
 /// Pages put on screen at once when a document is shown; the others follow this many
 /// per task, so a long document does not hold the page up while it is laid out.
-const PAGES_PER_SLICE: usize = 6;
+const PAGES_PER_SLICE: usize = 3;
 
 /// Toolbar and pages of the active file.
 #[component]
@@ -23,19 +23,16 @@ pub fn Viewer() -> impl IntoView {
     let scroller: NodeRef<leptos::html::Div> = NodeRef::new();
     let width = RwSignal::new(800.0_f64);
 
-    // Track the viewer width for fit-width zoom.
-    let measure = move || {
-        if let Some(el) = scroller.get_untracked() {
-            width.set(f64::from(el.client_width()));
-        }
-    };
+    // Track the viewer width for fit-width zoom: told by the browser after its layout
+    // (a window or panel resized), never read in the middle of a task.
     Effect::new(move |_| {
-        if scroller.get().is_some() {
-            measure();
-        }
+        let Some(el) = scroller.get() else { return };
+        let guard = glue::observe_size(&el, move |el| {
+            width.set(f64::from(el.client_width()));
+        });
+        let held = send_wrapper::SendWrapper::new(guard);
+        on_cleanup(move || drop(held));
     });
-    let handle = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || handle.remove());
 
     // Resolve the zoom factor from the setting, the widest page and the viewer width.
     Effect::new(move |_| {
@@ -91,6 +88,7 @@ fn PageColumn(doc: u32, pages: Vec<PageInfo>) -> impl IntoView {
             // (None once the document is no longer shown.)
             match mounted.try_update(|m| {
                 *m = (*m + PAGES_PER_SLICE).min(n);
+                glue::mark(&format!("zonal:pages {}", *m));
                 *m
             }) {
                 Some(m) if m < n => {}
