@@ -336,6 +336,23 @@ pub async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
+/// Waits for the browser's next animation frame (its callbacks run just before it
+/// paints), so that work done then is followed by a painted frame; at once where there
+/// is no window.
+pub async fn next_frame() {
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = tx.send(());
+    });
+    let asked = web_sys::window().is_some_and(|w| {
+        use wasm_bindgen::JsCast;
+        w.request_animation_frame(callback.unchecked_ref()).is_ok()
+    });
+    if asked {
+        let _ = rx.await;
+    }
+}
+
 /// `window.devicePixelRatio` (1 when unknown).
 pub fn device_pixel_ratio() -> f64 {
     web_sys::window()

@@ -13,7 +13,7 @@ const PAGE_GUTTER: f64 = 48.0;
 /// Vertical space between pages, in CSS pixels (`.pages { gap }` in style.css).
 const PAGE_GAP: f64 = 20.0;
 /// Pages put on screen at once when a document is shown; the others follow this many
-/// per task, so a long document does not hold the page up while it is laid out.
+/// per animation frame, so a long document does not hold the page up while it is laid out.
 const PAGES_PER_SLICE: usize = 3;
 
 /// Toolbar and pages of the active file.
@@ -84,7 +84,8 @@ fn PageColumn(doc: u32, pages: Vec<PageInfo>) -> impl IntoView {
     let mounted = RwSignal::new(PAGES_PER_SLICE.min(n));
     leptos::task::spawn_local(async move {
         loop {
-            glue::yield_now().await;
+            // One slice per frame: the page is painted between them.
+            glue::next_frame().await;
             // (None once the document is no longer shown.)
             match mounted.try_update(|m| {
                 *m = (*m + PAGES_PER_SLICE).min(n);
