@@ -81,7 +81,8 @@ pub fn Viewer() -> impl IntoView {
 fn PageColumn(doc: u32, pages: Vec<PageInfo>) -> impl IntoView {
     let app = use_app();
     let n = pages.len();
-    let mounted = RwSignal::new(PAGES_PER_SLICE.min(n));
+    // Page 1 with the document, the rest a slice per frame after it.
+    let mounted = RwSignal::new(1.min(n));
     leptos::task::spawn_local(async move {
         loop {
             // One slice per frame: the page is painted between them.
