@@ -192,10 +192,15 @@ pub fn percent(v: f64) -> String {
 /// milliseconds (its locale data), which would otherwise freeze the page as the first
 /// invoice appears.
 pub fn warm_formatters() {
+    // One per idle moment: the first of a page loads the language's data (tens of ms).
     crate::glue::when_idle(|| {
         percent(0.5);
-        amount("0.50");
-        date("2000-01-01");
+        crate::glue::when_idle(|| {
+            amount("0.50");
+            crate::glue::when_idle(|| {
+                date("2000-01-01");
+            });
+        });
     });
 }
 

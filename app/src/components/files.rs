@@ -6,6 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::Later;
 use crate::i18n::{self, t, ta};
 use crate::opening::{finish_open, keep_unless_twin, open_bytes, open_file_list};
 use crate::state::{AppState, FileEntry, FileStatus, use_app};
@@ -111,7 +112,7 @@ fn FileItem(file: FileEntry) -> impl IntoView {
             let first = p.first().copied();
             let scans = move || crate::ocr::summary(app, id);
             view! {
-                {first.map(|info| view! { <Thumbnail doc=id info=info/> })}
+                {first.map(|info| view! { <Later after=1><Thumbnail doc=id info=info/></Later> })}
                 <span class="muted">{crate::format::count(n, "page")}</span>
                 {move || scans().map(|s| view! { <span class="muted scan-summary" data-testid="file-ocr">{format!(" · {s}")}</span> })}
             }

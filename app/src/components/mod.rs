@@ -72,10 +72,14 @@ pub fn App() -> impl IntoView {
                     <Show when=move || app.batch_open.get() fallback=|| view! { <viewer::Viewer/> }>
                         <batch::BatchView/>
                     </Show>
+                    // (The side panels one task after the rest: the first file's pick
+                    // does not build the whole workspace in one go.)
                     <div class="side">
-                        <regions::RegionPanel/>
-                        <invoice::InvoicePanel/>
-                        <templates::TemplatesPanel/>
+                        <Later after=1>
+                            <regions::RegionPanel/>
+                            <invoice::InvoicePanel/>
+                            <templates::TemplatesPanel/>
+                        </Later>
                     </div>
                 </main>
             </Show>

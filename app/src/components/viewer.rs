@@ -50,13 +50,20 @@ pub fn Viewer() -> impl IntoView {
         app.zoom_factor.set(factor);
     });
 
-    // Reset to page 1 when another file is shown.
+    // Reset to page 1 when another file is shown (scrolled at the next frame, when the
+    // browser lays the page out anyway: setting it now would lay it out an extra time).
     Effect::new(move |_| {
         app.active.track();
         app.current_page.set(1);
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(0);
-        }
+        leptos::task::spawn_local(async move {
+            glue::next_frame().await;
+            // (Unless the app navigated to a page of it meanwhile.)
+            if app.current_page.try_get_untracked() == Some(1)
+                && let Some(el) = scroller.try_get_untracked().flatten()
+            {
+                el.set_scroll_top(0);
+            }
+        });
     });
 
     // (Another file's change, a reviewed mark say, leaves the pages as they are.)
