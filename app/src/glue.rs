@@ -5,6 +5,9 @@
 //! (`src/session_store.js`), a job's event stream (`src/job_events.js`), the page's URL fragment, the clipboard, and Tesseract in the
 //! browser (`src/tesseract.js`).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -402,7 +405,7 @@ pub fn observe_size(
     observer.observe(el);
     Some(ObserverGuard {
         disconnect: Box::new(move || observer.disconnect()),
-        _callback: cb,
+        _callback: Some(cb),
     })
 }
 
@@ -618,44 +621,106 @@ pub fn local_storage() -> Option<web_sys::Storage> {
 }
 
 /// Calls `on_change(intersecting, ratio)` whenever `el` comes within `root_margin` of
-/// the viewport or leaves it, or crosses one of `thresholds`; the observer stops when
-/// the returned guard is dropped.
+/// the viewport or leaves it, or crosses one of `thresholds`; the watch stops when the
+/// returned guard is dropped. Every element watched with the same margin and thresholds
+/// shares one observer: the browser works out one observer's intersections each frame,
+/// not one per page of a long document.
 pub fn observe_intersection(
     el: &web_sys::Element,
     root_margin: &str,
     thresholds: &[f64],
-    mut on_change: impl FnMut(bool, f64) + 'static,
+    on_change: impl FnMut(bool, f64) + 'static,
 ) -> Option<ObserverGuard> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-        for e in entries.iter() {
-            if let Ok(e) = e.dyn_into::<web_sys::IntersectionObserverEntry>() {
-                on_change(e.is_intersecting(), e.intersection_ratio());
-            }
+    let key = format!("{root_margin} {thresholds:?}");
+    let shared = INTERSECTIONS.with(|all| {
+        if let Some(s) = all.borrow().get(&key) {
+            return Some(s.clone());
         }
-    });
-    let opts = web_sys::IntersectionObserverInit::new();
-    opts.set_root_margin(root_margin);
-    let list = js_sys::Array::new();
-    for t in thresholds {
-        list.push(&(*t).into());
-    }
-    opts.set_threshold(&list);
-    let observer =
-        web_sys::IntersectionObserver::new_with_options(cb.as_ref().unchecked_ref(), &opts).ok()?;
-    observer.observe(el);
+        let s = Rc::new(SharedIntersections::new(root_margin, thresholds)?);
+        all.borrow_mut().insert(key, s.clone());
+        Some(s)
+    })?;
+    let on_change: Rc<RefCell<dyn FnMut(bool, f64)>> = Rc::new(RefCell::new(on_change));
+    shared.watched.borrow_mut().push((el.clone(), on_change));
+    shared.observer.observe(el);
+    let el = el.clone();
     Some(ObserverGuard {
-        disconnect: Box::new(move || observer.disconnect()),
-        _callback: cb,
+        disconnect: Box::new(move || {
+            shared.observer.unobserve(&el);
+            shared
+                .watched
+                .borrow_mut()
+                .retain(|(e, _)| !js_sys::Object::is(e, &el));
+        }),
+        _callback: None,
     })
+}
+
+/// The elements one intersection observer watches, each with what to call.
+type Watched = Rc<RefCell<Vec<(web_sys::Element, Rc<RefCell<dyn FnMut(bool, f64)>>)>>>;
+
+/// An intersection observer shared by the elements watched with its options.
+struct SharedIntersections {
+    observer: web_sys::IntersectionObserver,
+    watched: Watched,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl SharedIntersections {
+    fn new(root_margin: &str, thresholds: &[f64]) -> Option<Self> {
+        let watched: Watched = Rc::default();
+        let targets = watched.clone();
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+            move |entries: js_sys::Array| {
+                for e in entries.iter() {
+                    let Ok(e) = e.dyn_into::<web_sys::IntersectionObserverEntry>() else {
+                        continue;
+                    };
+                    let target = e.target();
+                    // (Taken out first: what it calls may watch or unwatch elements.)
+                    let found = targets
+                        .borrow()
+                        .iter()
+                        .find(|(el, _)| js_sys::Object::is(el, &target))
+                        .map(|(_, f)| f.clone());
+                    if let Some(f) = found
+                        && let Ok(mut f) = f.try_borrow_mut()
+                    {
+                        f(e.is_intersecting(), e.intersection_ratio());
+                    }
+                }
+            },
+        );
+        let opts = web_sys::IntersectionObserverInit::new();
+        opts.set_root_margin(root_margin);
+        let list = js_sys::Array::new();
+        for t in thresholds {
+            list.push(&(*t).into());
+        }
+        opts.set_threshold(&list);
+        let observer = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &opts,
+        )
+        .ok()?;
+        Some(Self {
+            observer,
+            watched,
+            _callback: callback,
+        })
+    }
+}
+
+thread_local! {
+    static INTERSECTIONS: RefCell<std::collections::HashMap<String, Rc<SharedIntersections>>> =
+        RefCell::default();
 }
 
 /// Keeps an observer (of intersections, of sizes) and its callback alive; disconnects
 /// it when dropped.
 pub struct ObserverGuard {
     disconnect: Box<dyn Fn()>,
-    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+    _callback: Option<wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>>,
 }
 
 impl Drop for ObserverGuard {
