@@ -270,15 +270,22 @@ pub fn confirm(message: &str) -> bool {
 
 /// Reads a `File` into memory.
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    read_with_blob(file).await.map(|(bytes, _)| bytes)
+    array_buffer(file)
+        .await
+        .map(|buf| js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// A `File`'s contents, as the browser reads them.
+async fn array_buffer(file: &web_sys::File) -> Result<JsValue, String> {
+    JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "the browser could not read this file".to_string())
 }
 
 /// A file's bytes, and a `Blob` of them that no longer depends on the file on disk (what
 /// the engine worker and the kept session are given: see `crate::engine::Payload`).
 pub async fn read_with_blob(file: &web_sys::File) -> Result<(Vec<u8>, web_sys::Blob), String> {
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| "the browser could not read this file".to_string())?;
+    let buf = array_buffer(file).await?;
     let bytes = js_sys::Uint8Array::new(&buf).to_vec();
     // Each copy of a large file takes a while: one per task, so the page stays responsive.
     yield_now().await;
@@ -347,10 +354,8 @@ pub async fn next_frame() {
     let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = tx.send(());
     });
-    let asked = web_sys::window().is_some_and(|w| {
-        use wasm_bindgen::JsCast;
-        w.request_animation_frame(callback.unchecked_ref()).is_ok()
-    });
+    let asked = web_sys::window()
+        .is_some_and(|w| w.request_animation_frame(callback.unchecked_ref()).is_ok());
     if asked {
         let _ = rx.await;
     }
@@ -367,8 +372,7 @@ pub fn device_pixel_ratio() -> f64 {
 /// Calls `changed(ratio)` each time `window.devicePixelRatio` changes (the browser's zoom,
 /// the window moved to another screen), for as long as the page lives.
 pub fn watch_device_pixel_ratio(changed: impl Fn(f64) + 'static) {
-    fn listen(changed: std::rc::Rc<dyn Fn(f64)>) {
-        use wasm_bindgen::JsCast;
+    fn listen(changed: Rc<dyn Fn(f64)>) {
         let query = format!("(resolution: {}dppx)", device_pixel_ratio());
         let Some(list) = web_sys::window().and_then(|w| w.match_media(&query).ok().flatten())
         else {
@@ -387,7 +391,7 @@ pub fn watch_device_pixel_ratio(changed: impl Fn(f64) + 'static) {
             &once,
         );
     }
-    listen(std::rc::Rc::new(changed));
+    listen(Rc::new(changed));
 }
 
 /// Calls `resized(el)` once `el` is laid out and whenever its size changes, after the
@@ -397,7 +401,6 @@ pub fn observe_size(
     el: &web_sys::Element,
     resized: impl Fn(&web_sys::Element) + 'static,
 ) -> Option<ObserverGuard> {
-    use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let target = el.clone();
     let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_: js_sys::Array| resized(&target));

@@ -62,7 +62,6 @@ fn add_entry(app: AppState, name: String, size: usize) -> u32 {
             id,
             name,
             display,
-            digest: None,
             size,
             status: FileStatus::Loading,
             reviewed: false,
@@ -100,24 +99,19 @@ async fn open_in_list(app: AppState, id: u32, bytes: Vec<u8>, file: Option<web_s
     }
 }
 
-/// Records which file list entry `id` is, once the engine opened it (its SHA-256, from
-/// the engine); when the same bytes are open already, closes it again and selects that
-/// one: false then. (An entry that did not open is kept, with its status.)
+/// Once the engine opened file list entry `id`: when the same bytes (the same SHA-256,
+/// `LoadedDoc.sha256`) are open already, closes it again and selects that one: false
+/// then. (An entry that did not open is kept, with its status.)
 pub fn keep_unless_twin(app: AppState, id: u32) -> bool {
     let Some(d) = store::get(id).map(|doc| doc.sha256.clone()) else {
         return true;
     };
     let twin = app.files.with_untracked(|fs| {
         fs.iter()
-            .find(|f| f.id != id && f.digest.as_deref() == Some(d.as_str()))
+            .find(|f| f.id != id && store::get(f.id).is_some_and(|o| o.sha256 == d))
             .map(|f| (f.id, f.display.clone()))
     });
     let Some((open, shown)) = twin else {
-        app.files.update(|fs| {
-            if let Some(f) = fs.iter_mut().find(|f| f.id == id) {
-                f.digest = Some(d);
-            }
-        });
         return true;
     };
     store::remove(id);

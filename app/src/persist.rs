@@ -106,10 +106,9 @@ async fn save_session(app: AppState) -> Result<(), String> {
     let docs: Vec<(String, web_sys::Blob)> = app.files.with_untracked(|fs| {
         fs.iter()
             .filter_map(|f| {
-                let key = f.digest.clone()?;
-                let new = !STORED.with(|s| s.borrow().contains(&key));
-                new.then(|| crate::store::get(f.id).map(|d| (key, d.file.clone())))
-                    .flatten()
+                let d = crate::store::get(f.id)?;
+                let new = !STORED.with(|s| s.borrow().contains(&d.sha256));
+                new.then(|| (d.sha256.clone(), d.file.clone()))
             })
             .collect()
     });

@@ -43,7 +43,7 @@ pub fn snapshot(app: AppState, with_pdfs: bool) -> SharedSession {
                 name: f.name.clone(),
                 size: f.size as u64,
                 pages: loaded.pages.len(),
-                sha256: f.digest.clone(),
+                sha256: Some(loaded.sha256.clone()),
                 regions: regions
                     .iter()
                     .filter(|r| r.doc == f.id)

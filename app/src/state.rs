@@ -32,8 +32,6 @@ pub struct FileEntry {
     /// The name shown and exported: the file name, numbered when another open file
     /// has the same one ("invoice (2).pdf").
     pub display: String,
-    /// SHA-256 of the bytes, once read: the same file opened again is recognised.
-    pub digest: Option<String>,
     /// Size in bytes.
     pub size: usize,
     /// State.
